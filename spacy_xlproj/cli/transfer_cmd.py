@@ -1,0 +1,3 @@
+"""Command module (being written)."""
+
+from ._app import app  # noqa: F401

@@ -1,0 +1,1 @@
+"""Reading and writing corpora: column files, plain text, Pharaoh links, DocBin."""

@@ -1,0 +1,1 @@
+"""NER backends used by projection: spaCy pipelines, HF token classification."""

@@ -1,0 +1,1 @@
+"""spaCy pipeline components (registered through the spacy_factories entry point)."""

@@ -1,0 +1,1 @@
+"""Projection algorithms: spaCy-free, on word indices."""

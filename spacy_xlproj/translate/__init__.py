@@ -1,0 +1,1 @@
+"""Translators: Hugging Face seq2seq, Apertium, existing translations; cache."""
