@@ -4,7 +4,7 @@ Importing the package is cheap: heavy backends (torch, transformers, simalign,
 eflomal) are imported only when a backend that needs them is built.
 """
 
-from .types import Dropped, Projection, ProjectedSpan, Sentence, Span
+from .types import Dropped, ProjectedSpan, Projection, Sentence, Span
 
 __version__ = "0.1.0"
 

@@ -19,5 +19,4 @@ class Aligner(Protocol):
 
     name: str
 
-    def align(self, pairs: Sequence[WordPair]) -> list[list[Link]]:
-        ...
+    def align(self, pairs: Sequence[WordPair]) -> list[list[Link]]: ...

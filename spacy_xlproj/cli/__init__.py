@@ -4,7 +4,7 @@ Command modules import only light modules at import time; optional backends are
 imported when a command runs, so a missing extra never breaks ``spacy --help``.
 """
 
+from . import align_cmd, evaluate_cmd, project_cmd, transfer_cmd, translate_cmd  # noqa: F401, E402
 from ._app import app
-from . import project_cmd, evaluate_cmd, align_cmd, translate_cmd, transfer_cmd  # noqa: F401, E402
 
 __all__ = ["app"]

@@ -1,3 +1,218 @@
-"""Command module (being written)."""
+"""``project``: carry the entities of a labelled source file onto its aligned target file."""
 
-from ._app import app  # noqa: F401
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from ..errors import DataFormatError, XlprojError
+from ..evaluate import ProjectionStats
+from ..project.base import Projector
+from ..project.build import ALIGNMENT_METHODS as METHODS
+from ..project.build import build_projector
+from ..types import Sentence
+from ._app import app
+
+OUTPUT_SUFFIXES = (".conll", ".conll02", ".conll03", ".iob", ".iob2", ".bio", ".tsv", ".spacy")
+# Below this many sentences a progress bar is only noise.
+PROGRESS_MIN_SENTENCES = 5000
+
+
+def project_files(
+    src_path: str | Path,
+    tgt_path: str | Path,
+    align_path: str | Path,
+    output_path: str | Path,
+    projector: Projector,
+    *,
+    stats_path: str | Path | None = None,
+    progress: bool | None = None,
+) -> ProjectionStats:
+    """Project the entities of ``src_path`` onto the sentences of ``tgt_path``.
+
+    src_path (str | Path): Labelled source sentences (column file, ``.spacy``).
+    tgt_path (str | Path): The target sentences, line by line parallel to the source
+        (any supported format; its tags, if any, are ignored).
+    align_path (str | Path): Pharaoh word links, one line per sentence, source first.
+    output_path (str | Path): Where to write the target sentences with their projected
+        entities: a column file (``.conll``, ``.iob``, ``.tsv`` …) or ``.spacy``.
+    projector (Projector): Any projector, e.g. from :func:`build_projector`.
+    stats_path (str | Path | None): If given, the statistics are written there as JSON.
+    progress (bool | None): Show a progress bar on stderr; ``None``: for large inputs.
+    RETURNS (ProjectionStats): What was projected and dropped; ``stats.seconds`` holds
+        the projection time.
+    """
+    from ..io import check_links, read_pharaoh, read_sentences, write_sentences
+
+    output_path = Path(output_path)
+    if output_path.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise DataFormatError(
+            output_path,
+            None,
+            f"unsupported output format {output_path.suffix or '(no extension)'!r}.",
+            f"Use one of: {', '.join(OUTPUT_SUFFIXES)}.",
+        )
+    sources = read_sentences(src_path)
+    targets = read_sentences(tgt_path)
+    alignments = read_pharaoh(align_path)
+    _check_count(tgt_path, len(targets), src_path, len(sources), "target sentences")
+    _check_count(align_path, len(alignments), src_path, len(sources), "alignment lines")
+    for i, (src, tgt, links) in enumerate(zip(sources, targets, alignments, strict=True)):
+        check_links(links, len(src.words), len(tgt.words), path=align_path, line=i + 1)
+
+    stats = ProjectionStats()
+    projected: list[Sentence] = []
+    if progress is None:
+        progress = len(sources) >= PROGRESS_MIN_SENTENCES
+    items: Any = zip(sources, targets, alignments, strict=True)
+    if progress:
+        from tqdm import tqdm
+
+        items = tqdm(items, total=len(sources), desc="Projecting", unit="sent", file=sys.stderr)
+    start = time.perf_counter()
+    for src, tgt, links in items:
+        projection = projector.project(src.words, src.spans, tgt.words, links)
+        stats.add(src.spans, projection)
+        projected.append(Sentence(list(tgt.words), projection.target_spans()))
+    stats.seconds = time.perf_counter() - start
+    write_sentences(output_path, projected)
+    if stats_path is not None:
+        data = stats.to_dict()
+        data["projector"] = repr(projector)
+        Path(stats_path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    return stats
+
+
+def _check_count(path: str | Path, n: int, src_path: str | Path, n_src: int, what: str) -> None:
+    if n != n_src:
+        raise DataFormatError(
+            path,
+            None,
+            f"has {n} {what} but the source file {src_path} has {n_src} sentences.",
+            "The source, target and alignment files must be parallel, one sentence each.",
+        )
+
+
+def _parse_ratio(value: str) -> float | None:
+    if value.strip().lower() == "none":
+        return None
+    try:
+        ratio = float(value)
+    except ValueError:
+        raise typer.BadParameter(f"expected a number or 'none', got {value!r}") from None
+    if ratio < 0:
+        raise typer.BadParameter(f"must be >= 0 or 'none', got {value!r}")
+    return ratio
+
+
+@app.command("project")
+def project_cli(
+    src: Path = typer.Argument(
+        ..., help="Labelled source sentences: a column file (token<TAB>tag, IOB2) or .spacy."
+    ),
+    tgt: Path = typer.Argument(
+        ..., help="Target sentences, parallel to SRC (column, text or .spacy; tags ignored)."
+    ),
+    output: Path = typer.Argument(
+        ..., help="Output with the projected entities: .conll, .iob, .tsv (columns) or .spacy."
+    ),
+    alignments: Path = typer.Option(
+        ...,
+        "--alignments",
+        "-a",
+        help="Pharaoh word links (i-j, source index first), one line per sentence.",
+    ),
+    method: str = typer.Option(
+        "heuristic",
+        "--method",
+        "-m",
+        help="heuristic (alignment runs), or matching solved by greedy or ilp.",
+    ),
+    candidates: str = typer.Option(
+        "ngrams",
+        "--candidates",
+        "-c",
+        help="Matching only: candidate spans, ngrams (all target n-grams) or aligned.",
+    ),
+    max_len: int = typer.Option(
+        10, "--max-len", help="Matching only: longest candidate span, in words."
+    ),
+    merge_distance: int = typer.Option(
+        1,
+        "--merge-distance",
+        "-d",
+        help="Heuristic: merge aligned runs separated by at most this many words.",
+    ),
+    length_ratio: str = typer.Option(
+        "0.8",
+        "--length-ratio",
+        "-r",
+        help="Heuristic: drop runs shorter than this times the entity length; 'none' keeps all.",
+    ),
+    top_k: int | None = typer.Option(
+        None,
+        "--top-k",
+        "-k",
+        help="Heuristic: keep at most K runs per entity, those with most aligned words.",
+    ),
+    only_i: bool = typer.Option(
+        False,
+        "--only-i",
+        help=(
+            "Heuristic: don't merge a run that starts at a word aligned to the entity's "
+            "first word (a second copy of the entity)."
+        ),
+    ),
+    refine: bool = typer.Option(
+        False,
+        "--refine",
+        help=(
+            "Heuristic: anchor copied names and cognates, ignore links to punctuation, "
+            "trim punctuation and articles at name edges."
+        ),
+    ),
+    n_proj: int = typer.Option(
+        1, "--n-proj", help="Matching only: projections per entity that --constraint refers to."
+    ),
+    constraint: str = typer.Option(
+        "le", "--constraint", help="Matching only: le, eq or ge --n-proj projections per entity."
+    ),
+    stats: Path | None = typer.Option(
+        None, "--stats", "-s", help="Write the projection statistics to this JSON file."
+    ),
+) -> None:
+    """Project the entities of SRC onto TGT through word alignments and write OUTPUT.
+
+    Prints what was projected and dropped (by reason) and how fast.
+    """
+    try:
+        ratio = _parse_ratio(length_ratio)
+        if method not in METHODS:
+            raise typer.BadParameter(f"use one of {', '.join(METHODS)}, got {method!r}")
+        projector = build_projector(
+            method,
+            candidates=candidates,
+            max_len=max_len,
+            merge_distance=merge_distance,
+            length_ratio=ratio,
+            top_k=top_k,
+            only_i=only_i,
+            refine=refine,
+            n_proj=n_proj,
+            constraint=constraint,
+        )
+        result = project_files(src, tgt, alignments, output, projector, stats_path=stats)
+    except typer.BadParameter:
+        raise
+    except (XlprojError, ValueError, OSError) as err:
+        typer.echo(f"Error: {err}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(result.table())
+    speed = result.sentences / result.seconds if result.seconds > 0 else float("inf")
+    typer.echo(f"time: {result.seconds:.3f}s ({speed:,.0f} sentences/s)")
+    typer.echo(f"Wrote {result.sentences} sentences to {output}")

@@ -1,3 +1,126 @@
-"""Command module (being written)."""
+"""``translate``: translate the sentences of a corpus file, one translation per line."""
 
-from ._app import app  # noqa: F401
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+
+from ..errors import XlprojError
+from ._app import app
+
+
+@dataclass
+class TranslateReport:
+    """What :func:`translate_file` did."""
+
+    sentences: int = 0
+    empty: int = 0  # sentences without words: written as empty lines
+    seconds: float = 0.0
+    cache_hits: int = 0
+    cache_misses: int = 0
+    split: int = 0  # sentences too long for the model, translated in parts
+    translator: str = ""
+
+
+def translate_file(
+    input_path: str | Path,
+    output_path: str | Path,
+    src_lang: str,
+    tgt_lang: str,
+    translator: str,
+    *,
+    batch_size: int = 16,
+    cache_dir: str | Path | None = None,
+    cache: bool = True,
+) -> TranslateReport:
+    """Translate every sentence of ``input_path`` and write one translation per line.
+
+    input_path (str | Path): Any format :func:`spacy_xlproj.io.read_sentences` reads.
+    output_path (str | Path): Plain text output, line *i* translates sentence *i*.
+    src_lang (str): Source language code.
+    tgt_lang (str): Target language code.
+    translator (str): Spec for :func:`~spacy_xlproj.translate.build_translator`.
+    batch_size (int): Sentences per forward pass of a neural model.
+    cache_dir (str | Path | None): Folder of the translation cache.
+    cache (bool): Use the translation cache.
+    RETURNS (TranslateReport): Counts and time.
+    """
+    from ..io import read_sentences
+    from ..translate import build_translator
+
+    sentences = read_sentences(input_path)
+    texts = [" ".join(s.words) for s in sentences]
+    backend = build_translator(
+        translator, src_lang, tgt_lang, cache_dir=cache_dir, cache=cache, batch_size=batch_size
+    )
+    start = time.perf_counter()
+    translations = backend.translate(texts)
+    report = TranslateReport(
+        sentences=len(texts),
+        empty=sum(1 for t in texts if not t.strip()),
+        seconds=time.perf_counter() - start,
+        cache_hits=getattr(backend, "hits", 0),
+        cache_misses=getattr(backend, "misses", len(texts)),
+        split=getattr(backend, "n_split", 0),
+        translator=backend.name,
+    )
+    if len(translations) != len(texts):
+        raise XlprojError(
+            f"{backend.name} returned {len(translations)} translations for {len(texts)} sentences."
+        )
+    output_path = Path(output_path)
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    with output_path.open("w", encoding="utf-8") as out:
+        for line in translations:
+            # A line break inside a translation would shift every later line.
+            out.write(" ".join(line.split()) + "\n")
+    return report
+
+
+@app.command("translate")
+def translate_cli(
+    # fmt: off
+    input_path: Path = typer.Argument(..., help="Sentences: column, text or .spacy file."),
+    output_path: Path = typer.Argument(..., help="Output text file, one translation per line."),
+    src_lang: str = typer.Option(..., "--src-lang", "-s", help="Source language (ISO 639-1/3)."),
+    tgt_lang: str = typer.Option(..., "--tgt-lang", "-t", help="Target language (ISO 639-1/3)."),
+    translator: str = typer.Option(
+        "apertium",
+        "--translator",
+        "-T",
+        help="apertium, apertium:MODE, hf:MODEL_OR_DIR, file:PATH or file:PATH:SOURCE.",
+    ),
+    batch_size: int = typer.Option(16, "--batch-size", "-b", help="Sentences per model batch."),
+    cache_dir: Path | None = typer.Option(
+        None, "--cache-dir", help="Cache folder (default $XLPROJ_CACHE_DIR, ~/.cache/spacy_xlproj)."
+    ),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the cache."),
+    # fmt: on
+) -> None:
+    """Translate the sentences of INPUT_PATH and write one translation per line."""
+    try:
+        report = translate_file(
+            input_path,
+            output_path,
+            src_lang,
+            tgt_lang,
+            translator,
+            batch_size=batch_size,
+            cache_dir=cache_dir,
+            cache=not no_cache,
+        )
+    except (XlprojError, ImportError) as err:
+        typer.echo(f"Error: {err}", err=True)
+        raise typer.Exit(1) from None
+    rate = report.sentences / report.seconds if report.seconds > 0 else float("inf")
+    typer.echo(
+        f"Translated {report.sentences} sentences with {report.translator} in "
+        f"{report.seconds:.1f}s ({rate:.0f} sentences/s) -> {output_path}"
+    )
+    typer.echo(
+        f"cache: {report.cache_hits} hits, {report.cache_misses} misses; "
+        f"empty sentences: {report.empty}; split (too long): {report.split}"
+    )

@@ -16,8 +16,7 @@ class EntityTagger(Protocol):
 
     name: str
 
-    def tag(self, sentences: Sequence[Sequence[str]]) -> list[list[Span]]:
-        ...
+    def tag(self, sentences: Sequence[Sequence[str]]) -> list[list[Span]]: ...
 
 
 @runtime_checkable
@@ -29,5 +28,4 @@ class TagScorer(Protocol):
 
     tags: list[str]
 
-    def tag_probabilities(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
-        ...
+    def tag_probabilities(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]: ...

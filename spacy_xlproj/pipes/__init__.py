@@ -1,1 +1,252 @@
-"""spaCy pipeline components (registered through the spacy_factories entry point)."""
+"""spaCy pipeline components (registered through the ``spacy_factories`` entry point).
+
+``xlproj_translate_test`` sets entities on target-language docs; ``xlproj_translate_train``
+attaches a labelled translation to each source doc. This module holds what both
+share: turning a config value (a short spec or a built backend) into a backend, and
+the tokenisers of translated text. It is imported with the factories, so everything
+heavy is imported inside functions.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import XlprojError
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+    from ..align.base import Aligner
+    from ..ner.base import EntityTagger
+    from ..translate.base import Translator
+    from ..types import Projection
+
+__all__ = [
+    "check_backend",
+    "check_settings",
+    "SourceModelNotFoundError",
+    "blank_pipeline",
+    "resolve_aligner",
+    "resolve_tagger",
+    "resolve_translator",
+    "set_projected_spans",
+    "split_words",
+    "translation_doc",
+]
+
+
+class SourceModelNotFoundError(XlprojError, OSError):
+    """The source-language NER pipeline named in a config cannot be loaded."""
+
+    def __init__(self, model: str, problem: str) -> None:
+        self.model = model
+        super().__init__(
+            f"Can't load the source NER pipeline '{model}' ({problem}). Give a spaCy "
+            f"pipeline that is installed or a local directory: install a package with "
+            f"`python -m spacy download {model}` (for a published pipeline such as "
+            f"en_core_web_sm), or train one and set `source_ner` to its path, e.g. "
+            f"'training/model-best'."
+        )
+
+
+def check_backend(value: Any, what: str, methods: tuple[str, ...]) -> None:
+    """Fail early, and clearly, when a config gives a backend that is not one.
+
+    A backend is a spec string, or any object with the Protocol's methods (checked by
+    name, as ``runtime_checkable`` Protocols do, without importing their modules).
+    """
+    if isinstance(value, str):
+        return
+    missing = [m for m in methods if not callable(getattr(value, m, None))]
+    if missing:
+        raise TypeError(
+            f"{what} must be a spec string or an object with a {', '.join(missing)}() "
+            f"method, got {type(value).__name__}: use a registered-function block such as "
+            f'{{"@xlproj_{what}s": ...}} in the config.'
+        )
+
+
+def resolve_translator(
+    value: str | Translator, src_lang: str, tgt_lang: str, cache_dir: str | Path | None
+) -> Translator:
+    """Build the translator a config value describes (a spec such as ``"apertium"``)."""
+    if not isinstance(value, str):
+        return value
+    from ..translate.build import build_translator
+
+    return build_translator(value, src_lang, tgt_lang, cache_dir=cache_dir)
+
+
+def resolve_aligner(value: str | Aligner) -> Aligner:
+    """Build the aligner a config value describes (``"eflomal"``, ``"simalign:DIR"``)."""
+    if not isinstance(value, str):
+        return value
+    from ..align.build import build_aligner
+
+    return build_aligner(value)
+
+
+def resolve_tagger(value: str | EntityTagger) -> EntityTagger:
+    """Load the source NER a config value names (a spaCy pipeline name or path)."""
+    if not isinstance(value, str):
+        return value
+    import spacy
+
+    from ..ner.spacy_tagger import SpacyTagger
+
+    try:
+        nlp = spacy.load(value)
+    except OSError as err:
+        # spaCy raises OSError E050 for a name that is neither a package nor a directory.
+        raise SourceModelNotFoundError(value, str(err).splitlines()[0]) from err
+    if "ner" not in nlp.pipe_names and not any(
+        "doc.ents" in nlp.get_pipe_meta(name).assigns for name in nlp.pipe_names
+    ):
+        raise SourceModelNotFoundError(
+            value, f"it has no component that sets entities: its pipes are {nlp.pipe_names}"
+        )
+    return SpacyTagger(nlp)
+
+
+@cache
+def blank_pipeline(lang: str) -> Language:
+    """A blank pipeline that tokenises ``lang`` text; ``"xx"`` where spaCy has no ``lang``."""
+    import spacy
+    from spacy.util import get_lang_class
+
+    try:
+        get_lang_class(lang)
+    except ImportError:
+        lang = "xx"
+    return spacy.blank(lang)
+
+
+def split_words(doc: Doc) -> tuple[list[str], list[int]]:
+    """The words of ``doc`` that an aligner should see, and their token indices.
+
+    Whitespace tokens (spaCy keeps runs of spaces and newlines as tokens) are left out:
+    they carry no meaning to align, and some aligners choke on them.
+    """
+    index = [t.i for t in doc if not t.is_space]
+    return [doc[i].text for i in index], index
+
+
+def translation_doc(vocab: Any, words: list[str], text: str) -> Doc:
+    """A ``Doc`` of a translation's words, spaced as they are in ``text``.
+
+    ``text`` may hold characters that are not among the words (the markers method's
+    brackets): a word is followed by a space when whitespace separates it from the
+    next word in ``text`` (or when either cannot be found there). Runs of whitespace
+    become one space, and the last word has none.
+    """
+    from spacy.tokens import Doc
+
+    found: list[tuple[int, int] | None] = []
+    position = 0
+    for word in words:
+        start = text.find(word, position)
+        if start < 0:
+            found.append(None)
+            continue
+        position = start + len(word)
+        found.append((start, position))
+    spaces = []
+    for here, after in zip(found, found[1:], strict=False):
+        gap = text[here[1] : after[0]] if here and after else " "
+        spaces.append(any(c.isspace() for c in gap))
+    spaces.extend([False] * (len(words) - len(spaces)))
+    return Doc(vocab, words=words, spaces=spaces)
+
+
+def describe(value: Any) -> str:
+    """A short, stable description of a backend for settings files and cache keys."""
+    if isinstance(value, str):
+        return value
+    name = getattr(value, "name", None)
+    if isinstance(name, str):
+        return name
+    params = (
+        {
+            k: v
+            for k, v in sorted(vars(value).items())
+            if not k.startswith("_") and isinstance(v, (str, int, float, bool, type(None)))
+        }
+        if hasattr(value, "__dict__")
+        else {}
+    )
+    args = ", ".join(f"{k}={v!r}" for k, v in params.items())
+    return f"{type(value).__module__}.{type(value).__qualname__}({args})"
+
+
+def set_projected_spans(
+    doc: Doc,
+    index: list[int],
+    projection: Projection,
+    source_texts: list[str],
+    *,
+    spans_key: str,
+    min_confidence: float,
+    overwrite_ents: bool = True,
+) -> None:
+    """Write a projection onto ``doc``: every span to ``doc.spans``, confident ones to ents.
+
+    ``index`` maps the projection's word indices to token indices (see ``split_words``).
+    The span group's ``attrs`` hold, in span order, the ``scores`` (confidences), the
+    ``source_texts`` and the ``source_ids`` (indices among the source entities) of the
+    entities the spans were projected from. With
+    ``overwrite_ents``, ``doc.ents`` become exactly the projected spans with a score of
+    at least ``min_confidence``; otherwise existing entities stay and only projected
+    spans that overlap none of them are added.
+    """
+    from spacy.tokens import Span as SpacySpan
+    from spacy.tokens import SpanGroup
+
+    spans: list[SpacySpan] = []
+    scores: list[float] = []
+    sources: list[int] = []
+    for p in sorted(projection.spans):
+        spans.append(SpacySpan(doc, index[p.start], index[p.end - 1] + 1, label=p.label))
+        scores.append(float(p.score))
+        sources.append(p.source)
+    attrs = {
+        "scores": scores,
+        "source_texts": [source_texts[i] for i in sources],
+        "source_ids": sources,
+    }
+    doc.spans[spans_key] = SpanGroup(doc, name=spans_key, spans=spans, attrs=attrs)
+    confident = [s for s, score in zip(spans, scores, strict=True) if score >= min_confidence]
+    if overwrite_ents:
+        doc.ents = _without_overlaps(confident)
+        return
+    taken = {t.i for ent in doc.ents for t in ent}
+    new = [s for s in confident if not any(i in taken for i in range(s.start, s.end))]
+    doc.set_ents(_without_overlaps(new), default="unmodified")
+
+
+def check_settings(name: str, saved: dict[str, Any], current: dict[str, Any]) -> None:
+    """Fail when settings saved by ``to_disk`` disagree with the config a pipe was built from.
+
+    The config is the source of truth (spaCy rebuilt the component from it); the saved
+    file only tells us when the two disagree, which means the directory was edited.
+    """
+    for key in ("src_lang", "tgt_lang", "spans_key"):
+        if key in saved and saved[key] != current.get(key):
+            raise ValueError(
+                f"The saved settings of '{name}' say {key}={saved[key]!r} but its config "
+                f"says {current.get(key)!r}: the pipeline directory was edited by hand. Fix "
+                f"config.cfg or save the pipeline again."
+            )
+
+
+def _without_overlaps(spans: list) -> list:
+    # Projectors never overlap their spans; this guards third-party ones (first wins).
+    kept: list = []
+    end = -1
+    for span in sorted(spans, key=lambda s: (s.start, s.end)):
+        if span.start >= end:
+            kept.append(span)
+            end = span.end
+    return kept

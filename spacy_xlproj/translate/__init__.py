@@ -1,1 +1,70 @@
-"""Translators: Hugging Face seq2seq, Apertium, existing translations; cache."""
+"""Translators: Hugging Face seq2seq, Apertium, existing translations; cache.
+
+Each backend's module is imported on first access of one of its names (``from
+spacy_xlproj.translate import ApertiumTranslator``), so importing the package costs
+nothing. The registered functions (``spacy_xlproj.ApertiumTranslator.v1`` …) reach
+``registry.translators`` through entry points; torch and transformers are only
+imported when a neural translator or scorer is built.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .apertium import ApertiumTranslator
+    from .base import Translator
+    from .build import SPEC_FORMS, TranslatorSpecError, build_translator
+    from .cache import CachedTranslator, TranslationCache, default_cache_dir
+    from .file import FileTranslator
+    from .hf import HFTranslator, ModelLoadError, split_to_fit
+    from .langcodes import UnknownLanguageError
+    from .nmt_score import NMTScorer
+
+# Exported name -> the module that defines it.
+_EXPORTS = {
+    "SPEC_FORMS": ".build",
+    "ApertiumTranslator": ".apertium",
+    "CachedTranslator": ".cache",
+    "FileTranslator": ".file",
+    "HFTranslator": ".hf",
+    "ModelLoadError": ".hf",
+    "NMTScorer": ".nmt_score",
+    "TranslationCache": ".cache",
+    "Translator": ".base",
+    "TranslatorSpecError": ".build",
+    "UnknownLanguageError": ".langcodes",
+    "build_translator": ".build",
+    "default_cache_dir": ".cache",
+    "split_to_fit": ".hf",
+}
+
+__all__ = [
+    "SPEC_FORMS",
+    "ApertiumTranslator",
+    "CachedTranslator",
+    "FileTranslator",
+    "HFTranslator",
+    "ModelLoadError",
+    "NMTScorer",
+    "TranslationCache",
+    "Translator",
+    "TranslatorSpecError",
+    "UnknownLanguageError",
+    "build_translator",
+    "default_cache_dir",
+    "split_to_fit",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_EXPORTS[name], __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -1,0 +1,126 @@
+"""Europarl intrinsic benchmark: project gold English entities onto the human Spanish
+translation through fixed word alignments, and score against the gold Spanish entities.
+
+    python benchmarks/europarl_intrinsic.py [--data ../shared/data] [--output FILE.md]
+        [--methods heuristic-default,heuristic-refine,...] [--aligners eflomal-gdfa,...]
+
+Prints a markdown table of entity micro F1 (methods × aligners). The alignments are
+fixed, so differences between rows are the projection's own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from spacy_xlproj.evaluate import entity_scores
+from spacy_xlproj.io import read_pharaoh, read_sentences
+from spacy_xlproj.project.base import Projector
+from spacy_xlproj.project.heuristic import HeuristicProjector
+
+ROOT = Path(__file__).resolve().parents[1]
+ALIGNERS = (
+    "eflomal-fwd",
+    "eflomal-rev",
+    "eflomal-inter",
+    "eflomal-gdfa",
+    "simalign-L3-argmax",
+    "simalign-L3-itermax",
+    "simalign-L4-argmax",
+    "simalign-L4-itermax",
+)
+
+
+def _matching(**kwargs: object) -> Callable[[], Projector]:
+    def build() -> Projector:
+        from spacy_xlproj.project.matching import MatchingProjector
+
+        return MatchingProjector(**kwargs)  # type: ignore[arg-type]
+
+    return build
+
+
+METHODS: dict[str, tuple[str, Callable[[], Projector]]] = {
+    "heuristic-default": ("`HeuristicProjector()` (d=1, ratio 0.8)", HeuristicProjector),
+    "heuristic-raw": (
+        "`HeuristicProjector(merge_distance=0, length_ratio=None)` (raw runs)",
+        lambda: HeuristicProjector(merge_distance=0, length_ratio=None),
+    ),
+    "heuristic-refine": (
+        "`HeuristicProjector(refine=True)`",
+        lambda: HeuristicProjector(refine=True),
+    ),
+    "matching-ngrams-ilp": (
+        "`MatchingProjector(candidates='ngrams', solver='ilp')`",
+        _matching(candidates="ngrams", solver="ilp"),
+    ),
+    "matching-aligned-ilp": (
+        "`MatchingProjector(candidates='aligned', solver='ilp')`",
+        _matching(candidates="aligned", solver="ilp"),
+    ),
+    "matching-ngrams-greedy": (
+        "`MatchingProjector(candidates='ngrams', solver='greedy')`",
+        _matching(candidates="ngrams", solver="greedy"),
+    ),
+}
+
+
+def evaluate(data: Path, methods: list[str], aligners: list[str]) -> dict[str, dict[str, float]]:
+    """Micro F1 of each method on each aligner's links."""
+    en = read_sentences(data / "europarl_ner" / "en-europarl.test.conll02")
+    es = read_sentences(data / "europarl_ner" / "es-europarl.test.conll02")
+    gold = [s.spans for s in es]
+    results: dict[str, dict[str, float]] = {}
+    for method in methods:
+        try:
+            projector = METHODS[method][1]()
+        except ImportError as err:  # a backend that is not installed is skipped, loudly
+            print(f"skipping {method}: {err}")
+            continue
+        results[method] = {}
+        for aligner in aligners:
+            links = read_pharaoh(data / "alignments" / f"europarl.en-es.{aligner}.txt")
+            start = time.perf_counter()
+            pred = [
+                projector.project(s.words, s.spans, t.words, ln).target_spans()
+                for s, t, ln in zip(en, es, links, strict=True)
+            ]
+            seconds = time.perf_counter() - start
+            f1 = entity_scores(pred, gold).micro.f1
+            results[method][aligner] = f1
+            print(f"{method:24s} {aligner:20s} F1 {f1:.4f} ({seconds:.2f}s)", flush=True)
+    return results
+
+
+def to_markdown(results: dict[str, dict[str, float]], aligners: list[str]) -> str:
+    head = "| method | " + " | ".join(aligners) + " |"
+    rule = "|---|" + "---:|" * len(aligners)
+    rows = [head, rule]
+    for method, scores in results.items():
+        cells = [f"{scores[a]:.4f}" if a in scores else "-" for a in aligners]
+        rows.append(f"| {METHODS[method][0]} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--aligners", default=",".join(ALIGNERS))
+    parser.add_argument("--output", type=Path, default=None, help="Write the table here too.")
+    args = parser.parse_args()
+    methods = [m for m in args.methods.split(",") if m]
+    unknown = sorted(set(methods) - set(METHODS))
+    if unknown:
+        parser.error(f"unknown method(s) {', '.join(unknown)}; known: {', '.join(METHODS)}")
+    aligners = [a for a in args.aligners.split(",") if a]
+    table = to_markdown(evaluate(args.data, methods, aligners), aligners)
+    print(table)
+    if args.output is not None:
+        args.output.write_text(table + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+"""Run a command and record how long it took, so the report can show time per step.
+
+    python scripts/timed.py TIMES.json STEP -- COMMAND [ARGS...]
+
+The wall time in seconds is stored under ``STEP`` in the JSON file TIMES.json
+(created if needed; other steps are kept). The command's exit status is passed on,
+and nothing is recorded when it fails.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def record(times_path: Path, step: str, seconds: float) -> None:
+    """Store ``seconds`` under ``step`` in the JSON file ``times_path``."""
+    times = json.loads(times_path.read_text(encoding="utf8")) if times_path.exists() else {}
+    times[step] = round(seconds, 2)
+    times_path.parent.mkdir(parents=True, exist_ok=True)
+    times_path.write_text(json.dumps(times, indent=2, sort_keys=True) + "\n", encoding="utf8")
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 4 or argv[2] != "--":
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    times_path, step, command = Path(argv[0]), argv[1], argv[3:]
+    if command[0] in ("python", "python3"):
+        # The same interpreter as ours (spacy project runs us with the venv's).
+        command = [sys.executable, *command[1:]]
+    start = time.perf_counter()
+    status = subprocess.call(command)
+    if status == 0:
+        record(times_path, step, time.perf_counter() - start)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

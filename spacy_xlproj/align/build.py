@@ -1,0 +1,86 @@
+"""Build an aligner from a short spec string, as the command line and configs name them.
+
+``simalign:MODEL_OR_DIR`` → :class:`SimAligner` over that encoder;
+``eflomal`` → :class:`EflomalAligner`;
+``lexical`` → :class:`LexicalAligner` (same-language string matching: back-translation
+refinement, or languages that share names and numbers).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .base import Aligner
+from .eflomal import EflomalAligner, ExtraParallel
+from .simalign import SimAligner
+
+SPEC_FORMS = ("simalign:MODEL_OR_DIR", "eflomal", "lexical")
+
+
+class AlignerSpecError(ValueError):
+    """An aligner spec or one of its options is not understood."""
+
+
+def build_aligner(
+    spec: str,
+    *,
+    layer: int | None = None,
+    method: str | None = None,
+    symmetrize: str | None = None,
+    batch_size: int = 32,
+    extra_parallel: ExtraParallel | None = None,
+    device: str | None = None,
+    token_type: str | None = None,
+) -> Aligner:
+    """Build the aligner that ``spec`` names.
+
+    spec (str): ``"simalign:MODEL_OR_DIR"``, ``"eflomal"`` or ``"lexical"``.
+    layer (int | None): SimAlign: the encoder layer; default two thirds of its depth.
+    method (str | None): SimAlign: ``argmax``, ``itermax`` (default) or ``match``.
+    symmetrize (str | None): eflomal: ``gdfa`` (default), ``grow-diag``,
+        ``intersect`` or ``union``.
+    batch_size (int): SimAlign: sentence pairs per forward pass.
+    extra_parallel (ExtraParallel | None): eflomal: extra parallel text to train on.
+    device (str | None): SimAlign: ``cpu``, ``cuda``…; default CUDA when available.
+    token_type (str | None): SimAlign: ``bpe`` (default) or ``word``.
+    RETURNS (Aligner): The aligner; models are loaded on first use.
+    """
+    kind, sep, arg = spec.partition(":")
+    kind = kind.strip().lower()
+    if kind == "simalign":
+        if not sep or not arg.strip():
+            raise AlignerSpecError(
+                f"Aligner spec '{spec}' names no model: use simalign:MODEL_OR_DIR, e.g. "
+                "simalign:/models/bert-base-multilingual-cased."
+            )
+        _reject(spec, symmetrize=symmetrize, extra_parallel=extra_parallel or None)
+        model = arg.strip()
+        return SimAligner(
+            str(Path(model).expanduser()) if model.startswith("~") else model,
+            layer=layer,
+            method=method or "itermax",
+            token_type=token_type or "bpe",
+            batch_size=batch_size,
+            device=device,
+        )
+    if kind == "eflomal":
+        if sep:
+            raise AlignerSpecError(
+                f"Aligner spec '{spec}': eflomal takes no argument after ':'; "
+                "give extra parallel text with extra_parallel (--extra-src/--extra-tgt)."
+            )
+        _reject(spec, layer=layer, method=method, token_type=token_type)
+        return EflomalAligner(symmetrize=symmetrize or "gdfa", extra_parallel=extra_parallel)
+    if kind == "lexical" and not sep:
+        from .lexical import LexicalAligner
+
+        _reject(spec, layer=layer, method=method, token_type=token_type, symmetrize=symmetrize)
+        return LexicalAligner()
+    raise AlignerSpecError(f"Unknown aligner spec '{spec}'. Use one of: {', '.join(SPEC_FORMS)}.")
+
+
+def _reject(spec: str, **options: object) -> None:
+    given = [name for name, value in options.items() if value is not None]
+    if given:
+        names = ", ".join(given)
+        raise AlignerSpecError(f"Option(s) {names} do not apply to the aligner '{spec}'.")

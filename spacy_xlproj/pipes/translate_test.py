@@ -1,0 +1,231 @@
+"""The ``xlproj_translate_test`` component: NER for a language without an NER model.
+
+Target-language docs are translated into the source language, tagged there by a
+source NER pipeline, and the entities are projected back onto the docs' own tokens
+through a word alignment of translation and doc. ``nlp.pipe`` buffers ``batch_size``
+docs so that each batch costs one translate call, one tagging pass and one align call.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import srsly
+from spacy.pipeline import Pipe
+from spacy.scorer import Scorer
+from spacy.tokens import Doc
+from spacy.training import Example
+from spacy.util import ensure_path, minibatch
+from spacy.vocab import Vocab
+
+from ..align.base import Aligner
+from ..ner.base import EntityTagger
+from ..project.base import Projector
+from ..translate.base import Translator
+from ..types import Projection
+from . import (
+    blank_pipeline,
+    check_backend,
+    check_settings,
+    describe,
+    resolve_aligner,
+    resolve_tagger,
+    resolve_translator,
+    set_projected_spans,
+    split_words,
+)
+
+SETTINGS_FILE = "cfg"
+
+
+class TranslateTestComponent(Pipe):
+    """Set ``doc.ents`` on target-language text by translate-test projection.
+
+    Every projected span also goes to ``doc.spans[spans_key]``, whose ``attrs`` hold
+    the ``scores`` (projection confidences, in span order), the ``source_texts`` (each
+    entity as tagged in the translation) and the ``translation`` itself. Spans scoring
+    below ``min_confidence`` stay out of ``doc.ents``. Existing ``doc.ents`` are
+    replaced (tokens outside the projected entities become ``O``), unless
+    ``overwrite_ents`` is False: then they stay, and only projected entities that
+    overlap none of them are added.
+    """
+
+    def __init__(
+        self,
+        vocab: Vocab,
+        *,
+        name: str = "xlproj_translate_test",
+        tgt_lang: str,
+        source_ner: str | EntityTagger,
+        translator: str | Translator,
+        src_lang: str = "en",
+        aligner: str | Aligner = "eflomal",
+        projector: Projector,
+        min_confidence: float = 0.0,
+        batch_size: int = 64,
+        overwrite_ents: bool = True,
+        spans_key: str = "xlproj",
+        cache_dir: str | None = None,
+    ) -> None:
+        if not 0.0 <= min_confidence <= 1.0:
+            raise ValueError(f"min_confidence must lie in [0, 1], got {min_confidence}")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        check_backend(translator, "translator", ("translate",))
+        check_backend(source_ner, "tagger", ("tag",))
+        check_backend(aligner, "aligner", ("align",))
+        check_backend(projector, "projector", ("project",))
+        self.vocab = vocab
+        self.name = name
+        self.tgt_lang = tgt_lang
+        self.src_lang = src_lang
+        self.source_ner = source_ner
+        self.translator = translator
+        self.aligner = aligner
+        self.projector = projector
+        self.min_confidence = min_confidence
+        self.batch_size = batch_size
+        self.overwrite_ents = overwrite_ents
+        self.spans_key = spans_key
+        self.cache_dir = cache_dir
+        # Backends given as specs are built on first use (or by initialize), so that a
+        # saved pipeline loads even where its source model is not installed yet.
+        self._translator: Translator | None = None
+        self._tagger: EntityTagger | None = None
+        self._aligner: Aligner | None = None
+
+    # -- backends ---------------------------------------------------------------------
+
+    @property
+    def backends(self) -> tuple[Translator, EntityTagger, Aligner]:
+        """The translator, source tagger and aligner, built from their specs if needed."""
+        if self._translator is None:
+            self._translator = resolve_translator(
+                self.translator, self.tgt_lang, self.src_lang, self.cache_dir
+            )
+        if self._tagger is None:
+            self._tagger = resolve_tagger(self.source_ner)
+        if self._aligner is None:
+            self._aligner = resolve_aligner(self.aligner)
+        return self._translator, self._tagger, self._aligner
+
+    def initialize(
+        self, get_examples: Callable[[], Iterable[Example]] | None = None, *, nlp: Any = None
+    ) -> None:
+        """Build the backends now, so that a missing model or tool fails here, not mid-run.
+
+        get_examples (Callable[[], Iterable[Example]] | None): Unused; accepted so that
+            ``nlp.initialize()`` can call every component alike.
+        nlp (Language | None): Unused.
+        """
+        self.backends  # noqa: B018 - building them is the point
+
+    # -- processing -------------------------------------------------------------------
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Set the projected entities of one doc (prefer ``nlp.pipe`` for many)."""
+        error_handler = self.get_error_handler()
+        try:
+            self.set_annotations([doc])
+        except Exception as e:
+            error_handler(self.name, self, [doc], e)
+        return doc
+
+    def pipe(self, stream: Iterable[Doc], *, batch_size: int | None = None) -> Iterator[Doc]:
+        """Set projected entities on a stream of docs, ``self.batch_size`` docs per batch.
+
+        The ``batch_size`` that ``nlp.pipe`` passes is ignored: the component's own
+        setting decides how many docs share a translate and an align call.
+        """
+        error_handler = self.get_error_handler()
+        for docs in minibatch(stream, size=self.batch_size):
+            try:
+                self.set_annotations(docs)
+            except Exception as e:
+                error_handler(self.name, self, docs, e)
+            yield from docs
+
+    def set_annotations(self, docs: list[Doc]) -> None:
+        """Translate, tag, align and project one batch of docs, in place."""
+        translator, tagger, aligner = self.backends
+        todo = [doc for doc in docs if any(not t.is_space for t in doc)]
+        if not todo:
+            return
+        translations = translator.translate([doc.text for doc in todo])
+        if len(translations) != len(todo):
+            raise ValueError(
+                f"The translator {translator.name!r} returned {len(translations)} "
+                f"translations for {len(todo)} texts."
+            )
+        tokenizer = blank_pipeline(self.src_lang).tokenizer
+        src_words = [split_words(tokenizer(text))[0] for text in translations]
+        tgt = [split_words(doc) for doc in todo]
+        src_spans = tagger.tag(src_words)
+        # Links run from the tagged translation (the projection's source) to the doc.
+        links = aligner.align([(s, t) for s, (t, _) in zip(src_words, tgt, strict=True)])
+        for doc, translation, words, spans, (tgt_words, index), doc_links in zip(
+            todo, translations, src_words, src_spans, tgt, links, strict=True
+        ):
+            if spans and words:
+                projection = self.projector.project(words, spans, tgt_words, doc_links)
+            else:
+                projection = Projection()
+            set_projected_spans(
+                doc,
+                index,
+                projection,
+                [" ".join(words[s.start : s.end]) for s in spans],
+                spans_key=self.spans_key,
+                min_confidence=self.min_confidence,
+                overwrite_ents=self.overwrite_ents,
+            )
+            doc.spans[self.spans_key].attrs["translation"] = translation
+
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
+        """Score ``doc.ents`` against the reference (``ents_p``, ``ents_r``, ``ents_f``)."""
+        return Scorer.score_spans(
+            examples, "ents", has_annotation=lambda d: d.has_annotation("ENT_IOB"), **kwargs
+        )
+
+    # -- serialisation: settings only, models are referenced by name or path ----------
+
+    def _settings(self) -> dict[str, Any]:
+        return {
+            "source_ner": describe(self.source_ner),
+            "translator": describe(self.translator),
+            "aligner": describe(self.aligner),
+            "projector": describe(self.projector),
+            "src_lang": self.src_lang,
+            "tgt_lang": self.tgt_lang,
+            "min_confidence": self.min_confidence,
+            "batch_size": self.batch_size,
+            "overwrite_ents": self.overwrite_ents,
+            "spans_key": self.spans_key,
+        }
+
+    def to_bytes(self, *, exclude: Iterable[str] = tuple()) -> bytes:
+        return srsly.json_dumps(self._settings()).encode("utf8")
+
+    def from_bytes(
+        self, bytes_data: bytes, *, exclude: Iterable[str] = tuple()
+    ) -> TranslateTestComponent:
+        check_settings(self.name, json.loads(bytes_data), self._settings())
+        return self
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = tuple()) -> None:
+        """Write the component's settings (no model: those are referenced by name or path)."""
+        path = ensure_path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        srsly.write_json(path / SETTINGS_FILE, self._settings())
+
+    def from_disk(
+        self, path: str | Path, *, exclude: Iterable[str] = tuple()
+    ) -> TranslateTestComponent:
+        """Read the settings written by ``to_disk`` and check they match the config."""
+        check_settings(
+            self.name, srsly.read_json(ensure_path(path) / SETTINGS_FILE), self._settings()
+        )
+        return self

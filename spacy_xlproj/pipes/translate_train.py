@@ -1,0 +1,272 @@
+"""The ``xlproj_translate_train`` component: labelled translations of labelled docs.
+
+Each source doc's entities (gold ones, or those of an earlier ``ner``) are carried onto
+its translation, a new target-language ``Doc`` set as ``doc._.xlproj_translation``:
+
+    texts = ["Angela Merkel visited Paris."]
+    labelled_es = [doc._.xlproj_translation for doc in nlp.pipe(texts)]
+
+The step itself (translate, tokenise, align, project; or the markers method) is
+``transfer.train.project_sentences``, shared with ``translate_train`` and the
+``ProjectedCorpus.v1`` reader; this module turns docs into its input and its results
+into docs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import srsly
+from spacy.language import Language
+from spacy.pipeline import Pipe
+from spacy.tokens import Doc
+from spacy.training import Example
+from spacy.util import ensure_path, minibatch
+from spacy.vocab import Vocab
+
+from ..align.base import Aligner
+from ..tokenize import Tokenizer
+from ..transfer.train import MARKERS, ProjectedSentence, ProjectorArg, check_method
+from ..translate.base import Translator
+from ..types import Sentence, Span
+from . import (
+    blank_pipeline,
+    check_backend,
+    check_settings,
+    describe,
+    resolve_aligner,
+    resolve_translator,
+    set_projected_spans,
+    split_words,
+    translation_doc,
+)
+
+SETTINGS_FILE = "cfg"
+EXTENSION = "xlproj_translation"
+
+
+def check_projector(projector: Any, aligner: Any) -> None:
+    """Fail early on a projector that is neither a ``Projector`` nor ``"markers"``.
+
+    projector: the projector setting; ``None`` stands for the default heuristic.
+    aligner: the aligner setting (spec or backend); ``None`` is only allowed for markers.
+    """
+    if isinstance(projector, str):
+        check_method(projector, aligner, None)
+        return
+    if projector is not None:
+        check_backend(projector, "projector", ("project",))
+    if aligner is None:
+        raise ValueError(
+            'Alignment projection needs an aligner: set aligner (e.g. "eflomal"), or '
+            f'projector = "{MARKERS}".'
+        )
+
+
+def source_texts(result: ProjectedSentence) -> list[str]:
+    """The text of each source entity of ``result``, by source index."""
+    words = result.source.words
+    return [" ".join(words[s.start : s.end]) for s in result.source.spans]
+
+
+def result_doc(
+    result: ProjectedSentence,
+    vocab: Vocab,
+    *,
+    spans_key: str,
+    min_confidence: float,
+) -> Doc:
+    """The translation of ``result`` as a ``Doc`` with its projected entities set.
+
+    The span group ``doc.spans[spans_key]`` holds every projected span, with the
+    ``attrs`` of ``set_projected_spans`` and ``dropped``, the number of source
+    entities that were not projected.
+    """
+    doc = translation_doc(vocab, result.words, result.translation)
+    set_projected_spans(
+        doc,
+        list(range(len(doc))),
+        result.projection,
+        source_texts(result),
+        spans_key=spans_key,
+        min_confidence=min_confidence,
+    )
+    doc.spans[spans_key].attrs["dropped"] = len(result.projection.dropped)
+    return doc
+
+
+def doc_entities(doc: Doc) -> tuple[list[str], list[Span]]:
+    """The words of ``doc`` (spaces left out) and its entities as spans over them."""
+    words, index = split_words(doc)
+    position = {tok: w for w, tok in enumerate(index)}
+    spans = []
+    for ent in doc.ents:
+        inside = [position[t.i] for t in ent if t.i in position]
+        if inside:
+            spans.append(Span(inside[0], inside[-1] + 1, ent.label_))
+    return words, spans
+
+
+class TranslateTrainComponent(Pipe):
+    """Attach to each doc its translation with the doc's entities projected onto it.
+
+    ``doc._.xlproj_translation`` is a target-language ``Doc`` whose ``ents`` are the
+    projected entities scoring at least ``min_confidence``, and whose
+    ``spans[spans_key]`` holds every projected span, with ``attrs["scores"]`` and
+    ``attrs["source_texts"]`` in span order. Entities that could not be projected are
+    counted in ``attrs["dropped"]`` (the number of source entities lost).
+
+    ``projector`` is an alignment projector, or ``"markers"``: the entities are
+    bracketed before translation and read back, and those whose markers broke fall
+    back to the heuristic projector over the aligner's links (``aligner = null``:
+    they are dropped). Either way ``doc.text`` is translated (with the markers in it).
+    """
+
+    def __init__(
+        self,
+        vocab: Vocab,
+        *,
+        name: str = "xlproj_translate_train",
+        src_lang: str,
+        tgt_lang: str,
+        translator: str | Translator = "apertium",
+        tgt_spacy_lang: str | None = None,
+        aligner: str | Aligner | None = "eflomal",
+        projector: ProjectorArg,
+        min_confidence: float = 0.0,
+        batch_size: int = 64,
+        spans_key: str = "xlproj",
+        cache_dir: str | None = None,
+    ) -> None:
+        if not 0.0 <= min_confidence <= 1.0:
+            raise ValueError(f"min_confidence must lie in [0, 1], got {min_confidence}")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        check_backend(translator, "translator", ("translate",))
+        if aligner is not None:
+            check_backend(aligner, "aligner", ("align",))
+        check_projector(projector, aligner)
+        self.vocab = vocab
+        self.name = name
+        self.src_lang = src_lang
+        self.tgt_lang = tgt_lang
+        self.translator = translator
+        self.tgt_spacy_lang = tgt_spacy_lang
+        self.aligner = aligner
+        self.projector = projector
+        self.min_confidence = min_confidence
+        self.batch_size = batch_size
+        self.spans_key = spans_key
+        self.cache_dir = cache_dir
+        self._translator: Translator | None = None
+        self._aligner: Aligner | None = None
+        if not Doc.has_extension(EXTENSION):
+            Doc.set_extension(EXTENSION, default=None)
+
+    @property
+    def backends(self) -> tuple[Translator, Aligner | None]:
+        """The translator and aligner, built from their specs on first use."""
+        if self._translator is None:
+            self._translator = resolve_translator(
+                self.translator, self.src_lang, self.tgt_lang, self.cache_dir
+            )
+        if self._aligner is None and self.aligner is not None:
+            self._aligner = resolve_aligner(self.aligner)
+        return self._translator, self._aligner
+
+    @property
+    def tokenizer(self) -> Language:
+        """The blank pipeline that owns the vocab of the translations."""
+        return blank_pipeline(self.tgt_spacy_lang or self.tgt_lang)
+
+    def initialize(
+        self, get_examples: Callable[[], Iterable[Example]] | None = None, *, nlp: Any = None
+    ) -> None:
+        """Build the translator and aligner now, so that a missing tool fails early."""
+        self.backends  # noqa: B018 - building them is the point
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Attach the labelled translation of one doc (prefer ``nlp.pipe`` for many)."""
+        error_handler = self.get_error_handler()
+        try:
+            self.set_annotations([doc])
+        except Exception as e:
+            error_handler(self.name, self, [doc], e)
+        return doc
+
+    def pipe(self, stream: Iterable[Doc], *, batch_size: int | None = None) -> Iterator[Doc]:
+        """Attach labelled translations to a stream of docs, ``self.batch_size`` at a time.
+
+        The ``batch_size`` that ``nlp.pipe`` passes is ignored: the component's own
+        setting decides how many docs share a translate and an align call.
+        """
+        error_handler = self.get_error_handler()
+        for docs in minibatch(stream, size=self.batch_size):
+            try:
+                self.set_annotations(docs)
+            except Exception as e:
+                error_handler(self.name, self, docs, e)
+            yield from docs
+
+    def set_annotations(self, docs: list[Doc]) -> None:
+        """Translate and project one batch of docs; set ``doc._.xlproj_translation``."""
+        from ..transfer.train import project_sentences
+
+        translator, aligner = self.backends
+        lang = self.tgt_spacy_lang or self.tgt_lang
+        results = project_sentences(
+            [Sentence(*doc_entities(doc)) for doc in docs],
+            translator=translator,
+            aligner=aligner,
+            projector=self.projector,
+            tokenizer=Tokenizer(lang),
+            texts=[doc.text for doc in docs],
+        )
+        vocab = self.tokenizer.vocab
+        for doc, result in zip(docs, results, strict=True):
+            target = result_doc(
+                result, vocab, spans_key=self.spans_key, min_confidence=self.min_confidence
+            )
+            doc._.set(EXTENSION, target)
+
+    # -- serialisation: settings only, models are referenced by name or path ----------
+
+    def _settings(self) -> dict[str, Any]:
+        return {
+            "translator": describe(self.translator),
+            "aligner": describe(self.aligner),
+            "projector": describe(self.projector),
+            "src_lang": self.src_lang,
+            "tgt_lang": self.tgt_lang,
+            "tgt_spacy_lang": self.tgt_spacy_lang,
+            "min_confidence": self.min_confidence,
+            "batch_size": self.batch_size,
+            "spans_key": self.spans_key,
+        }
+
+    def to_bytes(self, *, exclude: Iterable[str] = tuple()) -> bytes:
+        return srsly.json_dumps(self._settings()).encode("utf8")
+
+    def from_bytes(
+        self, bytes_data: bytes, *, exclude: Iterable[str] = tuple()
+    ) -> TranslateTrainComponent:
+        check_settings(self.name, json.loads(bytes_data), self._settings())
+        return self
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = tuple()) -> None:
+        """Write the component's settings (no model: those are referenced by name or path)."""
+        path = ensure_path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        srsly.write_json(path / SETTINGS_FILE, self._settings())
+
+    def from_disk(
+        self, path: str | Path, *, exclude: Iterable[str] = tuple()
+    ) -> TranslateTrainComponent:
+        """Read the settings written by ``to_disk`` and check they match the config."""
+        check_settings(
+            self.name, srsly.read_json(ensure_path(path) / SETTINGS_FILE), self._settings()
+        )
+        return self

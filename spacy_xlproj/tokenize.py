@@ -1,0 +1,77 @@
+"""Words of translated text: spaCy's rule-based tokenizers, cached per language.
+
+Translators return plain strings; projection needs word lists. ``Tokenizer`` turns
+a string into words with ``spacy.blank(lang).tokenizer`` (``xx`` for languages
+spaCy lacks) or by whitespace, and ``tokenize_marked`` keeps entity markers such
+as ``[`` and ``]`` as separate tokens so that the markers method can find them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Literal
+
+TokenizerMode = Literal["spacy", "whitespace"]
+
+
+@lru_cache(maxsize=32)
+def _spacy_tokenizer(lang: str):
+    import spacy
+
+    try:
+        return spacy.blank(lang).tokenizer
+    except (ImportError, KeyError, ValueError):
+        # spaCy has no language class for this code: the multi-language rules work anywhere.
+        return spacy.blank("xx").tokenizer
+
+
+class Tokenizer:
+    """Splits target-language text into words.
+
+    lang (str): Language code for ``spacy.blank`` (``xx`` when spaCy lacks the language).
+    mode (str): ``spacy`` (rule-based, splits punctuation) or ``whitespace``.
+    """
+
+    def __init__(self, lang: str = "xx", mode: TokenizerMode = "spacy") -> None:
+        if mode not in ("spacy", "whitespace"):
+            raise ValueError(f"Unknown tokenizer mode {mode!r}: use 'spacy' or 'whitespace'.")
+        self.lang = lang
+        self.mode = mode
+
+    def __call__(self, text: str) -> list[str]:
+        if self.mode == "whitespace":
+            return text.split()
+        return [t.text for t in _spacy_tokenizer(self.lang)(text) if not t.is_space]
+
+    def pipe(self, texts: Iterable[str]) -> list[list[str]]:
+        """Tokenise many texts."""
+        return [self(text) for text in texts]
+
+    def __repr__(self) -> str:
+        return f"Tokenizer(lang={self.lang!r}, mode={self.mode!r})"
+
+
+def tokenize_marked(
+    text: str, tokenizer: Tokenizer, markers: tuple[str, str] = ("[", "]")
+) -> list[str]:
+    """Tokenise ``text`` so that every marker is a token of its own.
+
+    The text between markers is tokenised on its own, so a marker glued to a word
+    (``[Madrid]``, ``Madrid].``) never merges with it, whatever the language's rules.
+    """
+    pattern = "(" + "|".join(re.escape(m) for m in sorted(set(markers), key=len, reverse=True))
+    pattern += ")"
+    words: list[str] = []
+    for piece in re.split(pattern, text):
+        if piece in markers:
+            words.append(piece)
+        elif piece.strip():
+            words.extend(tokenizer(piece))
+    return words
+
+
+def detokenize(words: Sequence[str]) -> str:
+    """Join words with single spaces: the text a translator receives."""
+    return " ".join(words)

@@ -1,0 +1,130 @@
+"""Translate-test: tag target sentences through a translation into the source language.
+
+Each target sentence is translated into the source language, tagged there by a
+source-language NER model, and the entities are projected back onto the original
+target words through a word alignment of (translation, original). With
+``refine="backtranslation"`` the tagged translation is also translated back with its
+entities marked and placed by a same-language alignment (``align.backtranslation``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from ..align.backtranslation import BacktranslationRefiner, RefineStats
+from ..align.base import Aligner
+from ..evaluate import ProjectionStats
+from ..ner.base import EntityTagger
+from ..project.base import Projector
+from ..tokenize import Tokenizer, detokenize
+from ..translate.base import Translator
+from ..types import Projection, Sentence
+from .chunks import check_count
+
+EMPTY_TRANSLATION = "empty_translation"
+REFINE_METHODS = ("none", "backtranslation")
+
+
+def translate_test(
+    sentences: Sequence[Sentence],
+    *,
+    translator: Translator,
+    tagger: EntityTagger,
+    aligner: Aligner,
+    projector: Projector,
+    back_translator: Translator | None = None,
+    refine: Literal["none", "backtranslation"] = "none",
+    src_tokenizer: Tokenizer | None = None,
+    tgt_tokenizer: Tokenizer | None = None,
+    refine_aligner: Aligner | None = None,
+    chunk_size: int = 10_000,
+    progress: bool = True,
+    refine_stats: RefineStats | None = None,
+) -> tuple[list[Sentence], ProjectionStats]:
+    """Tag target-language sentences with a source-language model through translation.
+
+    sentences (Sequence[Sentence]): Target sentences (their spans, if any, are ignored).
+    translator (Translator): Target -> source translator (its ``tgt_lang`` is the
+        language of the tagger).
+    tagger (EntityTagger): Source-language NER model.
+    aligner (Aligner): Cross-lingual aligner of (translation, original) pairs.
+    projector (Projector): Projects the tagged entities onto the original words.
+    back_translator (Translator | None): Source -> target translator for refinement.
+    refine (str): ``none`` or ``backtranslation``.
+    src_tokenizer (Tokenizer | None): Tokenizer of the translations (source language).
+    tgt_tokenizer (Tokenizer | None): Tokenizer of back-translations (target language).
+    refine_aligner (Aligner | None): Same-language aligner; ``LexicalAligner()`` by default.
+    chunk_size (int): Sentences per chunk.
+    progress (bool): Show a progress bar.
+    refine_stats (RefineStats | None): Filled with the refinement's counts.
+    RETURNS (tuple[list[Sentence], ProjectionStats]): One sentence per input, with the
+        original words and the projected entities; statistics count the tagged entities.
+    """
+    if refine not in REFINE_METHODS:
+        raise ValueError(
+            f"Unknown refine method {refine!r}: use one of {', '.join(REFINE_METHODS)}."
+        )
+    refiner = None
+    if refine == "backtranslation":
+        if back_translator is None:
+            raise ValueError(
+                "refine='backtranslation' needs back_translator= (source -> target translator)."
+            )
+        refiner = BacktranslationRefiner(
+            back_translator,
+            tgt_tokenizer or Tokenizer(back_translator.tgt_lang),
+            projector,
+            refine_aligner,
+        )
+    src_tokenizer = src_tokenizer or Tokenizer(translator.tgt_lang)
+    from tqdm import tqdm
+
+    stats = ProjectionStats()
+    out: list[Sentence] = []
+    bar = tqdm(total=len(sentences), desc="translate-test", unit="sent", disable=not progress)
+    for begin in range(0, len(sentences), chunk_size):
+        chunk = sentences[begin : begin + chunk_size]
+        bar.set_postfix_str("translating")
+        translations = translator.translate([detokenize(s.words) for s in chunk])
+        check_count(translator, "translations", translations, len(chunk))
+        src_words = src_tokenizer.pipe(translations)
+        keep = [k for k, words in enumerate(src_words) if words and chunk[k].words]
+        bar.set_postfix_str("tagging")
+        tagged = [Sentence(src_words[k], []) for k in keep]
+        for sentence, spans in zip(tagged, tagger.tag([s.words for s in tagged]), strict=True):
+            sentence.spans = sorted(spans)
+        bar.set_postfix_str("aligning")
+        links = aligner.align(
+            [(t.words, chunk[k].words) for t, k in zip(tagged, keep, strict=True)]
+        )
+        projections = [
+            projector.project(t.words, t.spans, chunk[k].words, sentence_links)
+            for t, k, sentence_links in zip(tagged, keep, links, strict=True)
+        ]
+        if refiner is not None:
+            bar.set_postfix_str("back-translating")
+            projections = refiner.refine(tagged, [chunk[k].words for k in keep], projections)
+        projection_of: dict[int, tuple[Sentence, Projection]] = {
+            k: (t, p) for k, t, p in zip(keep, tagged, projections, strict=True)
+        }
+        for k, sentence in enumerate(chunk):
+            if k not in projection_of:
+                stats.add_sentence_dropped(EMPTY_TRANSLATION)
+                out.append(Sentence(list(sentence.words), []))
+                continue
+            t, projection = projection_of[k]
+            stats.add(t.spans, projection)
+            out.append(Sentence(list(sentence.words), projection.target_spans()))
+        bar.update(len(chunk))
+    bar.close()
+    if refiner is not None and refine_stats is not None:
+        _merge_refine_stats(refine_stats, refiner.stats)
+    return out, stats
+
+
+def _merge_refine_stats(into: RefineStats, other: RefineStats) -> None:
+    into.sentences.update(other.sentences)
+    into.refined += other.refined
+    into.from_alignment += other.from_alignment
+    into.dropped += other.dropped

