@@ -64,6 +64,22 @@ METHODS: dict[str, tuple[str, Callable[[], Projector]]] = {
         "`MatchingProjector(candidates='ngrams', solver='greedy')`",
         _matching(candidates="ngrams", solver="greedy"),
     ),
+    "matching-ngrams-string": (
+        "`MatchingProjector(candidates='ngrams', solver='ilp', weights={'align': 1, "
+        "'string': 0.5})`",
+        _matching(candidates="ngrams", solver="ilp", weights={"align": 1.0, "string": 0.5}),
+    ),
+    "matching-ngrams-ilp-refine": (
+        "`MatchingProjector(candidates='ngrams', solver='ilp', refine=True)` "
+        "(matching ngrams ILP refine)",
+        _matching(candidates="ngrams", solver="ilp", refine=True),
+    ),
+    "matching-ngrams-ilp-refine-string": (
+        "`MatchingProjector(..., refine=True, weights={'align': 1, 'string': 0.5})` (… + string)",
+        _matching(
+            candidates="ngrams", solver="ilp", refine=True, weights={"align": 1.0, "string": 0.5}
+        ),
+    ),
 }
 
 

@@ -230,3 +230,61 @@ def test_aligned_candidates_restrict_ner_scored_spans():
     ngrams = MatchingProjector(candidates="ngrams", weights=weights)
     out2 = ngrams.project(SRC, SPANS[:1], TGT, links, **kwargs)
     assert [s.to_span() for s in out2.spans] == [Span(0, 2, "PER")]
+
+
+REF_SRC = ["I", "met", "Romano", "Prodi", "."]
+REF_TGT = ["Conocí", "a", "Romano", "Prodi", "."]
+# "Romano" is misaligned to "a": the best span by links alone is "a Romano Prodi"
+# (2 × 2 / (2 + 3) = 0.8 against 2 × 1 / (2 + 1) for either name word).
+REF_LINKS = [(0, 0), (1, 0), (2, 1), (3, 3), (4, 4)]
+
+
+@pytest.mark.parametrize("solver", ["ilp", "greedy"])
+def test_refine_anchors_copied_names(solver):
+    span = [Span(2, 4, "PER")]
+    plain = MatchingProjector(solver=solver).project(REF_SRC, span, REF_TGT, REF_LINKS)
+    assert plain.spans == [ProjectedSpan(1, 4, "PER", 0, 0.8)]
+    refined = MatchingProjector(solver=solver, refine=True)
+    assert refined.project(REF_SRC, span, REF_TGT, REF_LINKS).spans == [
+        ProjectedSpan(2, 4, "PER", 0, 1.0)
+    ]
+
+
+def test_refine_uses_refined_links_for_given_candidates():
+    cands = [Span(1, 4, "PER"), Span(2, 4, "PER")]
+    span = [Span(2, 4, "PER")]
+    plain = MatchingProjector(candidates="ner")
+    refined = MatchingProjector(candidates="ner", refine=True)
+    out = plain.project(REF_SRC, span, REF_TGT, REF_LINKS, tgt_candidates=cands)
+    assert out.target_spans() == [Span(1, 4, "PER")]
+    out = refined.project(REF_SRC, span, REF_TGT, REF_LINKS, tgt_candidates=cands)
+    assert out.target_spans() == [Span(2, 4, "PER")]
+
+
+def test_refine_trims_articles_from_chosen_spans():
+    src = ["the", "Structural", "Funds", "help"]
+    tgt = ["los", "Fondos", "Estructurales", "ayudan"]
+    links = [(1, 0), (1, 2), (2, 1), (3, 3)]
+    span = [Span(1, 3, "MISC")]
+    assert MatchingProjector().project(src, span, tgt, links).target_spans() == [Span(0, 3, "MISC")]
+    out = MatchingProjector(refine=True).project(src, span, tgt, links)
+    # The span keeps the score of the chosen "los Fondos Estructurales": 2 × 3 / 5, clipped.
+    assert out.spans == [ProjectedSpan(1, 3, "MISC", 0, 1.0)]
+
+
+def test_refine_drops_spans_trimmed_to_nothing():
+    # Only the entity's trailing "-" is linked (to ","); a span may not start on
+    # punctuation the entity doesn't start with, so nothing is left, and that is reported.
+    src = ["the", "euro", "-"]
+    tgt = ["el", ","]
+    out = MatchingProjector(refine=True).project(src, [Span(1, 3, "MISC")], tgt, [(2, 1)])
+    assert out.spans == []
+    assert out.dropped == [Dropped(0, DropReason.NO_CANDIDATE)]
+    plain = MatchingProjector().project(src, [Span(1, 3, "MISC")], tgt, [(2, 1)])
+    assert plain.target_spans() == [Span(1, 2, "MISC")]
+
+
+def test_refine_is_registered():
+    make = projectors.get("spacy_xlproj.MatchingProjector.v1")
+    assert make(refine=True).refine is True
+    assert MatchingProjector().refine is False

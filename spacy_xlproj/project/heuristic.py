@@ -12,21 +12,10 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Sequence
-from difflib import SequenceMatcher
 
 from ..registry import projectors
 from ..types import Dropped, DropReason, Link, ProjectedSpan, Projection, Span
-
-# Characters that make a word "punctuation" when the whole word is made of them.
-_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~¡¿«»“”‘’„‚…–—·")
-
-
-# Lower-case words this short at a name's edge are taken for articles / prepositions.
-_SHORT = 3
-
-
-def _is_punct(word: str) -> bool:
-    return bool(word) and all(c in _PUNCT for c in word)
+from .refine import LinkRefiner
 
 
 class HeuristicProjector:
@@ -55,7 +44,7 @@ class HeuristicProjector:
     only_i (bool): Don't merge a run that starts at a word aligned to the entity's first
         word into the run before it.
     refine (bool): Apply the refinements that this implementation adds to the published
-        heuristic (see ``_Refiner``): capitalised entity words (and numbers, codes)
+        heuristic (see ``refine.LinkRefiner``): capitalised entity words (and numbers, codes)
         that occur verbatim, or as a clear cognate, in the target are linked there;
         links from entity words to target punctuation are ignored; spans don't start
         or end on punctuation, nor on a short lower-case word where the entity is
@@ -110,7 +99,7 @@ class HeuristicProjector:
         ratio = self.length_ratio
         top_k = self.top_k
         only_i = self.only_i
-        refiner = _Refiner(src_words, tgt_words, links) if self.refine else None
+        refiner = LinkRefiner(src_words, tgt_words) if self.refine else None
         taken: set[int] = set()
         # Shortest first, then left to right.
         if len(src_spans) == 1:
@@ -124,7 +113,7 @@ class HeuristicProjector:
             ent_len = b - a
             pairs = [(s, t) for s, t in links if a <= s < b]
             if refiner is not None:
-                pairs = refiner.pairs(span, pairs)
+                pairs = refiner.refine_links(a, b, pairs)
             if not pairs:
                 dropped.append(Dropped(idx, DropReason.UNALIGNED))
                 continue
@@ -141,7 +130,8 @@ class HeuristicProjector:
                 prev = t
             runs.append((start, prev + 1))
             if refiner is not None:
-                runs = refiner.trim(span, runs)
+                trimmed = (refiner.trim(a, b, r) for r in runs)
+                runs = [r for r in trimmed if r is not None]
                 if not runs:
                     dropped.append(Dropped(idx, DropReason.UNALIGNED))
                     continue
@@ -204,123 +194,6 @@ def _free_part(run: tuple[int, int], taken: set[int], aligned: set[int]) -> tupl
                 best = (a, b)
             start = None
     return best
-
-
-def _is_cap(word: str) -> bool:
-    return word[:1].isupper()
-
-
-class _Refiner:
-    """The refinements of ``refine=True``, with per-sentence lookups built lazily.
-
-    * Links from an entity to target punctuation are ignored (punctuation is never
-      part of a projected name's core; García-Ferrero et al. 2022 do the same).
-    * String anchoring: a capitalised entity word that occurs verbatim in the target,
-      or failing that as a capitalised near-identical word (a cognate such as
-      "Parliament" ~ "Parlamento", similarity >= 0.8), is linked to that occurrence
-      instead of wherever the aligner put it. Copied and cognate names are the most
-      reliable evidence there is; when a word has several such occurrences, the k-th
-      source occurrence takes the k-th target one, or the aligner decides among them.
-    * Edge trimming: a span never starts or ends on punctuation (unless the entity
-      does, as in "( CEN )"), and where the source entity starts (ends) with a
-      capitalised word, a short (<= 3 characters) lower-case target word at the start
-      (end) is trimmed as long as a capitalised word remains: an article or
-      preposition that the aligner attached to the name ("los", "del"). Longer
-      lower-case words stay ("Estados miembros"). Scripts without case are unaffected.
-    """
-
-    def __init__(self, src_words: Sequence[str], tgt_words: Sequence[str], links: Sequence[Link]):
-        self.src_words = src_words
-        self.tgt_words = tgt_words
-        self.links = links
-        self._tgt_index: dict[str, list[int]] | None = None
-        self._tgt_caps: list[int] | None = None
-
-    def _index(self) -> dict[str, list[int]]:
-        if self._tgt_index is None:
-            index: dict[str, list[int]] = {}
-            for t, w in enumerate(self.tgt_words):
-                index.setdefault(w, []).append(t)
-            self._tgt_index = index
-            self._tgt_caps = [t for t, w in enumerate(self.tgt_words) if _is_cap(w)]
-        return self._tgt_index
-
-    def _anchor(self, s: int) -> list[int]:
-        """Target positions that spell source word ``s`` (verbatim, else as a cognate)."""
-        word = self.src_words[s]
-        if len(word) < 2 or word.islower() or _is_punct(word):
-            return []
-        index = self._index()
-        hits = index.get(word)
-        if hits:
-            return hits
-        if len(word) < 4 or not _is_cap(word):
-            return []
-        low = word.lower()
-        tgt_words = self.tgt_words
-        found = []
-        for t in self._tgt_caps or ():
-            cand = tgt_words[t].lower()
-            if cand[0] != low[0] or abs(len(cand) - len(low)) > len(low) // 2:
-                continue
-            if SequenceMatcher(None, low, cand).ratio() >= 0.8:
-                found.append(t)
-        return found
-
-    def pairs(self, span: Span, pairs: list[Link]) -> list[Link]:
-        tgt_words = self.tgt_words
-        src_words = self.src_words
-        out: list[Link] = []
-        for s in range(span.start, span.end):
-            if _is_punct(src_words[s]):
-                own = [p for p in pairs if p[0] == s]
-            else:
-                own = [p for p in pairs if p[0] == s and not _is_punct(tgt_words[p[1]])]
-            hits = self._anchor(s)
-            if len(hits) == 1:
-                own = [(s, hits[0])]
-            elif hits:
-                word = self.src_words[s]
-                occurrences = [i for i, w in enumerate(self.src_words) if w == word]
-                if len(occurrences) == len(hits):
-                    own = [(s, hits[occurrences.index(s)])]
-                else:
-                    agreed = [p for p in own if p[1] in hits]
-                    own = agreed or own
-            out.extend(own)
-        return out
-
-    def trim(self, span: Span, runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        tgt_words = self.tgt_words
-        src_words = self.src_words
-        # Punctuation that the entity itself has at an edge may stay there: "( CEN )".
-        punct_first = not _is_punct(src_words[span.start])
-        punct_last = not _is_punct(src_words[span.end - 1])
-        cap_first = _is_cap(src_words[span.start])
-        cap_last = _is_cap(src_words[span.end - 1])
-
-        def weak(t: int) -> bool:
-            # Short lower-case words are the articles and prepositions ("los", "del");
-            # longer ones are often part of the name ("Estados miembros").
-            w = tgt_words[t]
-            return len(w) <= _SHORT and w[:1].islower()
-
-        out = []
-        for r0, r1 in runs:
-            caps = [t for t in range(r0, r1) if _is_cap(tgt_words[t])]
-            lo = caps[0] if caps and cap_first else r0
-            hi = caps[-1] if caps and cap_last else r1 - 1
-            while r0 < r1 and (
-                (punct_first and _is_punct(tgt_words[r0])) or (r0 < lo and weak(r0))
-            ):
-                r0 += 1
-            while r1 > r0 and (
-                (punct_last and _is_punct(tgt_words[r1 - 1])) or (r1 - 1 > hi and weak(r1 - 1))
-            ):
-                r1 -= 1
-            if r1 > r0:
-                out.append((r0, r1))
-        return out
 
 
 @projectors.register("spacy_xlproj.HeuristicProjector.v1")

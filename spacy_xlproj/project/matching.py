@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 
 from ..registry import projectors
-from ..types import Link, ProjectedSpan, Projection, Span
+from ..types import Dropped, DropReason, Link, ProjectedSpan, Projection, Span
 from . import scores as S
 from .candidates import (
     Candidates,
@@ -22,6 +22,7 @@ from .candidates import (
     given_candidates,
     ngram_candidates,
 )
+from .refine import LinkRefiner
 from .solve import CONSTRAINTS, METHODS, solve_pairs
 
 CandidateSource = Literal["ngrams", "aligned", "ner"]
@@ -45,6 +46,14 @@ class MatchingProjector:
     alpha (float): Length bonus of the NER score.
     translation_scorer (TranslationScorer | None): Needed for a ``"translation"`` weight.
     min_score (float): Pairs whose normalised score is not above this are never chosen.
+    refine (bool): Refine each entity's links before scoring, as
+        ``HeuristicProjector(refine=True)`` does (see ``refine.LinkRefiner``): links to
+        target punctuation are ignored, and capitalised words, numbers and codes that
+        occur verbatim or as a clear cognate in the target are linked there. The
+        alignment score of entity e uses e's refined links. Chosen spans are then
+        trimmed of punctuation and short lower-case words at a name's edges (an entity
+        trimmed to nothing is dropped as ``"no_candidate"``); a trimmed span keeps the
+        score of the span that was chosen.
 
     ``stats`` counts, over all calls, the HiGHS calls made and the entities left with
     fewer than ``n_proj`` projections because an ``eq``/``ge`` constraint could not be
@@ -71,6 +80,7 @@ class MatchingProjector:
         alpha: float = 1.15,
         translation_scorer: S.TranslationScorer | None = None,
         min_score: float = 0.0,
+        refine: bool = False,
     ) -> None:
         weights = dict(weights) if weights is not None else {"align": 1.0}
         if candidates not in CANDIDATE_SOURCES:
@@ -104,6 +114,7 @@ class MatchingProjector:
         self.alpha = alpha
         self.translation_scorer = translation_scorer
         self.min_score = min_score
+        self.refine = refine
         self._norm = sum(self.weights.values())
         self._trimmable = set(self.weights) <= S.TRIMMABLE_SCORES
         self._align_only = set(self.weights) == {"align"}
@@ -137,8 +148,11 @@ class MatchingProjector:
         """
         if not src_spans:
             return Projection()
+        refiner = LinkRefiner(src_words, tgt_words) if self.refine else None
         if self._trimmable and self.candidates != "ner":
-            starts, ends, ents, values = self._trimmed_pairs(src_words, src_spans, tgt_words, links)
+            starts, ends, ents, values = self._trimmed_pairs(
+                src_words, src_spans, tgt_words, links, refiner
+            )
             cand_ids = list(range(len(starts)))
         else:
             fused, cands = self.score(
@@ -149,6 +163,7 @@ class MatchingProjector:
                 tag_probs=tag_probs,
                 tags=tags,
                 tgt_candidates=tgt_candidates,
+                refiner=refiner,
             )
             fused = np.where(fused > self.min_score * self._norm, fused, 0.0)
             ent_arr, cand_arr = np.nonzero(fused)
@@ -170,11 +185,18 @@ class MatchingProjector:
             self.stats["solver_calls"] += matching.solver_calls
             self.stats["relaxed"] += len(matching.relaxed)
         norm = self._norm
-        spans = [
-            ProjectedSpan(starts[c], ends[c], src_spans[e].label, e, min(1.0, score / norm))
-            for e, c, score in matching.pairs
-        ]
-        return Projection(spans=spans, dropped=matching.dropped)
+        spans = []
+        dropped = list(matching.dropped)
+        for e, c, score in matching.pairs:
+            start, end = starts[c], ends[c]
+            if refiner is not None:
+                trimmed = refiner.trim(src_spans[e].start, src_spans[e].end, (start, end))
+                if trimmed is None:
+                    dropped.append(Dropped(e, DropReason.NO_CANDIDATE))
+                    continue
+                start, end = trimmed
+            spans.append(ProjectedSpan(start, end, src_spans[e].label, e, min(1.0, score / norm)))
+        return Projection(spans=spans, dropped=dropped)
 
     def _trimmed_pairs(
         self,
@@ -182,6 +204,7 @@ class MatchingProjector:
         src_spans: Sequence[Span],
         tgt_words: Sequence[str],
         links: Sequence[Link],
+        refiner: LinkRefiner | None = None,
     ) -> tuple[list[int], list[int], list[int], list[float]]:
         """Candidates and positive-score pairs for ``"align"``/``"string"`` weights.
 
@@ -219,8 +242,13 @@ class MatchingProjector:
                 )
             ent_len = span.end - span.start
             count: dict[int, int] = {}
-            for s in range(span.start, span.end):
-                for t in by_src[s]:
+            if refiner is None:
+                for s in range(span.start, span.end):
+                    for t in by_src[s]:
+                        count[t] = count.get(t, 0) + 1
+            else:
+                own = [(s, t) for s in range(span.start, span.end) for t in by_src[s]]
+                for _, t in refiner.refine_links(span.start, span.end, own):
                     count[t] = count.get(t, 0) + 1
             if w_string:
                 if index is None:
@@ -277,11 +305,14 @@ class MatchingProjector:
         tag_probs: np.ndarray | None = None,
         tags: list[str] | None = None,
         tgt_candidates: Sequence[Span] | None = None,
+        refiner: LinkRefiner | None = None,
     ) -> tuple[np.ndarray, Candidates]:
         """The fused score matrix (entities × candidates) and the candidates it scores.
 
         Pairs that the candidate source rules out (another entity's aligned range, a
-        dominated n-gram) score zero.
+        dominated n-gram) score zero. With ``refine``, entity e's scores and aligned
+        candidates use e's refined links (a ``refiner`` made for these words may be
+        passed in, to share its look-ups).
         """
         n_src, n_tgt = len(src_words), len(tgt_words)
         for span in src_spans:
@@ -291,6 +322,15 @@ class MatchingProjector:
                     f"outside the source sentence of {n_src} words."
                 )
         counts = S.link_counts(src_spans, links, n_src, n_tgt)
+        per_entity: list[Sequence[Link]] | None = None
+        if self.refine:
+            if refiner is None:
+                refiner = LinkRefiner(src_words, tgt_words)
+            per_entity = [refiner.refine_links(s.start, s.end, links) for s in src_spans]
+            counts = np.zeros_like(counts)
+            for e, own in enumerate(per_entity):
+                for _, t in own:
+                    counts[e, t] += 1
         sim = None
         if "string" in self.weights:
             sim = S.string_similarity_matrix(src_words, tgt_words)
@@ -307,7 +347,7 @@ class MatchingProjector:
                     evidence &= _aligned_window(counts > 0)
             cands, allowed = endpoint_candidates(evidence, self.max_len)
         elif self.candidates == "aligned":
-            cands, allowed = self._aligned(src_spans, links, n_tgt)
+            cands, allowed = self._aligned(src_spans, links, n_tgt, per_entity)
         else:
             cands = ngram_candidates(n_tgt, self.max_len)
         if self._align_only:
@@ -323,9 +363,19 @@ class MatchingProjector:
         return fused, cands
 
     def _aligned(
-        self, src_spans: Sequence[Span], links: Sequence[Link], n_tgt: int
+        self,
+        src_spans: Sequence[Span],
+        links: Sequence[Link],
+        n_tgt: int,
+        entity_links: Sequence[Sequence[Link]] | None = None,
     ) -> tuple[Candidates, np.ndarray]:
-        per_entity = [aligned_candidates(s, links, n_tgt, self.max_len) for s in src_spans]
+        # With refinement, each entity's range comes from its own refined links.
+        per_entity = [
+            aligned_candidates(
+                s, links if entity_links is None else entity_links[e], n_tgt, self.max_len
+            )
+            for e, s in enumerate(src_spans)
+        ]
         ranges = {r for c in per_entity for r in c.ranges()}
         cands = Candidates.from_ranges(sorted(ranges), n_tgt)
         col = {r: i for i, r in enumerate(cands.ranges())}
@@ -395,6 +445,7 @@ def make_matching_projector(
     alpha: float = 1.15,
     translation_scorer: S.TranslationScorer | None = None,
     min_score: float = 0.0,
+    refine: bool = False,
 ) -> MatchingProjector:
     """Build a ``MatchingProjector`` (see its docstring for the arguments)."""
     return MatchingProjector(
@@ -407,4 +458,5 @@ def make_matching_projector(
         alpha=alpha,
         translation_scorer=translation_scorer,
         min_score=min_score,
+        refine=refine,
     )

@@ -9,7 +9,7 @@ entities marked and placed by a same-language alignment (``align.backtranslation
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from ..align.backtranslation import BacktranslationRefiner, RefineStats
@@ -19,7 +19,7 @@ from ..ner.base import EntityTagger
 from ..project.base import Projector
 from ..tokenize import Tokenizer, detokenize
 from ..translate.base import Translator
-from ..types import Projection, Sentence
+from ..types import Projection, Sentence, Span
 from .chunks import check_count
 
 EMPTY_TRANSLATION = "empty_translation"
@@ -41,6 +41,7 @@ def translate_test(
     chunk_size: int = 10_000,
     progress: bool = True,
     refine_stats: RefineStats | None = None,
+    ignore: Callable[[str], bool] | None = None,
 ) -> tuple[list[Sentence], ProjectionStats]:
     """Tag target-language sentences with a source-language model through translation.
 
@@ -58,6 +59,10 @@ def translate_test(
     chunk_size (int): Sentences per chunk.
     progress (bool): Show a progress bar.
     refine_stats (RefineStats | None): Filled with the refinement's counts.
+    ignore (Callable[[str], bool] | None): Marks target words that are markup, not
+        text (e.g. the ``REDIRECCIÓN`` keyword of Wikipedia redirect lines, see
+        ``wiki_markup``). They are hidden from the translator, the tagger and the
+        aligner and never start or end an entity; they stay in the output words.
     RETURNS (tuple[list[Sentence], ProjectionStats]): One sentence per input, with the
         original words and the projected entities; statistics count the tagged entities.
     """
@@ -85,26 +90,27 @@ def translate_test(
     bar = tqdm(total=len(sentences), desc="translate-test", unit="sent", disable=not progress)
     for begin in range(0, len(sentences), chunk_size):
         chunk = sentences[begin : begin + chunk_size]
+        # Indices of the words the pipeline sees, and those words (the target side).
+        visible = [_visible(s.words, ignore) for s in chunk]
+        tgt_words = [[s.words[i] for i in kept] for s, kept in zip(chunk, visible, strict=True)]
         bar.set_postfix_str("translating")
-        translations = translator.translate([detokenize(s.words) for s in chunk])
+        translations = translator.translate([detokenize(words) for words in tgt_words])
         check_count(translator, "translations", translations, len(chunk))
         src_words = src_tokenizer.pipe(translations)
-        keep = [k for k, words in enumerate(src_words) if words and chunk[k].words]
+        keep = [k for k, words in enumerate(src_words) if words and tgt_words[k]]
         bar.set_postfix_str("tagging")
         tagged = [Sentence(src_words[k], []) for k in keep]
         for sentence, spans in zip(tagged, tagger.tag([s.words for s in tagged]), strict=True):
             sentence.spans = sorted(spans)
         bar.set_postfix_str("aligning")
-        links = aligner.align(
-            [(t.words, chunk[k].words) for t, k in zip(tagged, keep, strict=True)]
-        )
+        links = aligner.align([(t.words, tgt_words[k]) for t, k in zip(tagged, keep, strict=True)])
         projections = [
-            projector.project(t.words, t.spans, chunk[k].words, sentence_links)
+            projector.project(t.words, t.spans, tgt_words[k], sentence_links)
             for t, k, sentence_links in zip(tagged, keep, links, strict=True)
         ]
         if refiner is not None:
             bar.set_postfix_str("back-translating")
-            projections = refiner.refine(tagged, [chunk[k].words for k in keep], projections)
+            projections = refiner.refine(tagged, [tgt_words[k] for k in keep], projections)
         projection_of: dict[int, tuple[Sentence, Projection]] = {
             k: (t, p) for k, t, p in zip(keep, tagged, projections, strict=True)
         }
@@ -115,12 +121,43 @@ def translate_test(
                 continue
             t, projection = projection_of[k]
             stats.add(t.spans, projection)
-            out.append(Sentence(list(sentence.words), projection.target_spans()))
+            spans = projection.target_spans()
+            if len(visible[k]) != len(sentence.words):
+                spans = _unhide(spans, visible[k])
+            out.append(Sentence(list(sentence.words), spans))
         bar.update(len(chunk))
     bar.close()
     if refiner is not None and refine_stats is not None:
         _merge_refine_stats(refine_stats, refiner.stats)
     return out, stats
+
+
+def wiki_markup(word: str) -> bool:
+    """Whether ``word`` is the keyword of a Wikipedia redirect line, in any casing.
+
+    WikiANN keeps redirect pages as "sentences" (``REDIRECCIÓN Sancho I de Cerdaña``).
+    The keyword is no text: MT copies it unchanged and a tagger reads it as the first
+    word of a name, so it is best hidden (``translate_test(..., ignore=wiki_markup)``).
+    """
+    return word.lstrip("#").casefold() in _REDIRECT_KEYWORDS
+
+
+# MediaWiki's redirect keyword in the languages of the project's data sets.
+_REDIRECT_KEYWORDS = frozenset(
+    {"redirect", "redirección", "alidirekti", "alidirektu", "birzuzendu", "tilvísun"}
+    | {"пренасочување"}
+)
+
+
+def _visible(words: Sequence[str], ignore: Callable[[str], bool] | None) -> list[int]:
+    if ignore is None:
+        return list(range(len(words)))
+    return [i for i, word in enumerate(words) if not ignore(word)]
+
+
+def _unhide(spans: list[Span], visible: list[int]) -> list[Span]:
+    """Map spans over the visible words back to indices of the full sentence."""
+    return [Span(visible[s.start], visible[s.end - 1] + 1, s.label) for s in spans]
 
 
 def _merge_refine_stats(into: RefineStats, other: RefineStats) -> None:
