@@ -1,4 +1,4 @@
-"""Benchmark translate-test on WikiANN Spanish test: an English CoNLL model tags Spanish.
+"""Benchmark translate-test on WikiANN test (Spanish by default): an English CoNLL model tags it.
 
 Compares, on PER/ORG/LOC (the model's MISC is ignored; WikiANN has none):
 zero-shot (the English model on the Spanish words), translate-test with Apertium
@@ -12,6 +12,9 @@ is scored against them there; the projected gold is then projected back (the
 projection ceiling: what a perfect English tagger would score).
 
     python benchmarks/translate_test_wikiann.py --model /work/models/en_conll_cnn/out/model-best
+
+``--lang`` picks another WikiANN test set (``eo``, ``eu``, ``is``, ``mk``: the data
+folder and the Apertium source language follow it; ``--data`` overrides the folder).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "wikiann" / "es" / "test"
+WIKIANN = ROOT.parent / "shared" / "data" / "wikiann"
 
 
 def _cpu() -> float:
@@ -36,7 +39,10 @@ def _cpu() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", required=True, help="English spaCy NER pipeline (folder)")
-    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument(
+        "--lang", default="es", help="WikiANN language (ISO code): es, eo, eu, is, mk"
+    )
+    parser.add_argument("--data", type=Path, default=None, help="default: wikiann/<lang>/test")
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--cache-dir", type=Path, default=None, help="default: a new temp dir")
     parser.add_argument("--aligner", default="eflomal", help="eflomal or lexical")
@@ -52,6 +58,8 @@ def main() -> None:
         "--refine-projector", action="store_true", help="HeuristicProjector(refine=True)"
     )
     args = parser.parse_args()
+    if args.data is None:
+        args.data = WIKIANN / args.lang / "test"
     if args.cache_dir is None:
         args.cache_dir = Path(tempfile.mkdtemp(prefix="xlproj-bench-"))
 
@@ -97,11 +105,16 @@ def main() -> None:
         else:
             out, _ = translate_test(
                 gold,
-                translator=build_translator("apertium", "es", "en", cache_dir=args.cache_dir),
+                translator=build_translator("apertium", args.lang, "en", cache_dir=args.cache_dir),
                 tagger=tagger,
                 aligner=build_aligner(args.aligner),
                 projector=projector,
-                back_translator=build_translator("apertium", "en", "es", cache_dir=args.cache_dir),
+                # Only refine=backtranslation needs en->X (Apertium has no en-eu, en-isl…).
+                back_translator=build_translator(
+                    "apertium", "en", args.lang, cache_dir=args.cache_dir
+                )
+                if run == "backtranslation"
+                else None,
                 refine=run,
                 progress=False,
                 refine_stats=refine_stats,
@@ -156,7 +169,7 @@ def _diagnose(gold, tagger, projector, args, ignore) -> None:
         es.append(
             Sentence(words, [Span(before[s.start], before[s.end], s.label) for s in sentence.spans])
         )
-    translator = build_translator("apertium", "es", "en", cache_dir=args.cache_dir)
+    translator = build_translator("apertium", args.lang, "en", cache_dir=args.cache_dir)
     en = Tokenizer("en").pipe(translator.translate([detokenize(s.words) for s in es]))
     links = build_aligner(args.aligner).align([(e, s.words) for e, s in zip(en, es, strict=True)])
     rev = [[(t, s) for s, t in sentence] for sentence in links]

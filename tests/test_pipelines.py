@@ -277,3 +277,28 @@ def test_cli_reports_bad_input(tmp_path):
     result = runner.invoke(app, ["translate-train", str(bad), str(tmp_path / "o.tsv"), "-t", "es"])
     assert result.exit_code == 1
     assert f"{bad}, line 2:" in result.output
+
+
+def test_cli_translate_test_hides_wiki_markup_and_refines_links(tmp_path, ruler_nlp):
+    from typer.testing import CliRunner
+
+    from spacy_xlproj.cli import app
+    from spacy_xlproj.io import read_sentences
+
+    ruler_nlp.to_disk(tmp_path / "ruler")
+    es = tmp_path / "es.txt"
+    es.write_text("REDIRECCIÓN " + " ".join(ES[0].words) + "\n", encoding="utf8")
+    result = CliRunner().invoke(
+        app,
+        [
+            "translate-test", str(es), str(tmp_path / "tagged.tsv"), "--tgt-lang", "es",
+            "--ner", str(tmp_path / "ruler"), "--aligner", "lexical", "--refine-links",
+            "--ignore-wiki-markup", "--cache-dir", str(tmp_path / "cache"),
+            "--label-map", "MISC=", "--no-progress",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    (tagged,) = read_sentences(tmp_path / "tagged.tsv")
+    # The keyword is kept in the output words, outside every entity.
+    assert tagged.words[0] == "REDIRECCIÓN"
+    assert tagged.spans == [Span(1, 3, "PER"), Span(5, 6, "LOC")]

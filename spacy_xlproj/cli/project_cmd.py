@@ -14,9 +14,21 @@ from ..errors import DataFormatError, XlprojError
 from ..evaluate import ProjectionStats
 from ..project.base import Projector
 from ..project.build import ALIGNMENT_METHODS as METHODS
-from ..project.build import build_projector
 from ..types import Sentence
 from ._app import app
+from ._options import (
+    Candidates,
+    Constraint,
+    LengthRatio,
+    MaxLen,
+    MergeDistance,
+    NProj,
+    OnlyI,
+    RefineLinks,
+    TopK,
+    Weights,
+    projector_from_options,
+)
 
 OUTPUT_SUFFIXES = (".conll", ".conll02", ".conll03", ".iob", ".iob2", ".bio", ".tsv", ".spacy")
 # Below this many sentences a progress bar is only noise.
@@ -98,18 +110,6 @@ def _check_count(path: str | Path, n: int, src_path: str | Path, n_src: int, wha
         )
 
 
-def _parse_ratio(value: str) -> float | None:
-    if value.strip().lower() == "none":
-        return None
-    try:
-        ratio = float(value)
-    except ValueError:
-        raise typer.BadParameter(f"expected a number or 'none', got {value!r}") from None
-    if ratio < 0:
-        raise typer.BadParameter(f"must be >= 0 or 'none', got {value!r}")
-    return ratio
-
-
 @app.command("project")
 def project_cli(
     src: Path = typer.Argument(
@@ -133,55 +133,16 @@ def project_cli(
         "-m",
         help="heuristic (alignment runs), or matching solved by greedy or ilp.",
     ),
-    candidates: str = typer.Option(
-        "ngrams",
-        "--candidates",
-        "-c",
-        help="Matching only: candidate spans, ngrams (all target n-grams) or aligned.",
-    ),
-    max_len: int = typer.Option(
-        10, "--max-len", help="Matching only: longest candidate span, in words."
-    ),
-    merge_distance: int = typer.Option(
-        1,
-        "--merge-distance",
-        "-d",
-        help="Heuristic: merge aligned runs separated by at most this many words.",
-    ),
-    length_ratio: str = typer.Option(
-        "0.8",
-        "--length-ratio",
-        "-r",
-        help="Heuristic: drop runs shorter than this times the entity length; 'none' keeps all.",
-    ),
-    top_k: int | None = typer.Option(
-        None,
-        "--top-k",
-        "-k",
-        help="Heuristic: keep at most K runs per entity, those with most aligned words.",
-    ),
-    only_i: bool = typer.Option(
-        False,
-        "--only-i",
-        help=(
-            "Heuristic: don't merge a run that starts at a word aligned to the entity's "
-            "first word (a second copy of the entity)."
-        ),
-    ),
-    refine: bool = typer.Option(
-        False,
-        "--refine",
-        help=(
-            "Heuristic: anchor copied names and cognates, ignore links to punctuation, "
-            "trim punctuation and articles at name edges."
-        ),
-    ),
-    n_proj: int = typer.Option(
-        1, "--n-proj", help="Matching only: projections per entity that --constraint refers to."
-    ),
-    constraint: str = typer.Option(
-        "le", "--constraint", help="Matching only: le, eq or ge --n-proj projections per entity."
-    ),
+    candidates: Candidates = "ngrams",
+    max_len: MaxLen = 10,
+    merge_distance: MergeDistance = 1,
+    length_ratio: LengthRatio = "0.8",
+    top_k: TopK = None,
+    only_i: OnlyI = False,
+    refine_links: RefineLinks = False,
+    n_proj: NProj = 1,
+    constraint: Constraint = "le",
+    weights: Weights = "align=1",
     stats: Path | None = typer.Option(
         None, "--stats", "-s", help="Write the projection statistics to this JSON file."
     ),
@@ -191,20 +152,20 @@ def project_cli(
     Prints what was projected and dropped (by reason) and how fast.
     """
     try:
-        ratio = _parse_ratio(length_ratio)
         if method not in METHODS:
             raise typer.BadParameter(f"use one of {', '.join(METHODS)}, got {method!r}")
-        projector = build_projector(
+        projector = projector_from_options(
             method,
             candidates=candidates,
             max_len=max_len,
             merge_distance=merge_distance,
-            length_ratio=ratio,
+            length_ratio=length_ratio,
             top_k=top_k,
             only_i=only_i,
-            refine=refine,
+            refine_links=refine_links,
             n_proj=n_proj,
             constraint=constraint,
+            weights=weights,
         )
         result = project_files(src, tgt, alignments, output, projector, stats_path=stats)
     except typer.BadParameter:

@@ -9,8 +9,20 @@ from pathlib import Path
 import typer
 
 from ..errors import XlprojError
-from ..project.build import build_projector
 from ._app import app
+from ._options import (
+    Candidates,
+    Constraint,
+    LengthRatio,
+    MaxLen,
+    MergeDistance,
+    NProj,
+    OnlyI,
+    RefineLinks,
+    TopK,
+    Weights,
+    projector_from_options,
+)
 
 METHODS = ("heuristic", "greedy", "ilp", "markers")
 
@@ -25,19 +37,6 @@ def _markers(text: str) -> tuple[str, str]:
     if len(parts) != 2 or not all(parts) or parts[0] == parts[1]:
         raise _fail(f"--markers must be two different markers separated by a comma, got {text!r}")
     return parts[0], parts[1]
-
-
-def _weights(text: str) -> dict[str, float]:
-    weights: dict[str, float] = {}
-    for item in filter(None, (x.strip() for x in text.split(","))):
-        name, _, value = item.partition("=")
-        try:
-            weights[name.strip()] = float(value)
-        except ValueError:
-            raise _fail(
-                f"--weights: write NAME=NUMBER pairs (align=1,string=0.5), got {item!r}"
-            ) from None
-    return weights
 
 
 def _read(path: Path, limit: int | None, lang: str):
@@ -90,17 +89,16 @@ def translate_train_cli(
     method: str = typer.Option(
         "heuristic", "--method", "-m", help="heuristic, greedy, ilp or markers"
     ),
-    merge_distance: int = typer.Option(
-        1, "--merge-distance", help="heuristic: largest gap between merged runs"
-    ),
-    length_ratio: float = typer.Option(
-        0.8, "--length-ratio", help="heuristic: smallest run/entity length ratio (0 keeps all)"
-    ),
-    candidates: str = typer.Option("ngrams", "--candidates", help="greedy/ilp: ngrams or aligned"),
-    max_len: int = typer.Option(10, "--max-len", help="greedy/ilp: longest candidate span"),
-    weights: str = typer.Option(
-        "align=1", "--weights", help="greedy/ilp: score weights, e.g. align=1,string=0.5"
-    ),
+    candidates: Candidates = "ngrams",
+    max_len: MaxLen = 10,
+    merge_distance: MergeDistance = 1,
+    length_ratio: LengthRatio = "0.8",
+    top_k: TopK = None,
+    only_i: OnlyI = False,
+    refine_links: RefineLinks = False,
+    n_proj: NProj = 1,
+    constraint: Constraint = "le",
+    weights: Weights = "align=1",
     markers: str = typer.Option("[,]", "--markers", help="markers: opening and closing marker"),
     stats: Path | None = typer.Option(None, "--stats", help="Write statistics JSON here"),
     cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Translation cache folder"),
@@ -122,17 +120,22 @@ def translate_train_cli(
     started = time.perf_counter()
     sentences = _read(src, limit, src_lang)
     try:
-        projector = build_projector(
+        projector = projector_from_options(
             method,
-            merge_distance=merge_distance,
-            length_ratio=length_ratio or None,
             candidates=candidates,
             max_len=max_len,
-            weights=_weights(weights),
+            merge_distance=merge_distance,
+            length_ratio=length_ratio,
+            top_k=top_k,
+            only_i=only_i,
+            refine_links=refine_links,
+            n_proj=n_proj,
+            constraint=constraint,
+            weights=weights,
         )
         mt = build_translator(translator, src_lang, tgt_lang, cache_dir=cache_dir)
         word_aligner = None if aligner == "none" else build_aligner(aligner)
-    except (ValueError, XlprojError) as e:
+    except (ValueError, XlprojError, typer.BadParameter) as e:
         raise _fail(str(e)) from e
     marker_stats = MarkerStats() if method == "markers" else None
     out, projection_stats = translate_train(
@@ -186,28 +189,32 @@ def translate_test_cli(
         "eflomal", "--aligner", "-a", help="eflomal, simalign:MODEL_DIR or lexical"
     ),
     method: str = typer.Option("heuristic", "--method", "-m", help="heuristic, greedy or ilp"),
-    merge_distance: int = typer.Option(
-        1, "--merge-distance", help="heuristic: largest gap between merged runs"
-    ),
-    length_ratio: float = typer.Option(
-        0.8, "--length-ratio", help="heuristic: smallest run/entity length ratio (0 keeps all)"
-    ),
-    candidates: str = typer.Option("ngrams", "--candidates", help="greedy/ilp: ngrams or aligned"),
-    max_len: int = typer.Option(10, "--max-len", help="greedy/ilp: longest candidate span"),
-    weights: str = typer.Option(
-        "align=1", "--weights", help="greedy/ilp: score weights, e.g. align=1,string=0.5"
-    ),
+    candidates: Candidates = "ngrams",
+    max_len: MaxLen = 10,
+    merge_distance: MergeDistance = 1,
+    length_ratio: LengthRatio = "0.8",
+    top_k: TopK = None,
+    only_i: OnlyI = False,
+    refine_links: RefineLinks = False,
+    n_proj: NProj = 1,
+    constraint: Constraint = "le",
+    weights: Weights = "align=1",
     refine: str = typer.Option("none", "--refine", help="none or backtranslation"),
     stats: Path | None = typer.Option(None, "--stats", help="Write statistics JSON here"),
     cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Translation cache folder"),
     limit: int | None = typer.Option(None, "--limit", "-n", help="Only the first N sentences"),
+    ignore_wiki_markup: bool = typer.Option(
+        False,
+        "--ignore-wiki-markup",
+        help="Hide Wikipedia redirect keywords (REDIRECCIÓN…, as in WikiANN) from MT and NER",
+    ),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars"),
 ) -> None:
     """Tag TGT_LANG sentences with a SRC_LANG model through translation, and project back."""
     from ..align.backtranslation import RefineStats
     from ..align.build import build_aligner
     from ..ner.build import build_tagger, parse_label_map
-    from ..transfer import translate_test
+    from ..transfer.test import translate_test, wiki_markup
     from ..translate.build import build_translator
 
     if method not in METHODS or method == "markers":
@@ -217,13 +224,18 @@ def translate_test_cli(
     started = time.perf_counter()
     sentences = _read(input, limit, tgt_lang)
     try:
-        projector = build_projector(
+        projector = projector_from_options(
             method,
-            merge_distance=merge_distance,
-            length_ratio=length_ratio or None,
             candidates=candidates,
             max_len=max_len,
-            weights=_weights(weights),
+            merge_distance=merge_distance,
+            length_ratio=length_ratio,
+            top_k=top_k,
+            only_i=only_i,
+            refine_links=refine_links,
+            n_proj=n_proj,
+            constraint=constraint,
+            weights=weights,
         )
         tagger = build_tagger(ner, label_map=parse_label_map(label_map))
         mt = build_translator(translator, tgt_lang, src_lang, cache_dir=cache_dir)
@@ -233,7 +245,7 @@ def translate_test_cli(
                 back_translator or translator, src_lang, tgt_lang, cache_dir=cache_dir
             )
         word_aligner = build_aligner(aligner)
-    except (ValueError, XlprojError) as e:
+    except (ValueError, XlprojError, typer.BadParameter) as e:
         raise _fail(str(e)) from e
     refine_stats = RefineStats()
     out, projection_stats = translate_test(
@@ -246,6 +258,7 @@ def translate_test_cli(
         refine=refine,
         progress=progress,
         refine_stats=refine_stats,
+        ignore=wiki_markup if ignore_wiki_markup else None,
     )
     typer.echo(projection_stats.table())
     report = {"command": "translate-test", "method": method, "refine": refine, "ner": ner}

@@ -8,28 +8,23 @@ docs so that each batch costs one translate call, one tagging pass and one align
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
-import srsly
 from spacy.pipeline import Pipe
 from spacy.scorer import Scorer
 from spacy.tokens import Doc
 from spacy.training import Example
-from spacy.util import ensure_path, minibatch
+from spacy.util import minibatch
 from spacy.vocab import Vocab
 
 from ..align.base import Aligner
 from ..ner.base import EntityTagger
 from ..project.base import Projector
 from ..translate.base import Translator
-from ..types import Projection
+from ..types import Projection, Sentence
 from . import (
-    blank_pipeline,
     check_backend,
-    check_settings,
     describe,
     resolve_aligner,
     resolve_tagger,
@@ -37,11 +32,10 @@ from . import (
     set_projected_spans,
     split_words,
 )
+from .settings import SettingsSerializer
 
-SETTINGS_FILE = "cfg"
 
-
-class TranslateTestComponent(Pipe):
+class TranslateTestComponent(SettingsSerializer, Pipe):
     """Set ``doc.ents`` on target-language text by translate-test projection.
 
     Every projected span also goes to ``doc.spans[spans_key]``, whose ``attrs`` hold
@@ -150,39 +144,38 @@ class TranslateTestComponent(Pipe):
 
     def set_annotations(self, docs: list[Doc]) -> None:
         """Translate, tag, align and project one batch of docs, in place."""
+        from ..tokenize import Tokenizer
+        from ..transfer.test import TaggedProjection, tag_through_translation
+
         translator, tagger, aligner = self.backends
         todo = [doc for doc in docs if any(not t.is_space for t in doc)]
         if not todo:
             return
-        translations = translator.translate([doc.text for doc in todo])
-        if len(translations) != len(todo):
-            raise ValueError(
-                f"The translator {translator.name!r} returned {len(translations)} "
-                f"translations for {len(todo)} texts."
-            )
-        tokenizer = blank_pipeline(self.src_lang).tokenizer
-        src_words = [split_words(tokenizer(text))[0] for text in translations]
-        tgt = [split_words(doc) for doc in todo]
-        src_spans = tagger.tag(src_words)
-        # Links run from the tagged translation (the projection's source) to the doc.
-        links = aligner.align([(s, t) for s, (t, _) in zip(src_words, tgt, strict=True)])
-        for doc, translation, words, spans, (tgt_words, index), doc_links in zip(
-            todo, translations, src_words, src_spans, tgt, links, strict=True
-        ):
-            if spans and words:
-                projection = self.projector.project(words, spans, tgt_words, doc_links)
-            else:
-                projection = Projection()
+        targets = [split_words(doc) for doc in todo]
+        results = tag_through_translation(
+            [words for words, _ in targets],
+            texts=[doc.text for doc in todo],
+            translator=translator,
+            src_tokenizer=Tokenizer(self.src_lang),
+            tagger=tagger,
+            aligner=aligner,
+            projector=self.projector,
+        )
+        for doc, (_, index), result in zip(todo, targets, results, strict=True):
+            if result is None:
+                # The translation came back empty: nothing was tagged, so no entities.
+                result = TaggedProjection("", Sentence([], []), Projection())
+            words, spans = result.source.words, result.source.spans
             set_projected_spans(
                 doc,
                 index,
-                projection,
+                result.projection,
                 [" ".join(words[s.start : s.end]) for s in spans],
                 spans_key=self.spans_key,
                 min_confidence=self.min_confidence,
                 overwrite_ents=self.overwrite_ents,
             )
-            doc.spans[self.spans_key].attrs["translation"] = translation
+            doc.spans[self.spans_key].attrs["translation"] = result.translation
 
     def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
         """Score ``doc.ents`` against the reference (``ents_p``, ``ents_r``, ``ents_f``)."""
@@ -205,27 +198,3 @@ class TranslateTestComponent(Pipe):
             "overwrite_ents": self.overwrite_ents,
             "spans_key": self.spans_key,
         }
-
-    def to_bytes(self, *, exclude: Iterable[str] = tuple()) -> bytes:
-        return srsly.json_dumps(self._settings()).encode("utf8")
-
-    def from_bytes(
-        self, bytes_data: bytes, *, exclude: Iterable[str] = tuple()
-    ) -> TranslateTestComponent:
-        check_settings(self.name, json.loads(bytes_data), self._settings())
-        return self
-
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = tuple()) -> None:
-        """Write the component's settings (no model: those are referenced by name or path)."""
-        path = ensure_path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        srsly.write_json(path / SETTINGS_FILE, self._settings())
-
-    def from_disk(
-        self, path: str | Path, *, exclude: Iterable[str] = tuple()
-    ) -> TranslateTestComponent:
-        """Read the settings written by ``to_disk`` and check they match the config."""
-        check_settings(
-            self.name, srsly.read_json(ensure_path(path) / SETTINGS_FILE), self._settings()
-        )
-        return self

@@ -14,17 +14,14 @@ into docs.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
-import srsly
 from spacy.language import Language
 from spacy.pipeline import Pipe
 from spacy.tokens import Doc
 from spacy.training import Example
-from spacy.util import ensure_path, minibatch
+from spacy.util import minibatch
 from spacy.vocab import Vocab
 
 from ..align.base import Aligner
@@ -35,7 +32,6 @@ from ..types import Sentence, Span
 from . import (
     blank_pipeline,
     check_backend,
-    check_settings,
     describe,
     resolve_aligner,
     resolve_translator,
@@ -43,8 +39,8 @@ from . import (
     split_words,
     translation_doc,
 )
+from .settings import SettingsSerializer
 
-SETTINGS_FILE = "cfg"
 EXTENSION = "xlproj_translation"
 
 
@@ -110,7 +106,7 @@ def doc_entities(doc: Doc) -> tuple[list[str], list[Span]]:
     return words, spans
 
 
-class TranslateTrainComponent(Pipe):
+class TranslateTrainComponent(SettingsSerializer, Pipe):
     """Attach to each doc its translation with the doc's entities projected onto it.
 
     ``doc._.xlproj_translation`` is a target-language ``Doc`` whose ``ents`` are the
@@ -246,27 +242,3 @@ class TranslateTrainComponent(Pipe):
             "batch_size": self.batch_size,
             "spans_key": self.spans_key,
         }
-
-    def to_bytes(self, *, exclude: Iterable[str] = tuple()) -> bytes:
-        return srsly.json_dumps(self._settings()).encode("utf8")
-
-    def from_bytes(
-        self, bytes_data: bytes, *, exclude: Iterable[str] = tuple()
-    ) -> TranslateTrainComponent:
-        check_settings(self.name, json.loads(bytes_data), self._settings())
-        return self
-
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = tuple()) -> None:
-        """Write the component's settings (no model: those are referenced by name or path)."""
-        path = ensure_path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        srsly.write_json(path / SETTINGS_FILE, self._settings())
-
-    def from_disk(
-        self, path: str | Path, *, exclude: Iterable[str] = tuple()
-    ) -> TranslateTrainComponent:
-        """Read the settings written by ``to_disk`` and check they match the config."""
-        check_settings(
-            self.name, srsly.read_json(ensure_path(path) / SETTINGS_FILE), self._settings()
-        )
-        return self

@@ -10,6 +10,7 @@ entities marked and placed by a same-language alignment (``align.backtranslation
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from ..align.backtranslation import BacktranslationRefiner, RefineStats
@@ -93,43 +94,90 @@ def translate_test(
         # Indices of the words the pipeline sees, and those words (the target side).
         visible = [_visible(s.words, ignore) for s in chunk]
         tgt_words = [[s.words[i] for i in kept] for s, kept in zip(chunk, visible, strict=True)]
-        bar.set_postfix_str("translating")
-        translations = translator.translate([detokenize(words) for words in tgt_words])
-        check_count(translator, "translations", translations, len(chunk))
-        src_words = src_tokenizer.pipe(translations)
-        keep = [k for k, words in enumerate(src_words) if words and tgt_words[k]]
-        bar.set_postfix_str("tagging")
-        tagged = [Sentence(src_words[k], []) for k in keep]
-        for sentence, spans in zip(tagged, tagger.tag([s.words for s in tagged]), strict=True):
-            sentence.spans = sorted(spans)
-        bar.set_postfix_str("aligning")
-        links = aligner.align([(t.words, tgt_words[k]) for t, k in zip(tagged, keep, strict=True)])
-        projections = [
-            projector.project(t.words, t.spans, tgt_words[k], sentence_links)
-            for t, k, sentence_links in zip(tagged, keep, links, strict=True)
-        ]
-        if refiner is not None:
-            bar.set_postfix_str("back-translating")
-            projections = refiner.refine(tagged, [tgt_words[k] for k in keep], projections)
-        projection_of: dict[int, tuple[Sentence, Projection]] = {
-            k: (t, p) for k, t, p in zip(keep, tagged, projections, strict=True)
-        }
-        for k, sentence in enumerate(chunk):
-            if k not in projection_of:
+        results = tag_through_translation(
+            tgt_words,
+            translator=translator,
+            src_tokenizer=src_tokenizer,
+            tagger=tagger,
+            aligner=aligner,
+            projector=projector,
+            refiner=refiner,
+            on_step=bar.set_postfix_str,
+        )
+        for sentence, kept, result in zip(chunk, visible, results, strict=True):
+            if result is None:
                 stats.add_sentence_dropped(EMPTY_TRANSLATION)
                 out.append(Sentence(list(sentence.words), []))
                 continue
-            t, projection = projection_of[k]
-            stats.add(t.spans, projection)
-            spans = projection.target_spans()
-            if len(visible[k]) != len(sentence.words):
-                spans = _unhide(spans, visible[k])
+            stats.add(result.source.spans, result.projection)
+            spans = result.projection.target_spans()
+            if len(kept) != len(sentence.words):
+                spans = _unhide(spans, kept)
             out.append(Sentence(list(sentence.words), spans))
         bar.update(len(chunk))
     bar.close()
     if refiner is not None and refine_stats is not None:
         _merge_refine_stats(refine_stats, refiner.stats)
     return out, stats
+
+
+@dataclass(slots=True)
+class TaggedProjection:
+    """Translate-test's result for one target sentence."""
+
+    translation: str  # the target sentence in the source language
+    source: Sentence  # the translation's words and the entities tagged on them
+    projection: Projection  # those entities on the target words
+
+
+def tag_through_translation(
+    tgt_words: Sequence[Sequence[str]],
+    *,
+    translator: Translator,
+    src_tokenizer: Tokenizer,
+    tagger: EntityTagger,
+    aligner: Aligner,
+    projector: Projector,
+    texts: Sequence[str] | None = None,
+    refiner: BacktranslationRefiner | None = None,
+    on_step: Callable[[str], object] | None = None,
+) -> list[TaggedProjection | None]:
+    """Translate, tag, align and project one batch: the step every translate-test shares.
+
+    tgt_words (Sequence[Sequence[str]]): The target sentences' words.
+    texts (Sequence[str] | None): Their texts as the translator should see them (a
+        doc's own text keeps its spacing); by default the words, detokenised.
+    RETURNS (list[TaggedProjection | None]): One per sentence; None where the sentence
+        or its translation has no words (nothing to tag or align).
+    """
+    step = on_step or (lambda _: None)
+    if texts is None:
+        texts = [detokenize(words) for words in tgt_words]
+    step("translating")
+    translations = translator.translate(list(texts))
+    check_count(translator, "translations", translations, len(tgt_words))
+    src_words = src_tokenizer.pipe(translations)
+    keep = [k for k, words in enumerate(src_words) if words and tgt_words[k]]
+    step("tagging")
+    tagged = [Sentence(src_words[k], []) for k in keep]
+    for sentence, spans in zip(tagged, tagger.tag([s.words for s in tagged]), strict=True):
+        sentence.spans = sorted(spans)
+    step("aligning")
+    # Links run from the tagged translation (the projection's source) to the original.
+    links = aligner.align([(t.words, tgt_words[k]) for t, k in zip(tagged, keep, strict=True)])
+    projections = [
+        projector.project(t.words, t.spans, tgt_words[k], sentence_links)
+        if t.spans
+        else Projection()
+        for t, k, sentence_links in zip(tagged, keep, links, strict=True)
+    ]
+    if refiner is not None:
+        step("back-translating")
+        projections = refiner.refine(tagged, [tgt_words[k] for k in keep], projections)
+    results: list[TaggedProjection | None] = [None] * len(tgt_words)
+    for k, t, projection in zip(keep, tagged, projections, strict=True):
+        results[k] = TaggedProjection(translations[k], t, projection)
+    return results
 
 
 def wiki_markup(word: str) -> bool:
