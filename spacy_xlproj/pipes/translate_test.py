@@ -8,14 +8,12 @@ docs so that each batch costs one translate call, one tagging pass and one align
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
-from spacy.pipeline import Pipe
 from spacy.scorer import Scorer
 from spacy.tokens import Doc
 from spacy.training import Example
-from spacy.util import minibatch
 from spacy.vocab import Vocab
 
 from ..align.base import Aligner
@@ -32,10 +30,10 @@ from . import (
     set_projected_spans,
     split_words,
 )
-from .settings import SettingsSerializer
+from .base import BatchedProjectionPipe
 
 
-class TranslateTestComponent(SettingsSerializer, Pipe):
+class TranslateTestComponent(BatchedProjectionPipe):
     """Set ``doc.ents`` on target-language text by translate-test projection.
 
     Every projected span also goes to ``doc.spans[spans_key]``, whose ``attrs`` hold
@@ -105,42 +103,6 @@ class TranslateTestComponent(SettingsSerializer, Pipe):
         if self._aligner is None:
             self._aligner = resolve_aligner(self.aligner)
         return self._translator, self._tagger, self._aligner
-
-    def initialize(
-        self, get_examples: Callable[[], Iterable[Example]] | None = None, *, nlp: Any = None
-    ) -> None:
-        """Build the backends now, so that a missing model or tool fails here, not mid-run.
-
-        get_examples (Callable[[], Iterable[Example]] | None): Unused; accepted so that
-            ``nlp.initialize()`` can call every component alike.
-        nlp (Language | None): Unused.
-        """
-        self.backends  # noqa: B018 - building them is the point
-
-    # -- processing -------------------------------------------------------------------
-
-    def __call__(self, doc: Doc) -> Doc:
-        """Set the projected entities of one doc (prefer ``nlp.pipe`` for many)."""
-        error_handler = self.get_error_handler()
-        try:
-            self.set_annotations([doc])
-        except Exception as e:
-            error_handler(self.name, self, [doc], e)
-        return doc
-
-    def pipe(self, stream: Iterable[Doc], *, batch_size: int | None = None) -> Iterator[Doc]:
-        """Set projected entities on a stream of docs, ``self.batch_size`` docs per batch.
-
-        The ``batch_size`` that ``nlp.pipe`` passes is ignored: the component's own
-        setting decides how many docs share a translate and an align call.
-        """
-        error_handler = self.get_error_handler()
-        for docs in minibatch(stream, size=self.batch_size):
-            try:
-                self.set_annotations(docs)
-            except Exception as e:
-                error_handler(self.name, self, docs, e)
-            yield from docs
 
     def set_annotations(self, docs: list[Doc]) -> None:
         """Translate, tag, align and project one batch of docs, in place."""

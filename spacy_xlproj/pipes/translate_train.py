@@ -14,14 +14,10 @@ into docs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from spacy.language import Language
-from spacy.pipeline import Pipe
 from spacy.tokens import Doc
-from spacy.training import Example
-from spacy.util import minibatch
 from spacy.vocab import Vocab
 
 from ..align.base import Aligner
@@ -39,7 +35,7 @@ from . import (
     split_words,
     translation_doc,
 )
-from .settings import SettingsSerializer
+from .base import BatchedProjectionPipe
 
 EXTENSION = "xlproj_translation"
 
@@ -106,7 +102,7 @@ def doc_entities(doc: Doc) -> tuple[list[str], list[Span]]:
     return words, spans
 
 
-class TranslateTrainComponent(SettingsSerializer, Pipe):
+class TranslateTrainComponent(BatchedProjectionPipe):
     """Attach to each doc its translation with the doc's entities projected onto it.
 
     ``doc._.xlproj_translation`` is a target-language ``Doc`` whose ``ents`` are the
@@ -177,35 +173,6 @@ class TranslateTrainComponent(SettingsSerializer, Pipe):
     def tokenizer(self) -> Language:
         """The blank pipeline that owns the vocab of the translations."""
         return blank_pipeline(self.tgt_spacy_lang or self.tgt_lang)
-
-    def initialize(
-        self, get_examples: Callable[[], Iterable[Example]] | None = None, *, nlp: Any = None
-    ) -> None:
-        """Build the translator and aligner now, so that a missing tool fails early."""
-        self.backends  # noqa: B018 - building them is the point
-
-    def __call__(self, doc: Doc) -> Doc:
-        """Attach the labelled translation of one doc (prefer ``nlp.pipe`` for many)."""
-        error_handler = self.get_error_handler()
-        try:
-            self.set_annotations([doc])
-        except Exception as e:
-            error_handler(self.name, self, [doc], e)
-        return doc
-
-    def pipe(self, stream: Iterable[Doc], *, batch_size: int | None = None) -> Iterator[Doc]:
-        """Attach labelled translations to a stream of docs, ``self.batch_size`` at a time.
-
-        The ``batch_size`` that ``nlp.pipe`` passes is ignored: the component's own
-        setting decides how many docs share a translate and an align call.
-        """
-        error_handler = self.get_error_handler()
-        for docs in minibatch(stream, size=self.batch_size):
-            try:
-                self.set_annotations(docs)
-            except Exception as e:
-                error_handler(self.name, self, docs, e)
-            yield from docs
 
     def set_annotations(self, docs: list[Doc]) -> None:
         """Translate and project one batch of docs; set ``doc._.xlproj_translation``."""
