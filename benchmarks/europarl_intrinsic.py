@@ -3,6 +3,7 @@ translation through fixed word alignments, and score against the gold Spanish en
 
     python benchmarks/europarl_intrinsic.py [--data ../shared/data] [--output FILE.md]
         [--methods heuristic-default,heuristic-refine,...] [--aligners eflomal-gdfa,...]
+        [--alignments-dir DIR]   # e.g. the files written by benchmarks/europarl_aligners.py
 
 Prints a markdown table of entity micro F1 (methods × aligners). The alignments are
 fixed, so differences between rows are the projection's own.
@@ -83,8 +84,11 @@ METHODS: dict[str, tuple[str, Callable[[], Projector]]] = {
 }
 
 
-def evaluate(data: Path, methods: list[str], aligners: list[str]) -> dict[str, dict[str, float]]:
+def evaluate(
+    data: Path, methods: list[str], aligners: list[str], alignments_dir: Path | None = None
+) -> dict[str, dict[str, float]]:
     """Micro F1 of each method on each aligner's links."""
+    alignments_dir = alignments_dir or data / "alignments"
     en = read_sentences(data / "europarl_ner" / "en-europarl.test.conll02")
     es = read_sentences(data / "europarl_ner" / "es-europarl.test.conll02")
     gold = [s.spans for s in es]
@@ -97,7 +101,7 @@ def evaluate(data: Path, methods: list[str], aligners: list[str]) -> dict[str, d
             continue
         results[method] = {}
         for aligner in aligners:
-            links = read_pharaoh(data / "alignments" / f"europarl.en-es.{aligner}.txt")
+            links = read_pharaoh(alignments_dir / f"europarl.en-es.{aligner}.txt")
             start = time.perf_counter()
             pred = [
                 projector.project(s.words, s.spans, t.words, ln).target_spans()
@@ -126,13 +130,19 @@ def main() -> None:
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--aligners", default=",".join(ALIGNERS))
     parser.add_argument("--output", type=Path, default=None, help="Write the table here too.")
+    parser.add_argument(
+        "--alignments-dir",
+        type=Path,
+        default=None,
+        help="Folder of europarl.en-es.<aligner>.txt files (default: DATA/alignments).",
+    )
     args = parser.parse_args()
     methods = [m for m in args.methods.split(",") if m]
     unknown = sorted(set(methods) - set(METHODS))
     if unknown:
         parser.error(f"unknown method(s) {', '.join(unknown)}; known: {', '.join(METHODS)}")
     aligners = [a for a in args.aligners.split(",") if a]
-    table = to_markdown(evaluate(args.data, methods, aligners), aligners)
+    table = to_markdown(evaluate(args.data, methods, aligners, args.alignments_dir), aligners)
     print(table)
     if args.output is not None:
         args.output.write_text(table + "\n", encoding="utf-8")
