@@ -140,7 +140,7 @@ def test_evaluate_prints_scores_and_writes_json(tmp_path):
     pred = tmp_path / "pred.conll"
     gold.write_text("Roma\tB-LOC\ngana\tO\n\nAna\tB-PER\nvive\tO\n", encoding="utf-8")
     pred.write_text("Roma\tB-LOC\ngana\tO\n\nAna\tB-ORG\nvive\tO\n", encoding="utf-8")
-    out = tmp_path / "m.json"
+    out = tmp_path / "metrics" / "es" / "m.json"  # parent folders are created
     result = _run("evaluate", pred, gold, "--output", out)
     assert result.exit_code == 0, result.output
     assert "micro  0.5000  0.5000  0.5000       1       1       1" in result.output

@@ -73,5 +73,6 @@ def evaluate_cli(
         raise typer.Exit(1) from None
     typer.echo(scores.table())
     if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps(scores.to_dict(), indent=2) + "\n", encoding="utf-8")
         typer.echo(f"Wrote scores to {output}")
