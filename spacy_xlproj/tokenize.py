@@ -20,11 +20,10 @@ TokenizerMode = Literal["spacy", "whitespace"]
 def _spacy_tokenizer(lang: str):
     import spacy
 
-    try:
-        return spacy.blank(lang).tokenizer
-    except (ImportError, KeyError, ValueError):
-        # spaCy has no language class for this code: the multi-language rules work anywhere.
-        return spacy.blank("xx").tokenizer
+    from .io.docbin import spacy_lang
+
+    # spaCy has no class for some languages: the multi-language rules work anywhere.
+    return spacy.blank(spacy_lang(lang)).tokenizer
 
 
 class Tokenizer:

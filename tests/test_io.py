@@ -650,3 +650,16 @@ def test_importing_io_is_light():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_docbin_for_a_language_spacy_lacks_uses_multilanguage_rules(tmp_path):
+    # Esperanto has no spaCy class: writing its projected corpus must not fail at the end
+    # of a long translate-train run.
+    from spacy_xlproj.io.docbin import spacy_lang
+
+    assert spacy_lang("eo") == "xx"
+    assert spacy_lang("es") == "es"
+    path = tmp_path / "eo.spacy"
+    sentence = Sentence(["Zamenhof", "loĝis", "en", "Varsovio", "."], [Span(0, 1, "PER")])
+    write_sentences(path, [sentence], lang="eo")
+    assert read_sentences(path, lang="eo") == [sentence]

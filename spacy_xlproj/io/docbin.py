@@ -16,18 +16,34 @@ if TYPE_CHECKING:
     from spacy.vocab import Vocab
 
 
+def spacy_lang(lang: str) -> str:
+    """``lang`` if spaCy has a language class for it, else ``"xx"`` (multi-language).
+
+    Languages such as Esperanto have no spaCy class; their docs and tokenizers use
+    the multi-language rules instead of failing at the end of a long run.
+    """
+    from spacy.util import get_lang_class
+
+    try:
+        get_lang_class(lang)
+    except ImportError:
+        return "xx"
+    return lang
+
+
 def blank_vocab(lang: str = "xx") -> Vocab:
-    """Create the vocab of a blank pipeline for ``lang``.
+    """Create the vocab of a blank pipeline for ``lang`` (``xx`` where spaCy lacks it).
 
     Cheaper than ``spacy.blank(lang).vocab``: building a Language loads every
     installed spaCy plugin (spacy-transformers imports torch), a vocab does not.
 
-    lang (str): A language code spaCy knows, e.g. ``"es"`` or ``"xx"``.
+    lang (str): A language code, e.g. ``"es"``, ``"eo"`` or ``"xx"``.
     RETURNS (Vocab): An empty vocab for the language.
     """
     from spacy.util import get_lang_class
     from spacy.vocab import create_vocab
 
+    lang = spacy_lang(lang)
     return create_vocab(lang, get_lang_class(lang).Defaults)
 
 

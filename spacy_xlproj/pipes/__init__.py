@@ -115,13 +115,10 @@ def resolve_tagger(value: str | EntityTagger) -> EntityTagger:
 def blank_pipeline(lang: str) -> Language:
     """A blank pipeline that tokenises ``lang`` text; ``"xx"`` where spaCy has no ``lang``."""
     import spacy
-    from spacy.util import get_lang_class
 
-    try:
-        get_lang_class(lang)
-    except ImportError:
-        lang = "xx"
-    return spacy.blank(lang)
+    from ..io.docbin import spacy_lang
+
+    return spacy.blank(spacy_lang(lang))
 
 
 def split_words(doc: Doc) -> tuple[list[str], list[int]]:
