@@ -20,10 +20,9 @@ from ..ner.base import EntityTagger
 from ..project.base import Projector
 from ..tokenize import Tokenizer, detokenize
 from ..translate.base import Translator
-from ..types import Projection, Sentence, Span
+from ..types import DropReason, Projection, Sentence, Span
 from .chunks import check_count
 
-EMPTY_TRANSLATION = "empty_translation"
 REFINE_METHODS = ("none", "backtranslation")
 
 
@@ -106,7 +105,7 @@ def translate_test(
         )
         for sentence, kept, result in zip(chunk, visible, results, strict=True):
             if result is None:
-                stats.add_sentence_dropped(EMPTY_TRANSLATION)
+                stats.add_sentence_dropped(DropReason.EMPTY_TRANSLATION)
                 out.append(Sentence(list(sentence.words), []))
                 continue
             stats.add(result.source.spans, result.projection)

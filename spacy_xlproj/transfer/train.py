@@ -32,11 +32,10 @@ from ..project.markers import (
 )
 from ..tokenize import Tokenizer, detokenize
 from ..translate.base import Translator
-from ..types import Dropped, Projection, Sentence, Span
+from ..types import Dropped, DropReason, Projection, Sentence, Span
 from . import chunks
 from .chunks import WorkDir, check_count, fingerprint
 
-EMPTY_TRANSLATION = "empty_translation"
 MARKERS = "markers"
 
 ProjectorArg = Projector | Literal["markers"]
@@ -266,7 +265,7 @@ def from_record(rec: dict) -> ProjectedSentence:
     words, src_spans, projection = chunks.from_record(rec)
     dropped_sentence = rec["dropped_sentence"]
     if projection is None or words is None:
-        dropped_sentence = dropped_sentence or EMPTY_TRANSLATION
+        dropped_sentence = dropped_sentence or DropReason.EMPTY_TRANSLATION
         return _lost(Sentence(rec.get("source_words", []), src_spans), dropped_sentence)
     return ProjectedSentence(
         Sentence(rec.get("source_words", []), src_spans),
@@ -321,7 +320,7 @@ def _alignment_batch(
     results = []
     for k, sentence in enumerate(sentences):
         if k not in links_of:
-            results.append(_lost(sentence, EMPTY_TRANSLATION, translations[k]))
+            results.append(_lost(sentence, DropReason.EMPTY_TRANSLATION, translations[k]))
             continue
         projection = projector.project(sentence.words, sentence.spans, tgt_words[k], links_of[k])
         results.append(ProjectedSentence(sentence, tgt_words[k], projection, translations[k]))
@@ -399,7 +398,7 @@ def _markers_batch(
     results = []
     for k, (sentence, m) in enumerate(zip(sentences, marked, strict=True)):
         if not m.words:
-            results.append(_lost(sentence, EMPTY_TRANSLATION, translations[k]))
+            results.append(_lost(sentence, DropReason.EMPTY_TRANSLATION, translations[k]))
             continue
         projection = merge_fallback(m, fallback_of.get(k), len(sentence.spans))
         status = m.status if sentence.spans else MarkerStatus.NO_ENTITIES
