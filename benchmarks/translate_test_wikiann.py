@@ -57,6 +57,11 @@ def main() -> None:
     parser.add_argument(
         "--refine-projector", action="store_true", help="HeuristicProjector(refine=True)"
     )
+    parser.add_argument(
+        "--expand-names",
+        action="store_true",
+        help="NameExpandingProjector: grow spans to whole capitalised names",
+    )
     args = parser.parse_args()
     if args.data is None:
         args.data = WIKIANN / args.lang / "test"
@@ -69,6 +74,7 @@ def main() -> None:
     from spacy_xlproj.io import read_sentences
     from spacy_xlproj.ner.spacy_tagger import SpacyTagger
     from spacy_xlproj.project.heuristic import HeuristicProjector
+    from spacy_xlproj.project.names import NameExpander, NameExpandingProjector
     from spacy_xlproj.transfer import translate_test
     from spacy_xlproj.transfer.test import wiki_markup
     from spacy_xlproj.translate.build import build_translator
@@ -80,6 +86,8 @@ def main() -> None:
     gold_spans = [s.spans for s in gold]
     ignore = None if args.keep_markup else wiki_markup
     projector = HeuristicProjector(refine=args.refine_projector)
+    if args.expand_names:
+        projector = NameExpandingProjector(projector, NameExpander(args.lang))
     if "diagnose" in args.runs:
         _diagnose(gold, tagger, projector, args, ignore)
     print("| run | sentences | P | R | F1 | PER F1 | ORG F1 | LOC F1 | wall s | CPU s |")
@@ -102,6 +110,12 @@ def main() -> None:
             ]
         elif run == "zero-shot":
             pred = _zero_shot(tagger, gold, ignore)
+            if args.expand_names:
+                expander = NameExpander(args.lang)
+                pred = [
+                    _unhide(expander.expand_spans([s.words[i] for i in v], _hide(p, v)), v)
+                    for s, p, v in zip(gold, pred, _visible_words(gold, ignore), strict=True)
+                ]
         else:
             out, _ = translate_test(
                 gold,
@@ -138,16 +152,30 @@ def main() -> None:
             print(f"<!-- refinement: {refine_stats.to_dict()} -->", flush=True)
 
 
-def _zero_shot(tagger, gold, ignore) -> list:
-    """The English model on the (visible) Spanish words."""
+def _visible_words(gold, ignore) -> list[list[int]]:
+    return [[i for i, w in enumerate(s.words) if ignore is None or not ignore(w)] for s in gold]
+
+
+def _hide(spans, visible: list[int]) -> list:
+    """Spans over all words -> spans over the visible words (hidden words start none)."""
     from spacy_xlproj.types import Span
 
-    visible = [[i for i, w in enumerate(s.words) if ignore is None or not ignore(w)] for s in gold]
+    position = {i: k for k, i in enumerate(visible)}
+    return [Span(position[s.start], position[s.end - 1] + 1, s.label) for s in spans]
+
+
+def _unhide(spans, visible: list[int]) -> list:
+    from spacy_xlproj.types import Span
+
+    return [Span(visible[s.start], visible[s.end - 1] + 1, s.label) for s in spans]
+
+
+def _zero_shot(tagger, gold, ignore) -> list:
+    """The English model on the (visible) Spanish words."""
+
+    visible = _visible_words(gold, ignore)
     tagged = tagger.tag([[s.words[i] for i in v] for s, v in zip(gold, visible, strict=True)])
-    return [
-        [Span(v[s.start], v[s.end - 1] + 1, s.label) for s in spans]
-        for spans, v in zip(tagged, visible, strict=True)
-    ]
+    return [_unhide(spans, v) for spans, v in zip(tagged, visible, strict=True)]
 
 
 def _diagnose(gold, tagger, projector, args, ignore) -> None:

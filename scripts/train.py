@@ -2,13 +2,17 @@
 
     python scripts/train.py configs/ner_cnn.cfg OUTPUT --lang es --train T.spacy --dev D.spacy
         [--gold-dev G.spacy] [--gpu-id 0] [--trf-model DIR] [--max-steps N] [--max-epochs N]
+        [--entity-fragments 0.5]
 
 It fills in the overrides that depend on the config: the transformer's model name
 only for configs with a ``transformer`` component (the CNN config has none, so
 ``spacy train`` would reject the override), and the gold development set instead
 of the projected one when ``--gold-dev`` names one (an empty value keeps the
 projected one). A column file given as ``--gold-dev`` is converted to a DocBin
-next to OUTPUT first.
+next to OUTPUT first. ``--entity-fragments P`` adds the
+``spacy_xlproj.entity_fragments.v1`` augmenter to the training corpus (each entity
+also becomes a one-entity example with probability P): for source models that will
+tag title-like translations in translate-test.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ def build_overrides(
     max_steps: int = 0,
     max_epochs: int = 0,
     eval_frequency: int = 0,
+    entity_fragments: float = 0.0,
 ) -> dict[str, Any]:
     """The ``spacy train`` overrides for a config, leaving out those it cannot take."""
     from spacy import util
@@ -54,6 +59,12 @@ def build_overrides(
         overrides["training.max_epochs"] = max_epochs
     if eval_frequency:
         overrides["training.eval_frequency"] = eval_frequency
+    if entity_fragments:
+        overrides["corpora.train.augmenter"] = {
+            "@augmenters": "spacy_xlproj.entity_fragments.v1",
+            "level": entity_fragments,
+            "seed": 0,
+        }
     return overrides
 
 
@@ -83,6 +94,7 @@ def train_pipeline(
     max_steps: int = 0,
     max_epochs: int = 0,
     eval_frequency: int = 0,
+    entity_fragments: float = 0.0,
 ) -> None:
     """Train with ``spacy train``: model-best and model-last are written under ``output``."""
     from spacy.cli.train import train as spacy_train
@@ -90,7 +102,15 @@ def train_pipeline(
     output.mkdir(parents=True, exist_ok=True)
     dev = gold_dev_docbin(gold_dev, output, lang) or dev
     overrides = build_overrides(
-        config_path, lang, train, dev, trf_model, max_steps, max_epochs, eval_frequency
+        config_path,
+        lang,
+        train,
+        dev,
+        trf_model,
+        max_steps,
+        max_epochs,
+        eval_frequency,
+        entity_fragments,
     )
     spacy_train(config_path, output, use_gpu=gpu_id, overrides=overrides)
 
@@ -107,6 +127,11 @@ def main(
     max_steps: int = typer.Option(0, "--max-steps", help="Stop after N steps (0: config's)"),
     max_epochs: int = typer.Option(0, "--max-epochs", help="Stop after N epochs (0: config's)"),
     eval_frequency: int = typer.Option(0, "--eval-frequency", help="Evaluate every N steps"),
+    entity_fragments: float = typer.Option(
+        0.0,
+        "--entity-fragments",
+        help="Also train on entities alone, each with this probability (0: off)",
+    ),
 ) -> None:
     train_pipeline(
         config_path,
@@ -120,6 +145,7 @@ def main(
         max_steps,
         max_epochs,
         eval_frequency,
+        entity_fragments,
     )
 
 

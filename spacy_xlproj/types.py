@@ -84,3 +84,4 @@ class DropReason:
     NOT_SELECTED = "not_selected"  # the solver preferred other entities for these words
     MARKERS_LOST = "markers_lost"  # marker projection lost the entity and no fallback took it
     EMPTY_TRANSLATION = "empty_translation"  # the sentence or its translation had no words
+    MERGED = "merged"  # name expansion joined its span into another entity's name

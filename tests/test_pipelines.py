@@ -302,3 +302,44 @@ def test_cli_translate_test_hides_wiki_markup_and_refines_links(tmp_path, ruler_
     # The keyword is kept in the output words, outside every entity.
     assert tagged.words[0] == "REDIRECCIÓN"
     assert tagged.spans == [Span(1, 3, "PER"), Span(5, 6, "LOC")]
+
+
+@needs_apertium
+def test_cli_translate_test_expands_names_but_not_into_hidden_words(tmp_path, ruler_nlp):
+    from typer.testing import CliRunner
+
+    from spacy_xlproj.cli import app
+    from spacy_xlproj.io import read_sentences
+
+    ruler_nlp.to_disk(tmp_path / "ruler")
+    es = tmp_path / "es.txt"
+    es.write_text(
+        "REDIRECCIÓN Comunidad de Madrid\nJuan Pérez Gómez vive en Madrid .\n", encoding="utf8"
+    )
+    args = [
+        "translate-test", str(es), str(tmp_path / "tagged.tsv"), "--tgt-lang", "es",
+        "--ner", str(tmp_path / "ruler"), "--aligner", "lexical", "--ignore-wiki-markup",
+        "--cache-dir", str(tmp_path / "cache"), "--no-progress",
+    ]  # fmt: skip
+    runner = CliRunner()
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    plain = read_sentences(tmp_path / "tagged.tsv")
+    assert [s.spans for s in plain] == [[Span(3, 4, "LOC")], [Span(0, 2, "PER"), Span(5, 6, "LOC")]]
+    result = runner.invoke(app, [*args, "--expand-names"])
+    assert result.exit_code == 0, result.output
+    expanded = read_sentences(tmp_path / "tagged.tsv")
+    # "Madrid" grows to "Comunidad de Madrid", not into the hidden keyword before it.
+    assert [s.spans for s in expanded] == [
+        [Span(1, 4, "LOC")],
+        [Span(0, 3, "PER"), Span(5, 6, "LOC")],
+    ]
+    src = tmp_path / "en.tsv"
+    src.write_text("Madrid\tB-LOC\n", encoding="utf8")
+    bad = runner.invoke(
+        app,
+        ["translate-train", str(src), str(tmp_path / "x.tsv"), "-t", "es", "-m", "markers",
+         "--expand-names"],
+    )  # fmt: skip
+    assert bad.exit_code == 1
+    assert "--expand-names works with heuristic, greedy and ilp" in bad.output

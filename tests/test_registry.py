@@ -57,6 +57,9 @@ def test_spacy_entry_points():
         "spacy_xlproj.ColumnCorpus.v1": "spacy_xlproj.readers:create_column_corpus",
     }
     assert _advertised("spacy_cli") == {"xlproj": "spacy_xlproj.spacy_cli:app"}
+    assert _advertised("spacy_augmenters") == {
+        "spacy_xlproj.entity_fragments.v1": "spacy_xlproj.augment:create_entity_fragments_augmenter"
+    }
 
 
 FRESH = """

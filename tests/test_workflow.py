@@ -341,6 +341,34 @@ def test_cnn_config_trains_and_packages_without_spacy_xlproj(tmp_path):
     assert not any("xlproj" in r for r in meta.get("requirements", []))
 
 
+def test_source_model_trains_with_entity_fragments(tmp_path):
+    import spacy
+
+    train, dev = _sample(tmp_path, 20, "en")
+    overrides = load_script("train").build_overrides(
+        ROOT / "configs/ner_cnn.cfg", "en", train, dev, entity_fragments=0.5
+    )
+    assert overrides["corpora.train.augmenter"] == {
+        "@augmenters": "spacy_xlproj.entity_fragments.v1",
+        "level": 0.5,
+        "seed": 0,
+    }
+    load_script("train").train_pipeline(
+        ROOT / "configs/ner_cnn.cfg",
+        tmp_path / "model",
+        "en",
+        train,
+        dev,
+        max_steps=4,
+        eval_frequency=2,
+        entity_fragments=0.5,
+    )
+    nlp = spacy.load(tmp_path / "model" / "model-last")
+    augmenter = nlp.config["corpora"]["train"]["augmenter"]
+    assert augmenter["@augmenters"] == "spacy_xlproj.entity_fragments.v1"
+    assert augmenter["level"] == 0.5
+
+
 @pytest.mark.slow
 @pytest.mark.transformers
 @pytest.mark.skipif(not MINILM.is_dir(), reason="all-MiniLM-L6-v2 weights not installed")

@@ -76,6 +76,15 @@ Constraint = Annotated[
         "--constraint", help="Matching only: le, eq or ge --n-proj projections per entity."
     ),
 ]
+ExpandNames = Annotated[
+    bool,
+    typer.Option(
+        "--expand-names",
+        help="Grow each projected span to the whole capitalised name around it "
+        "(Provincia de [Tierra del Fuego] -> [Provincia de Tierra del Fuego]); spans that "
+        "join are merged and counted as dropped 'merged'. Not with --method markers.",
+    ),
+]
 Weights = Annotated[
     str,
     typer.Option(
@@ -125,9 +134,14 @@ def projector_from_options(
     n_proj: int = 1,
     constraint: str = "le",
     weights: str = "align=1",
+    expand_names: bool = False,
+    lang: str | None = None,
 ) -> Projector:
-    """The projector that the shared options describe (see ``project.build``)."""
-    return build_projector(
+    """The projector that the shared options describe (see ``project.build``).
+
+    ``expand_names`` wraps it in a ``NameExpandingProjector`` for target language ``lang``.
+    """
+    projector = build_projector(
         method,
         candidates=candidates,
         max_len=max_len,
@@ -140,3 +154,10 @@ def projector_from_options(
         constraint=constraint,
         weights=parse_weights(weights),
     )
+    if expand_names:
+        if method == "markers":
+            raise typer.BadParameter("--expand-names works with heuristic, greedy and ilp")
+        from ..project.names import NameExpander, NameExpandingProjector
+
+        projector = NameExpandingProjector(projector, NameExpander(lang))
+    return projector

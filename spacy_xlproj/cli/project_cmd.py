@@ -19,6 +19,7 @@ from ._app import app
 from ._options import (
     Candidates,
     Constraint,
+    ExpandNames,
     LengthRatio,
     MaxLen,
     MergeDistance,
@@ -143,6 +144,7 @@ def project_cli(
     n_proj: NProj = 1,
     constraint: Constraint = "le",
     weights: Weights = "align=1",
+    expand_names: ExpandNames = False,
     stats: Path | None = typer.Option(
         None, "--stats", "-s", help="Write the projection statistics to this JSON file."
     ),
@@ -166,6 +168,8 @@ def project_cli(
             n_proj=n_proj,
             constraint=constraint,
             weights=weights,
+            expand_names=expand_names,
+            lang=None,
         )
         result = project_files(src, tgt, alignments, output, projector, stats_path=stats)
     except typer.BadParameter:

@@ -13,6 +13,7 @@ from ._app import app
 from ._options import (
     Candidates,
     Constraint,
+    ExpandNames,
     LengthRatio,
     MaxLen,
     MergeDistance,
@@ -99,6 +100,7 @@ def translate_train_cli(
     n_proj: NProj = 1,
     constraint: Constraint = "le",
     weights: Weights = "align=1",
+    expand_names: ExpandNames = False,
     markers: str = typer.Option("[,]", "--markers", help="markers: opening and closing marker"),
     stats: Path | None = typer.Option(None, "--stats", help="Write statistics JSON here"),
     cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Translation cache folder"),
@@ -132,6 +134,8 @@ def translate_train_cli(
             n_proj=n_proj,
             constraint=constraint,
             weights=weights,
+            expand_names=expand_names,
+            lang=tgt_lang,
         )
         mt = build_translator(translator, src_lang, tgt_lang, cache_dir=cache_dir)
         word_aligner = None if aligner == "none" else build_aligner(aligner)
@@ -199,6 +203,7 @@ def translate_test_cli(
     n_proj: NProj = 1,
     constraint: Constraint = "le",
     weights: Weights = "align=1",
+    expand_names: ExpandNames = False,
     refine: str = typer.Option("none", "--refine", help="none or backtranslation"),
     stats: Path | None = typer.Option(None, "--stats", help="Write statistics JSON here"),
     cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Translation cache folder"),
@@ -236,6 +241,8 @@ def translate_test_cli(
             n_proj=n_proj,
             constraint=constraint,
             weights=weights,
+            expand_names=expand_names,
+            lang=tgt_lang,
         )
         tagger = build_tagger(ner, label_map=parse_label_map(label_map))
         mt = build_translator(translator, tgt_lang, src_lang, cache_dir=cache_dir)
