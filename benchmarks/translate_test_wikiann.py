@@ -62,6 +62,11 @@ def main() -> None:
         action="store_true",
         help="NameExpandingProjector: grow spans to whole capitalised names",
     )
+    parser.add_argument(
+        "--harmonize-labels",
+        default="none",
+        help="none, first or last: one label per head word over the whole test set",
+    )
     args = parser.parse_args()
     if args.data is None:
         args.data = WIKIANN / args.lang / "test"
@@ -135,6 +140,15 @@ def main() -> None:
                 ignore=ignore,
             )
             pred = [s.spans for s in out]
+        if args.harmonize_labels != "none" and run != "agreement":
+            from spacy_xlproj.transfer.consistency import harmonize_labels
+            from spacy_xlproj.types import Sentence
+
+            harmonized, _ = harmonize_labels(
+                [Sentence(s.words, p) for s, p in zip(gold, pred, strict=True)],
+                head=args.harmonize_labels,
+            )
+            pred = [s.spans for s in harmonized]
         preds[run] = pred
         wall = time.perf_counter() - start
         cpu = _cpu() - cpu0

@@ -326,8 +326,17 @@ def test_cli_translate_test_expands_names_but_not_into_hidden_words(tmp_path, ru
     assert result.exit_code == 0, result.output
     plain = read_sentences(tmp_path / "tagged.tsv")
     assert [s.spans for s in plain] == [[Span(3, 4, "LOC")], [Span(0, 2, "PER"), Span(5, 6, "LOC")]]
-    result = runner.invoke(app, [*args, "--expand-names"])
+    stats = tmp_path / "stats.json"
+    result = runner.invoke(
+        app, [*args, "--expand-names", "--harmonize-labels", "first", "--stats", str(stats)]
+    )
     assert result.exit_code == 0, result.output
+    # Three spans, no head word shared by two of them: nothing to harmonize.
+    report = json.loads(stats.read_text())
+    assert report["consistency"] == {"spans": 3, "relabelled": 0, "heads": 0}
+    bad = runner.invoke(app, [*args, "--harmonize-labels", "middle"])
+    assert bad.exit_code == 1
+    assert "Unknown --harmonize-labels 'middle': use none, first or last." in bad.output
     expanded = read_sentences(tmp_path / "tagged.tsv")
     # "Madrid" grows to "Comunidad de Madrid", not into the hidden keyword before it.
     assert [s.spans for s in expanded] == [

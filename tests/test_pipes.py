@@ -287,6 +287,28 @@ def test_min_confidence_keeps_weak_spans_out_of_ents(source_ner):
     assert _ents(strict) == [(4, 5, "LOC")]
 
 
+def test_name_expanding_projector_in_the_component_config(source_ner):
+    # The same unlinked "López" as above: expansion restores the whole name.
+    config = {
+        "translator": {"@xlproj_translators": "test_pipes.WordByWord.v1"},
+        "aligner": {"@xlproj_aligners": "test_pipes.DiagonalExcept.v1", "word": "López"},
+        "projector": {
+            "@xlproj_projectors": "spacy_xlproj.NameExpandingProjector.v1",
+            "lang": "es",
+            "projector": {
+                "@xlproj_projectors": "spacy_xlproj.HeuristicProjector.v1",
+                "length_ratio": None,
+            },
+        },
+    }
+    nlp = _translate_test_nlp(source_ner, **config)
+    doc = nlp("María López vive en Lima .")
+    assert _ents(doc) == [(0, 2, "PER"), (4, 5, "LOC")]
+    assert doc.spans["xlproj"].attrs["scores"] == [0.5, 1.0]
+    component = nlp.config["components"]["xlproj_translate_test"]["projector"]
+    assert component["projector"]["@xlproj_projectors"] == "spacy_xlproj.HeuristicProjector.v1"
+
+
 def test_existing_entities_overwritten_or_kept(source_ner):
     def run(overwrite: bool) -> list[tuple[int, int, str]]:
         nlp = _translate_test_nlp(

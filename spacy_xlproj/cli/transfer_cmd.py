@@ -213,6 +213,12 @@ def translate_test_cli(
         "--ignore-wiki-markup",
         help="Hide Wikipedia redirect keywords (REDIRECCIÓN…, as in WikiANN) from MT and NER",
     ),
+    harmonize_labels: str = typer.Option(
+        "none",
+        "--harmonize-labels",
+        help="After tagging the whole input, give spans that share a head word its majority "
+        "label: first (head-initial names, Spanish 'Provincia de …'), last, or none",
+    ),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars"),
 ) -> None:
     """Tag TGT_LANG sentences with a SRC_LANG model through translation, and project back."""
@@ -226,6 +232,8 @@ def translate_test_cli(
         raise _fail(f"Unknown --method {method!r}: use heuristic, greedy or ilp.")
     if refine not in ("none", "backtranslation"):
         raise _fail(f"Unknown --refine {refine!r}: use none or backtranslation.")
+    if harmonize_labels not in ("none", "first", "last"):
+        raise _fail(f"Unknown --harmonize-labels {harmonize_labels!r}: use none, first or last.")
     started = time.perf_counter()
     sentences = _read(input, limit, tgt_lang)
     try:
@@ -275,4 +283,10 @@ def translate_test_cli(
     if refine != "none":
         report["refinement"] = refine_stats.to_dict()
         typer.echo(json.dumps(report["refinement"], indent=2))
+    if harmonize_labels != "none":
+        from ..transfer.consistency import harmonize_labels as harmonize
+
+        out, consistency = harmonize(out, head=harmonize_labels)  # type: ignore[arg-type]
+        report["consistency"] = consistency.to_dict()
+        typer.echo(f"labels harmonized: {consistency.to_dict()}")
     _finish(output, out, tgt_lang, stats, report, started)

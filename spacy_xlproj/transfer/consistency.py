@@ -1,0 +1,80 @@
+"""Label consistency across a tagged corpus: one label per name head.
+
+A tagger that sees one translated sentence at a time labels the same kind of name
+differently from sentence to sentence (``County of Crittenden``/LOC here,
+``County of Waseca``/ORG there). Over a whole corpus, the label that most spans with
+the same head word got is usually the right one for all of them. The head of a name
+is its first word in head-initial languages (Spanish ``Provincia de …``,
+``Universidad …``) and its last word in head-final ones (English ``… County``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from ..types import Sentence, Span
+
+Head = Literal["first", "last"]
+
+
+@dataclass(slots=True)
+class ConsistencyStats:
+    """What ``harmonize_labels`` changed."""
+
+    spans: int = 0  # spans looked at
+    relabelled: int = 0  # spans whose label changed
+    heads: int = 0  # head words with at least min_count spans
+
+    def to_dict(self) -> dict[str, int]:
+        return {"spans": self.spans, "relabelled": self.relabelled, "heads": self.heads}
+
+
+def harmonize_labels(
+    sentences: Sequence[Sentence],
+    *,
+    head: Head = "first",
+    min_count: int = 2,
+    min_share: float = 0.5,
+) -> tuple[list[Sentence], ConsistencyStats]:
+    """Relabel each span with the majority label of the spans that share its head word.
+
+    head (str): ``"first"`` or ``"last"`` word of a span is its head.
+    min_count (int): A head word needs at least this many spans to vote.
+    min_share (float): The majority label must hold more than this share of them.
+    RETURNS (tuple[list[Sentence], ConsistencyStats]): New sentences (the same words)
+        and what changed.
+    """
+    if head not in ("first", "last"):
+        raise ValueError(f"head must be 'first' or 'last', got {head!r}")
+
+    def head_word(sentence: Sentence, span: Span) -> str:
+        return sentence.words[span.start if head == "first" else span.end - 1]
+
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    for sentence in sentences:
+        for span in sentence.spans:
+            votes[head_word(sentence, span)][span.label] += 1
+    majority: dict[str, str] = {}
+    for word, labels in votes.items():
+        total = sum(labels.values())
+        if total < min_count:
+            continue
+        label, count = labels.most_common(1)[0]
+        if count / total > min_share:
+            majority[word] = label
+    stats = ConsistencyStats(heads=sum(sum(v.values()) >= min_count for v in votes.values()))
+    out = []
+    for sentence in sentences:
+        spans = []
+        for span in sentence.spans:
+            stats.spans += 1
+            label = majority.get(head_word(sentence, span), span.label)
+            if label != span.label:
+                stats.relabelled += 1
+                span = Span(span.start, span.end, label)
+            spans.append(span)
+        out.append(Sentence(list(sentence.words), spans))
+    return out, stats
