@@ -263,17 +263,18 @@ def test_pipe_batches_translation_and_alignment(source_ner):
     ]
 
 
+# A word-by-word translator and an aligner that leaves "López" unlinked.
+UNLINKED_LOPEZ = {
+    "translator": {"@xlproj_translators": "test_pipes.WordByWord.v1"},
+    "aligner": {"@xlproj_aligners": "test_pipes.DiagonalExcept.v1", "word": "López"},
+}
+LOOSE_HEURISTIC = {"@xlproj_projectors": "spacy_xlproj.HeuristicProjector.v1", "length_ratio": None}
+
+
 def test_min_confidence_keeps_weak_spans_out_of_ents(source_ner):
     # "López" is left unlinked, so "María López" projects onto "María" alone, with
     # confidence 1/1 (words of the span linked) x 1/2 (entity words linked) = 0.5.
-    config = {
-        "translator": {"@xlproj_translators": "test_pipes.WordByWord.v1"},
-        "aligner": {"@xlproj_aligners": "test_pipes.DiagonalExcept.v1", "word": "López"},
-        "projector": {
-            "@xlproj_projectors": "spacy_xlproj.HeuristicProjector.v1",
-            "length_ratio": None,
-        },
-    }
+    config = {**UNLINKED_LOPEZ, "projector": LOOSE_HEURISTIC}
     text = "María López vive en Lima ."
     loose = _translate_test_nlp(source_ner, **config)(text)
     strict = _translate_test_nlp(source_ner, min_confidence=0.6, **config)(text)
@@ -290,15 +291,11 @@ def test_min_confidence_keeps_weak_spans_out_of_ents(source_ner):
 def test_name_expanding_projector_in_the_component_config(source_ner):
     # The same unlinked "López" as above: expansion restores the whole name.
     config = {
-        "translator": {"@xlproj_translators": "test_pipes.WordByWord.v1"},
-        "aligner": {"@xlproj_aligners": "test_pipes.DiagonalExcept.v1", "word": "López"},
+        **UNLINKED_LOPEZ,
         "projector": {
             "@xlproj_projectors": "spacy_xlproj.NameExpandingProjector.v1",
             "lang": "es",
-            "projector": {
-                "@xlproj_projectors": "spacy_xlproj.HeuristicProjector.v1",
-                "length_ratio": None,
-            },
+            "projector": LOOSE_HEURISTIC,
         },
     }
     nlp = _translate_test_nlp(source_ner, **config)
