@@ -369,6 +369,34 @@ def test_source_model_trains_with_entity_fragments(tmp_path):
     assert augmenter["level"] == 0.5
 
 
+def test_fragments_script_writes_each_doc_then_its_entities(tmp_path):
+    import spacy
+    from spacy.tokens import DocBin
+
+    sentences = [
+        Sentence(
+            ["John", "Smith", "visited", "Paris", "."], [Span(0, 2, "PER"), Span(3, 4, "LOC")]
+        ),
+        Sentence(["It", "rained", "."], []),
+    ]
+    write_sentences(tmp_path / "train.spacy", sentences, lang="en")
+    script = load_script("fragments")
+    added = script.add_fragments(tmp_path / "train.spacy", tmp_path / "out.spacy", 1.0, 0)
+    assert added == 2
+    docs = list(DocBin().from_disk(tmp_path / "out.spacy").get_docs(spacy.blank("en").vocab))
+    assert [[t.text for t in d] for d in docs] == [
+        ["John", "Smith", "visited", "Paris", "."],
+        ["John", "Smith"],
+        ["Paris"],
+        ["It", "rained", "."],
+    ]
+    assert [[(e.start, e.end, e.label_) for e in d.ents] for d in docs[1:3]] == [
+        [(0, 2, "PER")],
+        [(0, 1, "LOC")],
+    ]
+    assert script.add_fragments(tmp_path / "train.spacy", tmp_path / "none.spacy", 0.0, 0) == 0
+
+
 @pytest.mark.slow
 @pytest.mark.transformers
 @pytest.mark.skipif(not MINILM.is_dir(), reason="all-MiniLM-L6-v2 weights not installed")
