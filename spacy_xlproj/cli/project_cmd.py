@@ -169,7 +169,6 @@ def project_cli(
             constraint=constraint,
             weights=weights,
             expand_names=expand_names,
-            lang=None,
         )
         result = project_files(src, tgt, alignments, output, projector, stats_path=stats)
     except typer.BadParameter:
