@@ -162,3 +162,22 @@ def test_evaluate_rejects_different_tokens_and_counts(tmp_path):
     result = _run("evaluate", pred, gold)
     assert result.exit_code == 1
     assert f"Error: {pred}: has 2 sentences but the gold file {gold} has 1." in result.output
+
+
+def test_project_expand_names_merges_and_counts(tmp_path):
+    src = tmp_path / "src.conll"
+    tgt = tmp_path / "tgt.txt"
+    align = tmp_path / "a.txt"
+    # "Juan" and "Pérez" are two entities whose projections touch: one name, one merged.
+    src.write_text("Juan\tB-PER\nPérez\tB-PER\nlives\tO\n", encoding="utf-8")
+    tgt.write_text("Juan Pérez vive\n", encoding="utf-8")
+    align.write_text("0-0 1-1 2-2\n", encoding="utf-8")
+    out, stats = tmp_path / "out.conll", tmp_path / "stats.json"
+    result = _run("project", src, tgt, out, "-a", align, "--expand-names", "--stats", stats)
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").split() == [
+        "Juan", "B-PER", "Pérez", "I-PER", "vive", "O"
+    ]  # fmt: skip
+    assert "dropped: merged                          1" in result.output
+    data = json.loads(stats.read_text(encoding="utf-8"))
+    assert data["projector"].startswith("NameExpandingProjector(HeuristicProjector(")
