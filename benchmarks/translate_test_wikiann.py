@@ -114,13 +114,8 @@ def main() -> None:
                 for spans, zs in zip(tt, preds["zero-shot"], strict=True)
             ]
         elif run == "zero-shot":
-            pred = _zero_shot(tagger, gold, ignore)
-            if args.expand_names:
-                expander = NameExpander(args.lang)
-                pred = [
-                    _unhide(expander.expand_spans([s.words[i] for i in v], _hide(p, v)), v)
-                    for s, p, v in zip(gold, pred, _visible_words(gold, ignore), strict=True)
-                ]
+            expander = NameExpander(args.lang) if args.expand_names else None
+            pred = _zero_shot(tagger, gold, ignore, expander)
         else:
             out, _ = translate_test(
                 gold,
@@ -166,29 +161,15 @@ def main() -> None:
             print(f"<!-- refinement: {refine_stats.to_dict()} -->", flush=True)
 
 
-def _visible_words(gold, ignore) -> list[list[int]]:
-    return [[i for i, w in enumerate(s.words) if ignore is None or not ignore(w)] for s in gold]
+def _zero_shot(tagger, gold, ignore, expander=None) -> list:
+    """The English model on the visible Spanish words (spans grown by ``expander``)."""
+    from spacy_xlproj.transfer.test import _unhide, _visible
 
-
-def _hide(spans, visible: list[int]) -> list:
-    """Spans over all words -> spans over the visible words (hidden words start none)."""
-    from spacy_xlproj.types import Span
-
-    position = {i: k for k, i in enumerate(visible)}
-    return [Span(position[s.start], position[s.end - 1] + 1, s.label) for s in spans]
-
-
-def _unhide(spans, visible: list[int]) -> list:
-    from spacy_xlproj.types import Span
-
-    return [Span(visible[s.start], visible[s.end - 1] + 1, s.label) for s in spans]
-
-
-def _zero_shot(tagger, gold, ignore) -> list:
-    """The English model on the (visible) Spanish words."""
-
-    visible = _visible_words(gold, ignore)
-    tagged = tagger.tag([[s.words[i] for i in v] for s, v in zip(gold, visible, strict=True)])
+    visible = [_visible(s.words, ignore) for s in gold]
+    words = [[s.words[i] for i in v] for s, v in zip(gold, visible, strict=True)]
+    tagged = tagger.tag(words)
+    if expander is not None:
+        tagged = [expander.expand_spans(w, t) for w, t in zip(words, tagged, strict=True)]
     return [_unhide(spans, v) for spans, v in zip(tagged, visible, strict=True)]
 
 
