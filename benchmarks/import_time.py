@@ -14,6 +14,16 @@ both alike. CPU time (``time.process_time``) is reported beside wall time, being
 steadier of the two on a shared machine.
 
     python benchmarks/import_time.py --runs 10 --lang es
+
+``--startup`` instead times the start-up of the command line on column files, before and
+after the registries stopped importing spaCy: ``python -m spacy_xlproj project`` on the
+799 Europarl-NER en-es test sentences, whole processes, for the working tree and for a
+copy of ``--before-rev`` (``git archive``, run from its folder so that it shadows the
+editable install). Each run is timed twice, plainly (wall and CPU seconds) and with
+``-X importtime`` (milliseconds spent importing, and how many of them in spaCy, thinc,
+torch and transformers).
+
+    python benchmarks/import_time.py --startup --runs 5
 """
 
 from __future__ import annotations
@@ -21,11 +31,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# The last commit whose spacy_xlproj/registry.py imported spacy.util (thinc, torch).
+BEFORE_REV = "ad0e228"
+HEAVY = ("spacy", "thinc", "torch", "transformers", "spacy_transformers")
 
 SITECUSTOMIZE = """
 import os
@@ -96,12 +114,166 @@ def summary(values: list[float]) -> str:
     return f"{statistics.median(ms):.0f} (min {ms[0]:.0f})"
 
 
+# -- start-up of `python -m spacy_xlproj project` on column files -----------------------
+
+
+def import_breakdown(stderr: str) -> tuple[float, float]:
+    """Seconds of all imports and of the heavy ones, from ``-X importtime`` output.
+
+    A heavy module's time is counted once, at its outermost entry (``spacy`` includes
+    the thinc and torch it imports).
+    """
+    entries = []
+    for line in stderr.splitlines():
+        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( +)(\S+)$", line)
+        if m:
+            entries.append((len(m.group(3)) - 1, int(m.group(2)), m.group(4)))
+    total = heavy = 0
+    stack: list[tuple[int, bool]] = []  # (depth, inside a heavy module) of the ancestors
+    for depth, cumulative, name in reversed(entries):  # postorder, reversed: parents first
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        inside = bool(stack) and stack[-1][1]
+        is_heavy = name.split(".")[0] in HEAVY
+        if depth == 0:
+            total += cumulative
+        if is_heavy and not inside:
+            heavy += cumulative
+        stack.append((depth, inside or is_heavy))
+    return total / 1e6, heavy / 1e6
+
+
+def extract(rev: str, dest: Path) -> Path:
+    """A copy of the package as it was at ``rev``."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", rev, "spacy_xlproj"], capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest
+
+
+def project_command(tree: Path, data: Path, out: Path, method: str) -> list[str]:
+    """``python -m spacy_xlproj project`` on the Europarl test set, the same problem in
+    every tree: link refinement off (the default before; named where the flag exists)."""
+    ner = data / "europarl_ner"
+    cmd = [
+        "-m",
+        "spacy_xlproj",
+        "project",
+        str(ner / "en-europarl.test.conll02"),
+        str(ner / "es-europarl.test.conll02"),
+        str(out),
+        "--alignments",
+        str(data / "alignments" / "europarl.en-es.eflomal-gdfa.txt"),
+        "--method",
+        method,
+    ]
+    help_text = subprocess.run(
+        [sys.executable, "-m", "spacy_xlproj", "project", "--help"],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    ).stdout
+    if "--no-refine-links" in help_text:
+        cmd.append("--no-refine-links")
+    return cmd
+
+
+def timed(args: list[str], cwd: Path) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Wall and CPU seconds (user + system) of a child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{proc.stderr[-3000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, proc
+
+
+def startup(args: argparse.Namespace) -> None:
+    methods = args.methods.split(",")
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "before").mkdir()
+        trees = {"before": extract(args.before_rev, Path(tmp) / "before"), "after": args.after}
+        for name, tree in trees.items():
+            where = subprocess.run(
+                [sys.executable, "-c", "import spacy_xlproj; print(spacy_xlproj.__file__)"],
+                cwd=tree,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+            assert Path(where).is_relative_to(tree), f"{name}: imported {where}, not {tree}"
+        commands = {
+            (name, method): project_command(tree, args.data, Path(tmp) / "out.conll", method)
+            for name, tree in trees.items()
+            for method in methods
+        }
+        runs: dict[tuple[str, str], list[dict]] = {key: [] for key in commands}
+        for i in range(args.runs):
+            order = list(commands) if i % 2 == 0 else list(commands)[::-1]
+            for key in order:  # interleaved, so that drifting load hits every setting
+                tree = trees[key[0]]
+                wall, cpu, proc = timed(commands[key], tree)
+                projection = re.search(r"^time: ([\d.]+)s", proc.stdout, re.M)
+                _, _, traced = timed(["-X", "importtime", *commands[key]], tree)
+                imports, heavy = import_breakdown(traced.stderr)
+                runs[key].append(
+                    {
+                        "wall": wall,
+                        "cpu": cpu,
+                        "projection": float(projection.group(1)) if projection else None,
+                        "imports": imports,
+                        "heavy": heavy,
+                    }
+                )
+    load = os.getloadavg()
+    print(
+        f"{args.runs} runs per setting, interleaved; seconds, median (min). "
+        f"Load average at the end: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
+        f"(1 / 5 / 15 min) on {os.cpu_count()} cores.\n"
+    )
+    print(
+        "| tree | method | wall | CPU | imports (`-X importtime`) "
+        "| of which spaCy/thinc/torch | projection |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for (name, method), rows in runs.items():
+        label = f"before ({args.before_rev})" if name == "before" else "after"
+        cells = []
+        for key in ("wall", "cpu", "imports", "heavy", "projection"):
+            values = sorted(r[key] for r in rows if r[key] is not None)
+            cells.append(f"{statistics.median(values):.2f} ({values[0]:.2f})" if values else "–")
+        print(f"| {label} | {method} | " + " | ".join(cells) + " |")
+    if args.json:
+        args.json.write_text(
+            json.dumps({f"{k[0]}:{k[1]}": v for k, v in runs.items()}, indent=1), encoding="utf8"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10, help="fresh interpreters per setting")
     parser.add_argument("--lang", default="es", help="language of spacy.blank")
     parser.add_argument("--json", type=Path, help="also write the raw timings here")
+    parser.add_argument(
+        "--startup", action="store_true", help="time `project` on column files, before/after"
+    )
+    parser.add_argument("--before-rev", default=BEFORE_REV, help="--startup: the 'before' tree")
+    parser.add_argument("--methods", default="heuristic,ilp", help="--startup: methods to run")
+    parser.add_argument(
+        "--after", type=Path, default=ROOT, help="--startup: the 'after' tree (default: this one)"
+    )
+    parser.add_argument(
+        "--data", type=Path, default=ROOT.parent / "shared" / "data", help="shared data folder"
+    )
     args = parser.parse_args()
+    if args.startup:
+        startup(args)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         site = Path(tmp)
         (site / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf8")

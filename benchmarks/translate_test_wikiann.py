@@ -73,7 +73,7 @@ def main() -> None:
     if args.cache_dir is None:
         args.cache_dir = Path(tempfile.mkdtemp(prefix="xlproj-bench-"))
 
-    from spacy_xlproj.align.backtranslation import RefineStats
+    from spacy_xlproj.transfer.backtranslation import RefineStats
     from spacy_xlproj.align.build import build_aligner
     from spacy_xlproj.evaluate import entity_scores
     from spacy_xlproj.io import read_sentences
@@ -81,7 +81,7 @@ def main() -> None:
     from spacy_xlproj.project.heuristic import HeuristicProjector
     from spacy_xlproj.project.names import NameExpander, NameExpandingProjector
     from spacy_xlproj.transfer import translate_test
-    from spacy_xlproj.transfer.test import wiki_markup
+    from spacy_xlproj.transfer.tagging import wiki_markup
     from spacy_xlproj.translate.build import build_translator
 
     gold = read_sentences(args.data)
@@ -163,7 +163,7 @@ def main() -> None:
 
 def _zero_shot(tagger, gold, ignore, expander=None) -> list:
     """The English model on the visible Spanish words (spans grown by ``expander``)."""
-    from spacy_xlproj.transfer.test import _unhide, _visible
+    from spacy_xlproj.transfer.tagging import _unhide, _visible
 
     visible = [_visible(s.words, ignore) for s in gold]
     words = [[s.words[i] for i in v] for s, v in zip(gold, visible, strict=True)]

@@ -61,7 +61,7 @@ def main() -> None:
 
     from spacy_xlproj.align.eflomal import EflomalAligner
     from spacy_xlproj.io import read_sentences
-    from spacy_xlproj.project.build import build_projector
+    from spacy_xlproj.project.build import ProjectionOptions, build_projector
     from spacy_xlproj.project.markers import MarkerStats
     from spacy_xlproj.transfer import translate_train
     from spacy_xlproj.translate.build import build_translator
@@ -80,7 +80,7 @@ def main() -> None:
         mt = build_translator("apertium", "en", "es", cache_dir=args.cache_dir)
         translator = Timed(mt, "translate")
         aligner = Timed(EflomalAligner(), "align")
-        projector = build_projector(method)
+        projector = build_projector(ProjectionOptions(method=method))
         stats_m = MarkerStats()
         start, cpu0 = time.perf_counter(), _cpu()
         out, stats = translate_train(

@@ -27,15 +27,20 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
+import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spacy.util import registry
-
 from .align.base import Aligner
+from .io.atomic import write_atomic
 from .project.base import Projector
+
+# spaCy's registry with ours attached: ProjectedCorpus configs nest ``@xlproj_*`` blocks.
+from .registry import spacy_registry as registry
 from .translate.base import Translator
 from .types import Sentence
 
@@ -47,6 +52,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger("spacy_xlproj")
 
 UNPROJECTED_POLICIES = ("drop", "keep", "missing")
+# ISO 639 codes with optional subtags (es, eus, pt-BR, zh_Hant, xx): they name cache
+# files, so nothing else (no "/", no "..") may get in.
+LANG_CODE = re.compile(r"[a-z]{2,3}([_-][A-Za-z0-9]{2,8})*")
 CACHE_VERSION = 2  # 2: docs without whitespace tokens (transfer.train)
 SPANS_KEY = "xlproj"
 _N_SOURCE = "xlproj_source_entities"  # Doc.user_data key: entities of the source sentence
@@ -154,6 +162,29 @@ def _examples(nlp: Language, reference: Doc, reader: Any) -> Iterator[Example]:
 
 
 # -- ProjectedCorpus -----------------------------------------------------------------
+
+
+def check_lang_code(value: Any, what: str) -> str:
+    """``value`` if it is a language code (``es``, ``eus``, ``pt-BR``, ``xx``), else ValueError."""
+    if not isinstance(value, str) or LANG_CODE.fullmatch(value) is None:
+        raise ValueError(
+            f"{what}={value!r} is not a language code: use an ISO 639 code such as 'es', "
+            "'eus' or 'pt-BR' (2-3 lowercase letters, then optional '-'/'_' subtags of "
+            "letters and digits)."
+        )
+    return value
+
+
+def _inside(folder: Path, name: str) -> Path:
+    """``folder / name``, refusing a name that would lead outside ``folder``."""
+    path = folder / name
+    root = folder.resolve()
+    if Path(name).name != name or not path.resolve().is_relative_to(root):
+        raise ValueError(
+            f"The cache file name {name!r} would lead outside the cache folder {folder}; "
+            "check src_lang, tgt_lang and the file name of path."
+        )
+    return path
 
 
 @registry.readers("spacy_xlproj.ProjectedCorpus.v1")
@@ -268,6 +299,10 @@ class ProjectedCorpus:
             raise ValueError(f"min_confidence must lie in [0, 1], got {min_confidence}")
         if chunk_size < 1:
             raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
+        check_lang_code(src_lang, "src_lang")
+        check_lang_code(tgt_lang, "tgt_lang")
+        if tgt_spacy_lang is not None:
+            check_lang_code(tgt_spacy_lang, "tgt_spacy_lang")
         from .pipes.translate_train import check_projector
 
         check_projector(projector, aligner)
@@ -295,7 +330,6 @@ class ProjectedCorpus:
     @property
     def cache_path(self) -> Path:
         """The DocBin holding this corpus's projection (it may not exist yet)."""
-        from .pipes import describe
         from .translate.cache import default_cache_dir
 
         if not self.path.is_file():
@@ -308,11 +342,20 @@ class ProjectedCorpus:
                 "Check [corpora.train] path (a .spacy or column file of labelled "
                 f"{self.src_lang} text).",
             )
+        key = hashlib.sha256(json.dumps(self._settings(), sort_keys=True).encode()).hexdigest()
+        folder = (self.cache_dir if self.cache_dir is not None else default_cache_dir()) / "corpora"
+        name = f"{self.path.stem}.{self.src_lang}-{self.tgt_lang}.{key[:20]}.spacy"
+        return _inside(folder, name)
+
+    def _settings(self) -> dict[str, Any]:
+        """Everything the projected corpus depends on: its cache key and work manifest."""
+        from .pipes import describe
+
         digest = hashlib.sha256()
         with self.path.open("rb") as f:
             for block in iter(lambda: f.read(1 << 20), b""):
                 digest.update(block)
-        settings = {
+        return {
             "version": CACHE_VERSION,
             "file": digest.hexdigest(),
             "limit": self.limit,
@@ -323,15 +366,12 @@ class ProjectedCorpus:
             "aligner": describe(self.aligner),
             "projector": describe(self._projector()),
         }
-        key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:20]
-        folder = self.cache_dir if self.cache_dir is not None else default_cache_dir()
-        return folder / "corpora" / f"{self.path.stem}.{self.src_lang}-{self.tgt_lang}.{key}.spacy"
 
     def _projector(self) -> Projector | str:
         if self.projector is None:
-            from .project.heuristic import HeuristicProjector
+            from .project.build import build_projector
 
-            self.projector = HeuristicProjector()
+            self.projector = build_projector()  # ProjectionOptions' defaults
         return self.projector
 
     def _load(self) -> bytes:
@@ -345,24 +385,31 @@ class ProjectedCorpus:
             self._docbin_bytes = path.read_bytes()
             return self._docbin_bytes
         self.cache_hit = False
-        data = self._project().to_bytes()
+        work = path.with_suffix(".work")
+        data = self._project(work).to_bytes()
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)  # renamed last: a crash never leaves a half-written cache
+        write_atomic(path, data)  # renamed into place: a crash never leaves half a cache
+        # The finished chunks are in the cache now; a rerun reads the DocBin instead.
+        shutil.rmtree(work, ignore_errors=True)
         logger.info("%s: projected corpus cached in %s", self.path, path)
         self._docbin_bytes = data
         return data
 
-    def _project(self):  # -> DocBin
-        """Translate, align and project the source file into a DocBin of target docs."""
+    def _project(self, work: Path):  # -> DocBin
+        """Translate, align and project the source file into a DocBin of target docs.
+
+        Runs on ``transfer.chunks.run_chunks``, as translate-train does: each finished
+        chunk is stored in the work folder ``work`` (beside the cache file), so a
+        training run killed while projecting resumes with the first unfinished chunk.
+        """
         from spacy.tokens import DocBin
 
         from .io import iter_sentences
         from .pipes import blank_pipeline, resolve_aligner, resolve_translator
         from .pipes.translate_train import result_doc
         from .tokenize import Tokenizer
-        from .transfer.train import project_sentences
+        from .transfer.chunks import run_chunks
+        from .transfer.train import chunk_translator, from_record, project_sentences, to_record
 
         translator = resolve_translator(
             self.translator, self.src_lang, self.tgt_lang, self.cache_dir
@@ -373,31 +420,35 @@ class ProjectedCorpus:
         tokenizer = Tokenizer(lang)
         vocab = blank_pipeline(lang).vocab
         docbin = DocBin(store_user_data=True)
-        chunk: list[Sentence] = []
 
-        def flush() -> None:
+        def process(index: int, begin: int, chunk: list[Sentence]) -> list[dict]:
             results = project_sentences(
                 chunk,
-                translator=translator,
+                translator=chunk_translator(translator, begin, chunk),
                 aligner=aligner,
                 projector=projector,
                 tokenizer=tokenizer,
             )
-            for result in results:
+            return [to_record(r) for r in results]
+
+        sentences: Iterable[Sentence] = iter_sentences(self.path, lang=self.src_lang)
+        if self.limit:
+            sentences = islice(sentences, self.limit)
+        chunks = run_chunks(
+            sentences,
+            process,
+            chunk_size=self.chunk_size,
+            work_dir=work,
+            settings=self._settings(),
+            kind="ProjectedCorpus.v1",
+        )
+        for records in chunks:
+            for rec in records:
+                result = from_record(rec)
                 # All spans are cached; min_confidence applies when reading.
                 doc = result_doc(result, vocab, spans_key=SPANS_KEY, min_confidence=0.0)
                 doc.user_data[_N_SOURCE] = len(result.source.spans)
                 docbin.add(doc)
-            chunk.clear()
-
-        for n, sentence in enumerate(iter_sentences(self.path, lang=self.src_lang)):
-            if self.limit and n >= self.limit:
-                break
-            chunk.append(sentence)
-            if len(chunk) >= self.chunk_size:
-                flush()
-        if chunk:
-            flush()
         return docbin
 
     # -- reading ------------------------------------------------------------------------

@@ -13,6 +13,10 @@ from __future__ import annotations
 import typer
 from spacy.cli._util import app as spacy_app
 
+# ``spacy xlproj …`` and any ``spacy`` command after it (``spacy train`` with a config
+# naming ``@xlproj_*`` blocks) see our registries on spaCy's.
+from .registry import attach_to_spacy
+
 try:
     from .cli import app
 except Exception as err:  # noqa: BLE001 - any import failure must stay contained
@@ -36,6 +40,7 @@ except Exception as err:  # noqa: BLE001 - any import failure must stay containe
 
 
 def _mount() -> None:
+    attach_to_spacy()
     # Idempotent: spaCy may call registry.cli.get_all() more than once per process.
     for info in spacy_app.registered_groups:
         if info.name == "xlproj":

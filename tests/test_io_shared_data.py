@@ -9,14 +9,18 @@ from pathlib import Path
 
 import pytest
 
+from spacy_xlproj.errors import DataFormatError
 from spacy_xlproj.io import (
     ReadReport,
+    check_alignments,
+    check_direction,
     check_links,
     detect_format,
     iter_columns,
     iter_sentences,
     read_columns,
     read_pharaoh,
+    swap_links,
     write_columns,
 )
 from spacy_xlproj.types import Sentence
@@ -179,3 +183,18 @@ def test_alignment_file_matches_europarl(shared_data, name):
         check_links(links, len(src.words), len(tgt.words), path=path, line=lineno)
     # An alignment that links nothing in the whole corpus would mean a broken file.
     assert sum(len(links) for links in alignments) > 799
+
+
+@pytest.mark.parametrize("name", ALIGNMENTS)
+def test_alignment_direction_check_on_europarl(shared_data, name):
+    # No false alarm on any real source-first file, and each one swapped is caught,
+    # from the words and from the lengths alone.
+    alignments = read_pharaoh(shared_data / name)
+    en = [s.words for s in europarl(shared_data, "en")]
+    es = [s.words for s in europarl(shared_data, "es")]
+    check_alignments(alignments, en, es, path=shared_data / name)
+    swapped = [swap_links(links) for links in alignments]
+    for src, tgt in ((en, es), ([len(w) for w in en], [len(w) for w in es])):
+        with pytest.raises(DataFormatError) as info:
+            check_direction(swapped, src, tgt, path=name)
+        assert "the links look target first" in info.value.problem

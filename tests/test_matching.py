@@ -31,7 +31,7 @@ def test_is_a_projector_and_registered():
 @pytest.mark.parametrize("candidates", ["ngrams", "aligned"])
 @pytest.mark.parametrize("solver", ["ilp", "greedy"])
 def test_projects_aligned_entities(candidates, solver):
-    proj = MatchingProjector(candidates=candidates, solver=solver)
+    proj = MatchingProjector(candidates=candidates, solver=solver, refine=False)
     out = proj.project(SRC, SPANS, TGT, LINKS)
     assert out.spans == [
         ProjectedSpan(2, 4, "PER", 0, 1.0),
@@ -44,9 +44,9 @@ def test_score_is_fused_score_over_weight_sum():
     # Only "Prodi" is linked: [3,4) scores 2*1/(2+1) = 2/3 for alignment, and with a
     # string weight the string score (1 + 0 + 1) / 3 is added; normalised by 1 + 1.
     links = [(2, 3)]
-    out = MatchingProjector().project(SRC, SPANS[:1], TGT, links)
+    out = MatchingProjector(refine=False).project(SRC, SPANS[:1], TGT, links)
     assert out.spans == [ProjectedSpan(3, 4, "PER", 0, pytest.approx(2 / 3))]
-    fused = MatchingProjector(weights={"align": 1.0, "string": 1.0})
+    fused = MatchingProjector(weights={"align": 1.0, "string": 1.0}, refine=False)
     out2 = fused.project(SRC, SPANS[:1], TGT, links)
     # "Romano" is similar to "Romano": [2,4) scores align 2/4 + string 4/4 = 1.5.
     assert out2.spans == [ProjectedSpan(2, 4, "PER", 0, pytest.approx(0.75))]
@@ -54,7 +54,7 @@ def test_score_is_fused_score_over_weight_sum():
 
 def test_unaligned_entity_is_dropped_as_no_candidate():
     links = [(l_s, l_t) for l_s, l_t in LINKS if l_s not in (5, 6)]
-    out = MatchingProjector().project(SRC, SPANS, TGT, links)
+    out = MatchingProjector(refine=False).project(SRC, SPANS, TGT, links)
     assert [s.to_span() for s in out.spans] == [Span(2, 4, "PER")]
     assert out.dropped == [Dropped(1, DropReason.NO_CANDIDATE)]
 
@@ -63,10 +63,10 @@ def test_competing_entities_not_selected():
     # Both entities are linked only to "Romano": one of them wins.
     spans = [Span(1, 2, "PER"), Span(2, 3, "PER")]
     links = [(1, 2), (2, 2)]
-    out = MatchingProjector().project(SRC, spans, TGT, links)
+    out = MatchingProjector(refine=False).project(SRC, spans, TGT, links)
     assert [s.to_span() for s in out.spans] == [Span(2, 3, "PER")]
     assert out.dropped == [Dropped(1, DropReason.NOT_SELECTED)]
-    eq_proj = MatchingProjector(constraint="eq")
+    eq_proj = MatchingProjector(constraint="eq", refine=False)
     eq = eq_proj.project(SRC, spans, TGT, links)
     assert len(eq.spans) == 1 and eq.dropped == [Dropped(1, DropReason.NOT_SELECTED)]
     # eq was infeasible: one ILP, its relaxation, and one entity reported as relaxed.
@@ -77,15 +77,15 @@ def test_n_proj_two_projects_repeated_entity():
     src = ["Prodi", "spoke"]
     tgt = ["Prodi", "habló", "y", "Prodi", "rió"]
     links = [(0, 0), (0, 3), (1, 1)]
-    one = MatchingProjector().project(src, [Span(0, 1, "PER")], tgt, links)
+    one = MatchingProjector(refine=False).project(src, [Span(0, 1, "PER")], tgt, links)
     assert [s.to_span() for s in one.spans] == [Span(0, 1, "PER")]
-    two = MatchingProjector(n_proj=2).project(src, [Span(0, 1, "PER")], tgt, links)
+    two = MatchingProjector(n_proj=2, refine=False).project(src, [Span(0, 1, "PER")], tgt, links)
     assert [s.to_span() for s in two.spans] == [Span(0, 1, "PER"), Span(3, 4, "PER")]
 
 
 def test_min_score_filters_weak_pairs():
     links = [(1, 2), (1, 5)]  # "Romano" -> "Romano", and a stray link
-    proj = MatchingProjector(min_score=0.7)
+    proj = MatchingProjector(min_score=0.7, refine=False)
     out = proj.project(SRC, SPANS[:1], TGT, links)
     # best span [2,3) scores 2*1/(2+1) = 0.667 <= 0.7
     assert out.spans == [] and out.dropped == [Dropped(0, DropReason.NO_CANDIDATE)]
@@ -100,17 +100,17 @@ def test_ner_candidates_and_ner_scores():
     probs[6] = [0.1, 0.0, 0.0, 0.9, 0.0]
     probs[7] = [0.2, 0.0, 0.0, 0.0, 0.8]
     # No links at all: the NER score alone places both entities.
-    proj = MatchingProjector(weights={"ner": 1.0})
+    proj = MatchingProjector(weights={"ner": 1.0}, refine=False)
     out = proj.project(SRC, SPANS, TGT, [], tag_probs=probs, tags=tags)
     assert [s.to_span() for s in out.spans] == [Span(2, 4, "PER"), Span(6, 8, "ORG")]
     # PER [2,4): (0.8 + 0.7) / 2 * 1.15 = 0.8625 beats [2,3): 0.8;
     # ORG [6,8): (0.9 + 0.8) / 2 * 1.15 = 0.9775 beats [6,7): 0.9.
     assert [s.score for s in out.spans] == pytest.approx([0.8625, 0.9775])
-    plain = MatchingProjector(weights={"ner": 1.0}, alpha=1.0)
+    plain = MatchingProjector(weights={"ner": 1.0}, alpha=1.0, refine=False)
     out_plain = plain.project(SRC, SPANS, TGT, [], tag_probs=probs, tags=tags)
     # Without the length bonus the mean prefers the single best word.
     assert [s.to_span() for s in out_plain.spans] == [Span(2, 3, "PER"), Span(6, 7, "ORG")]
-    given_ = MatchingProjector(candidates="ner", weights={"align": 1.0})
+    given_ = MatchingProjector(candidates="ner", weights={"align": 1.0}, refine=False)
     out2 = given_.project(
         SRC, SPANS, TGT, LINKS, tgt_candidates=[Span(1, 4, "PER"), Span(6, 8, "ORG")]
     )
@@ -133,7 +133,9 @@ class CountingScorer:
 def test_translation_scorer_called_once_on_pruned_pairs():
     scorer = CountingScorer()
     proj = MatchingProjector(
-        weights={"align": 1.0, "translation": 1.0, "ner_any": 0.0}, translation_scorer=scorer
+        weights={"align": 1.0, "translation": 1.0, "ner_any": 0.0},
+        translation_scorer=scorer,
+        refine=False,
     )
     links = [(1, 2), (2, 3), (5, 7), (6, 6)]
     out = proj.project(SRC, SPANS, TGT, links)
@@ -147,13 +149,13 @@ def test_translation_scorer_called_once_on_pruned_pairs():
 
 def test_bad_configuration_messages():
     with pytest.raises(ValueError, match="Unknown score name\\(s\\) in weights: nmt"):
-        MatchingProjector(weights={"nmt": 1.0})
+        MatchingProjector(weights={"nmt": 1.0}, refine=False)
     with pytest.raises(ValueError, match="A 'translation' weight needs a translation_scorer"):
-        MatchingProjector(weights={"translation": 1.0})
+        MatchingProjector(weights={"translation": 1.0}, refine=False)
     with pytest.raises(ValueError, match="candidates must be one of ngrams, aligned, ner"):
-        MatchingProjector(candidates="all")
+        MatchingProjector(candidates="all", refine=False)
     with pytest.raises(ValueError, match=r"Link 0-9 is outside the sentence pair \(8 source"):
-        MatchingProjector().project(SRC, SPANS, TGT, [(0, 9)])
+        MatchingProjector(refine=False).project(SRC, SPANS, TGT, [(0, 9)])
 
 
 # --- property: the pruned n-gram matching equals the full n-gram ILP --------------------
@@ -176,7 +178,9 @@ def sentence_pairs(draw):
 def test_pruned_candidates_match_full_ngram_problem(case, solver):
     n_src, n_tgt, links, spans, max_len = case
     src, tgt = [f"s{i}" for i in range(n_src)], [f"t{i}" for i in range(n_tgt)]
-    out = MatchingProjector(max_len=max_len, solver=solver).project(src, spans, tgt, links)
+    out = MatchingProjector(max_len=max_len, solver=solver, refine=False).project(
+        src, spans, tgt, links
+    )
     # In bounds, no overlaps, only source labels.
     taken = [w for s in out.spans for w in range(s.start, s.end)]
     assert len(taken) == len(set(taken)) and all(0 <= w < n_tgt for w in taken)
@@ -204,7 +208,7 @@ def test_europarl_f1(shared_data):
     links = read_pharaoh(shared_data / "alignments" / "europarl.en-es.eflomal-gdfa.txt")
     gold = [s.spans for s in es]
     for weights, at_least in (({"align": 1.0}, 0.82), ({"align": 1.0, "string": 0.5}, 0.83)):
-        proj = MatchingProjector(weights=weights)
+        proj = MatchingProjector(weights=weights, refine=False)
         pred = [
             proj.project(e.words, e.spans, s.words, lk).target_spans()
             for e, s, lk in zip(en, es, links, strict=True)
@@ -224,10 +228,10 @@ def test_aligned_candidates_restrict_ner_scored_spans():
     links = [(1, 2), (2, 3)]
     kwargs = {"weights": {"ner": 1.0}, "tag_probs": probs, "tags": tags}
     weights = kwargs.pop("weights")
-    aligned = MatchingProjector(candidates="aligned", weights=weights)
+    aligned = MatchingProjector(candidates="aligned", weights=weights, refine=False)
     out = aligned.project(SRC, SPANS[:1], TGT, links, **kwargs)
     assert [s.to_span() for s in out.spans] == [Span(2, 4, "PER")]
-    ngrams = MatchingProjector(candidates="ngrams", weights=weights)
+    ngrams = MatchingProjector(candidates="ngrams", weights=weights, refine=False)
     out2 = ngrams.project(SRC, SPANS[:1], TGT, links, **kwargs)
     assert [s.to_span() for s in out2.spans] == [Span(0, 2, "PER")]
 
@@ -242,7 +246,9 @@ REF_LINKS = [(0, 0), (1, 0), (2, 1), (3, 3), (4, 4)]
 @pytest.mark.parametrize("solver", ["ilp", "greedy"])
 def test_refine_anchors_copied_names(solver):
     span = [Span(2, 4, "PER")]
-    plain = MatchingProjector(solver=solver).project(REF_SRC, span, REF_TGT, REF_LINKS)
+    plain = MatchingProjector(solver=solver, refine=False).project(
+        REF_SRC, span, REF_TGT, REF_LINKS
+    )
     assert plain.spans == [ProjectedSpan(1, 4, "PER", 0, 0.8)]
     refined = MatchingProjector(solver=solver, refine=True)
     assert refined.project(REF_SRC, span, REF_TGT, REF_LINKS).spans == [
@@ -253,7 +259,7 @@ def test_refine_anchors_copied_names(solver):
 def test_refine_uses_refined_links_for_given_candidates():
     cands = [Span(1, 4, "PER"), Span(2, 4, "PER")]
     span = [Span(2, 4, "PER")]
-    plain = MatchingProjector(candidates="ner")
+    plain = MatchingProjector(candidates="ner", refine=False)
     refined = MatchingProjector(candidates="ner", refine=True)
     out = plain.project(REF_SRC, span, REF_TGT, REF_LINKS, tgt_candidates=cands)
     assert out.target_spans() == [Span(1, 4, "PER")]
@@ -266,7 +272,9 @@ def test_refine_trims_articles_from_chosen_spans():
     tgt = ["los", "Fondos", "Estructurales", "ayudan"]
     links = [(1, 0), (1, 2), (2, 1), (3, 3)]
     span = [Span(1, 3, "MISC")]
-    assert MatchingProjector().project(src, span, tgt, links).target_spans() == [Span(0, 3, "MISC")]
+    assert MatchingProjector(refine=False).project(src, span, tgt, links).target_spans() == [
+        Span(0, 3, "MISC")
+    ]
     out = MatchingProjector(refine=True).project(src, span, tgt, links)
     # The span keeps the score of the chosen "los Fondos Estructurales": 2 × 3 / 5, clipped.
     assert out.spans == [ProjectedSpan(1, 3, "MISC", 0, 1.0)]
@@ -280,11 +288,11 @@ def test_refine_drops_spans_trimmed_to_nothing():
     out = MatchingProjector(refine=True).project(src, [Span(1, 3, "MISC")], tgt, [(2, 1)])
     assert out.spans == []
     assert out.dropped == [Dropped(0, DropReason.NO_CANDIDATE)]
-    plain = MatchingProjector().project(src, [Span(1, 3, "MISC")], tgt, [(2, 1)])
+    plain = MatchingProjector(refine=False).project(src, [Span(1, 3, "MISC")], tgt, [(2, 1)])
     assert plain.target_spans() == [Span(1, 2, "MISC")]
 
 
 def test_refine_is_registered():
     make = projectors.get("spacy_xlproj.MatchingProjector.v1")
     assert make(refine=True).refine is True
-    assert MatchingProjector().refine is False
+    assert MatchingProjector(refine=False).refine is False

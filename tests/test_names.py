@@ -88,7 +88,7 @@ def test_expanding_projector_wraps_any_projector():
     src = ["Tierra", "del", "Fuego", "Province"]
     tgt = words("Provincia de Tierra del Fuego")
     links = [(0, 2), (1, 3), (2, 4)]  # "Province" unaligned
-    inner = HeuristicProjector(length_ratio=None)
+    inner = HeuristicProjector(length_ratio=None, refine=False)
     assert inner.project(src, [Span(0, 4, "LOC")], tgt, links).target_spans() == [Span(2, 5, "LOC")]
     wrapped = NameExpandingProjector(inner, NameExpander("es"))
     assert isinstance(wrapped, Projector)

@@ -78,7 +78,10 @@ def test_build_tagger_errors(tmp_path):
     with pytest.raises(ValueError, match="Empty NER model spec"):
         build_tagger("")
     missing = tmp_path / "no_model"
-    with pytest.raises(ValueError, match=f"Cannot load the spaCy pipeline '{missing}'"):
+    # One resolver for the CLI and the components: the same error from both.
+    from spacy_xlproj.ner.build import SourceModelNotFoundError
+
+    with pytest.raises(SourceModelNotFoundError, match="Can't load the source NER pipeline"):
         build_tagger(str(missing))
 
 

@@ -7,11 +7,11 @@ import shutil
 
 import pytest
 
-from spacy_xlproj.align.backtranslation import RefineStats
 from spacy_xlproj.align.lexical import LexicalAligner
 from spacy_xlproj.errors import XlprojError
 from spacy_xlproj.project.heuristic import HeuristicProjector
 from spacy_xlproj.transfer import translate_test, translate_train
+from spacy_xlproj.transfer.backtranslation import RefineStats
 from spacy_xlproj.types import Sentence, Span
 
 needs_apertium = pytest.mark.skipif(
@@ -122,7 +122,7 @@ def test_translate_train_resumes_from_work_dir(tmp_path):
     assert again.calls == 1
     assert out2 == out
     assert stats2.to_dict() == stats.to_dict()
-    with pytest.raises(XlprojError, match="holds chunks of a different run"):
+    with pytest.raises(XlprojError, match=r"other settings \(input: 3 sentences there, 2 now\)"):
         translate_train(EN[:2], translator=again, **kwargs)
 
 
@@ -187,7 +187,8 @@ def test_translate_test_backtranslation_refinement(ruler_nlp):
         translator=ApertiumTranslator("es", "en"),
         tagger=SpacyTagger(ruler_nlp),
         aligner=NoLinks(),
-        projector=HeuristicProjector(),
+        # Unrefined: refinement would anchor the copied names without any link.
+        projector=HeuristicProjector(refine=False),
         progress=False,
     )
     plain, plain_stats = translate_test(ES, **kwargs)
@@ -256,8 +257,8 @@ def test_cli_translate_train_and_test(tmp_path, ruler_nlp):
     bad = runner.invoke(
         app, ["translate-train", str(src), str(tmp_path / "x.tsv"), "-t", "es", "-m", "best"]
     )
-    assert bad.exit_code == 1
-    assert "Unknown --method 'best': use one of heuristic, greedy, ilp, markers." in bad.output
+    assert bad.exit_code == 2
+    assert bad.output == "Error: --method: use one of heuristic, greedy, ilp, markers, got 'best'\n"
 
 
 def test_cli_reports_bad_input(tmp_path):
@@ -350,5 +351,8 @@ def test_cli_translate_test_expands_names_but_not_into_hidden_words(tmp_path, ru
         ["translate-train", str(src), str(tmp_path / "x.tsv"), "-t", "es", "-m", "markers",
          "--expand-names"],
     )  # fmt: skip
-    assert bad.exit_code == 1
-    assert "--expand-names works with heuristic, greedy and ilp" in bad.output
+    assert bad.exit_code == 2
+    assert bad.output.startswith(
+        "Error: Option(s) not used by method 'markers': --expand-names (expand_names) "
+        "applies to heuristic, greedy, ilp."
+    )

@@ -228,7 +228,12 @@ def test_config_round_trip(source_ner):
     component = again.config["components"]["xlproj_translate_test"]
     assert component["min_confidence"] == 0.5
     assert component["overwrite_ents"] is False
-    assert component["projector"]["@xlproj_projectors"] == "spacy_xlproj.HeuristicProjector.v1"
+    assert component["projector"]["@xlproj_projectors"] == "spacy_xlproj.Projector.v1"
+    # The filled config shows every projection option with its default.
+    assert (component["projector"]["method"], component["projector"]["refine"]) == (
+        "heuristic",
+        True,
+    )
     assert {k: component["translator"][k] for k in SPA_ENG} == SPA_ENG
 
 
@@ -268,7 +273,12 @@ UNLINKED_LOPEZ = {
     "translator": {"@xlproj_translators": "test_pipes.WordByWord.v1"},
     "aligner": {"@xlproj_aligners": "test_pipes.DiagonalExcept.v1", "word": "López"},
 }
-LOOSE_HEURISTIC = {"@xlproj_projectors": "spacy_xlproj.HeuristicProjector.v1", "length_ratio": None}
+# Unrefined: refinement would anchor the unlinked, copied name by its spelling.
+LOOSE_HEURISTIC = {
+    "@xlproj_projectors": "spacy_xlproj.Projector.v1",
+    "length_ratio": None,
+    "refine": False,
+}
 
 
 def test_min_confidence_keeps_weak_spans_out_of_ents(source_ner):
@@ -303,7 +313,12 @@ def test_name_expanding_projector_in_the_component_config(source_ner):
     assert _ents(doc) == [(0, 2, "PER"), (4, 5, "LOC")]
     assert doc.spans["xlproj"].attrs["scores"] == [0.5, 1.0]
     component = nlp.config["components"]["xlproj_translate_test"]["projector"]
-    assert component["projector"]["@xlproj_projectors"] == "spacy_xlproj.HeuristicProjector.v1"
+    assert component["projector"]["@xlproj_projectors"] == "spacy_xlproj.Projector.v1"
+    # The filled config shows every projection option, defaults included.
+    assert (component["projector"]["method"], component["projector"]["refine"]) == (
+        "heuristic",
+        False,
+    )
 
 
 def test_existing_entities_overwritten_or_kept(source_ner):
@@ -416,7 +431,7 @@ def test_translate_train_on_gold_entities_counts_dropped():
         tgt_lang="es",
         translator=Identity(),
         aligner=NoLinksFor(),
-        projector=HeuristicProjector(),
+        projector=HeuristicProjector(refine=False),  # no anchoring of the copied "Lima"
     )
     doc = nlp.make_doc("Ana Torres lives in Lima")
     doc.ents = [Span(doc, 0, 2, label="PER"), Span(doc, 4, 5, label="LOC")]
@@ -484,7 +499,7 @@ def test_project_sentences_keeps_scores_and_dropped_entities():
         ],
         translator=Upper(),
         aligner=DiagonalExcept("Lima"),
-        projector=HeuristicProjector(),
+        projector=HeuristicProjector(refine=False),  # no anchoring of "LIMA" by spelling
         tokenizer=Tokenizer("es"),
     )
     assert [r.words for r in results] == [[], ["ANA", "RUNS", "IN", "LIMA"]]
@@ -575,3 +590,23 @@ def test_factories_module_imports_nothing_heavy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "True True"
+
+
+def test_unknown_backend_specs_are_refused_at_add_pipe(source_ner):
+    # Refused when the component is built, before any text is processed.
+    nlp = spacy.blank("es")
+    with pytest.raises(ValueError) as info:
+        nlp.add_pipe(
+            "xlproj_translate_test", config={"source_ner": source_ner, "translator": "apertum"}
+        )
+    assert str(info.value).startswith("translator: Unknown translator spec 'apertum'.")
+    with pytest.raises(ValueError, match="aligner: Unknown aligner spec 'eflomall'. Use one of"):
+        nlp.add_pipe(
+            "xlproj_translate_test", config={"source_ner": source_ner, "aligner": "eflomall"}
+        )
+    with pytest.raises(ValueError, match="source_ner: Empty NER model spec"):
+        nlp.add_pipe("xlproj_translate_test", config={"source_ner": ""})
+    en = spacy.blank("en")
+    with pytest.raises(ValueError, match="aligner: Unknown aligner spec 'simalign'"):
+        en.add_pipe("xlproj_translate_train", config={"tgt_lang": "es", "aligner": "simalign"})
+    assert nlp.pipe_names == [] and en.pipe_names == []

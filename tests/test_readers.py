@@ -186,7 +186,8 @@ def _corpus(path, cache_dir, translator, **kwargs) -> ProjectedCorpus:
         src_lang="en",
         tgt_lang="es",
         translator=translator,
-        projector=HeuristicProjector(),
+        # Unrefined: refinement would anchor the unlinked names by their spelling.
+        projector=HeuristicProjector(refine=False),
         cache_dir=cache_dir,
         **kwargs,
     )
@@ -236,7 +237,7 @@ def test_projected_corpus_unprojected_policies(english_file, tmp_path, policy, e
 
 def test_projected_corpus_min_confidence(english_file, tmp_path):
     # Only "Ana" is linked: "Ana Torres" -> "Ana" keeps a confidence of 1 x 1/2.
-    projector = HeuristicProjector(length_ratio=None)
+    projector = HeuristicProjector(length_ratio=None, refine=False)
     translator = WordListTranslator()
     common = {"aligner": SameWords(unlinked="Torres"), "unprojected": "keep"}
     loose = ProjectedCorpus(
@@ -479,3 +480,40 @@ def test_spacy_train_with_projected_corpus(shared_data, tmp_path):
     assert (again.cache_hit, apertium.n_calls) == (True, 0)
     meta = json.loads((tmp_path / "out" / "model-last" / "meta.json").read_text())
     assert meta["lang"] == "es" and "ner" in meta["pipeline"]
+
+
+# -- language codes and cache paths (issue 10) -------------------------------------------
+
+
+@pytest.mark.parametrize("code", ["es/../../x", "../es", "ES", "e", "es/", "", "es es", "es\n"])
+def test_projected_corpus_refuses_bad_language_codes(english_file, tmp_path, code):
+    for field in ("src_lang", "tgt_lang", "tgt_spacy_lang"):
+        kwargs = {"src_lang": "en", "tgt_lang": "es", field: code}
+        with pytest.raises(ValueError, match=rf"^{field}=.* is not a language code: use an ISO"):
+            ProjectedCorpus(english_file, translator=WordListTranslator(), cache_dir=tmp_path,
+                            **kwargs)  # fmt: skip
+
+
+def test_projected_corpus_cache_stays_in_the_cache_folder(english_file, tmp_path):
+    cache = tmp_path / "deep" / "cache"
+    before = sorted(p for p in tmp_path.rglob("*"))
+    config = {
+        "@readers": "spacy_xlproj.ProjectedCorpus.v1",
+        "path": str(english_file),
+        "src_lang": "en",
+        "tgt_lang": "es/../../x",
+        "translator": "apertium",
+        "cache_dir": str(cache),
+    }
+    with pytest.raises(ValueError, match="tgt_lang='es/../../x' is not a language code"):
+        _reader(config)
+    assert sorted(p for p in tmp_path.rglob("*")) == before  # nothing written anywhere
+    for code in ("pt-BR", "zh_Hant", "eus", "xx"):
+        corpus = _corpus(english_file, cache, WordListTranslator(), unprojected="keep")
+        corpus.tgt_lang = code
+        assert corpus.cache_path.parent == cache / "corpora"
+    # A name that would leave the folder is refused even if a code slipped through.
+    corpus = _corpus(english_file, cache, WordListTranslator())
+    corpus.tgt_lang = "es/../../x"
+    with pytest.raises(ValueError, match="would lead outside the cache folder"):
+        _ = corpus.cache_path

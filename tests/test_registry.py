@@ -19,6 +19,10 @@ REGISTRATION = re.compile(
     r"\s*\n(?:@.*\n)*def (\w+)",
     re.M,
 )
+# `projectors.register("name", func=Class)`: a class registered as it is.
+ASSIGNED = re.compile(
+    r'^(translators|aligners|projectors|taggers)\.register\(\s*"([^"]+)",\s*func=(\w+)\)', re.M
+)
 
 
 def _registrations() -> dict[str, dict[str, str]]:
@@ -26,7 +30,10 @@ def _registrations() -> dict[str, dict[str, str]]:
     found: dict[str, dict[str, str]] = {reg: {} for reg in REGISTRIES}
     for path in sorted(PACKAGE.rglob("*.py")):
         module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
-        for reg, name, func in REGISTRATION.findall(path.read_text(encoding="utf8")):
+        text = path.read_text(encoding="utf8")
+        for reg, name, func in REGISTRATION.findall(text):
+            found[reg][name] = f"{module}:{func}"
+        for reg, name, func in ASSIGNED.findall(text):
             found[reg][name] = f"{module}:{func}"
     return found
 
@@ -89,10 +96,17 @@ corpus = registry.resolve(Config({"c": {
     "aligner": {"@xlproj_aligners": "spacy_xlproj.LexicalAligner.v1"},
     "projector": {"@xlproj_projectors": "spacy_xlproj.HeuristicProjector.v1", "merge_distance": 2},
 }}))["c"]
+# A component config with nested backend blocks, as `spacy train` or `spacy.load` meet it.
+pipe = spacy.blank("es").add_pipe("xlproj_translate_test", config={
+    "source_ner": "en_core_web_sm",  # resolved on first use: need not be installed
+    "aligner": {"@xlproj_aligners": "spacy_xlproj.LexicalAligner.v1"},
+    "projector": {"@xlproj_projectors": "spacy_xlproj.MatchingProjector.v1", "solver": "greedy"},
+})
 print(json.dumps({
     "found": found,
     "factories": factories,
     "corpus": [type(corpus.aligner).__name__, corpus.projector.merge_distance],
+    "component": [type(pipe.aligner).__name__, type(pipe.projector).__name__],
     "heavy": [m for m in ("simalign", "eflomal") if m in sys.modules],
 }))
 """
@@ -113,5 +127,61 @@ def test_every_name_resolves_in_a_fresh_interpreter():
     assert result["found"] == expected
     assert result["factories"] == [True, True]
     assert result["corpus"] == ["LexicalAligner", 2]
+    assert result["component"] == ["LexicalAligner", "MatchingProjector"]
     # Resolving a name imports its module, not the backend library it wraps.
     assert result["heavy"] == []
+
+
+LIGHT_THEN_SPACY = """
+import json, sys
+# The projection core first, as `python -m spacy_xlproj project` imports it: no spaCy.
+from spacy_xlproj.project.heuristic import HeuristicProjector
+from spacy_xlproj.registry import aligners, projectors, taggers, translators
+light = [m for m in ("spacy", "thinc", "torch") if m in sys.modules]
+# spaCy afterwards: creating a pipeline attaches the same registries to spaCy's.
+import spacy
+from spacy.util import registry
+from thinc.api import Config
+
+spacy.blank("xx")
+made = registry.resolve(Config({"p": {
+    "@xlproj_projectors": "spacy_xlproj.HeuristicProjector.v1", "merge_distance": 3,
+}}))["p"]
+print(json.dumps({
+    "light": light,
+    "same": [
+        registry.xlproj_translators is translators,
+        registry.xlproj_aligners is aligners,
+        registry.xlproj_projectors is projectors,
+        registry.xlproj_taggers is taggers,
+    ],
+    "made": [type(made) is HeuristicProjector, made.merge_distance],
+    "groups": [r.entry_point_namespace for r in (translators, aligners, projectors, taggers)],
+}))
+"""
+
+
+def test_registries_load_without_spacy_and_attach_to_it_later():
+    out = subprocess.run([sys.executable, "-c", LIGHT_THEN_SPACY], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["light"] == []
+    assert result["same"] == [True] * 4
+    assert result["made"] == [True, 3]
+    # The entry point groups that pyproject.toml advertises.
+    assert result["groups"] == [f"spacy_xlproj_{reg}" for reg in REGISTRIES]
+
+
+def test_attach_to_spacy_is_idempotent():
+    from spacy.util import registry as spacy_registry
+
+    from spacy_xlproj import registry
+
+    assert registry.attach_to_spacy() is spacy_registry
+    assert registry.attach_to_spacy() is spacy_registry
+    assert spacy_registry.xlproj_projectors is registry.projectors
+    assert "xlproj_projectors" in spacy_registry.get_registry_names()
+    # The name this module exported when it imported spaCy eagerly still works.
+    from spacy_xlproj.registry import registry as exported
+
+    assert exported is spacy_registry

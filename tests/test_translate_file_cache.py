@@ -191,3 +191,20 @@ def test_registered(files: tuple[Path, Path], tmp_path: Path) -> None:
     made = translators.get("spacy_xlproj.CachedTranslator.v1")(inner, str(tmp_path))
     assert made.translate(SOURCES[:1]) == TARGETS[:1]
     assert made.misses == 1
+
+
+def test_empty_texts_stay_empty_and_never_reach_the_backend():
+    from spacy_xlproj.translate.base import translate_nonempty
+
+    seen: list[list[str]] = []
+
+    def backend(texts: list[str]) -> list[str]:
+        seen.append(list(texts))
+        return [t.upper() for t in texts]
+
+    assert translate_nonempty(["a b", "", "  ", "c"], backend) == ["A B", "", "", "C"]
+    assert seen == [["a b", "c"]]
+    assert translate_nonempty(["", " \n"], backend) == ["", ""]
+    assert len(seen) == 1  # nothing to translate: no backend call at all
+    with pytest.raises(ValueError, match="returned 1 translations for 2 texts"):
+        translate_nonempty(["a", "b"], lambda texts: ["x"])

@@ -6,7 +6,7 @@ from spacy_xlproj.align.lexical import LexicalAligner
 from spacy_xlproj.io import read_sentences
 from spacy_xlproj.project.heuristic import HeuristicProjector
 from spacy_xlproj.transfer import translate_test
-from spacy_xlproj.transfer.test import wiki_markup
+from spacy_xlproj.transfer.tagging import wiki_markup
 from spacy_xlproj.types import Sentence, Span
 
 

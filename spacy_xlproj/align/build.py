@@ -9,10 +9,12 @@ refinement, or languages that share names and numbers).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .base import Aligner
-from .eflomal import EflomalAligner, ExtraParallel
-from .simalign import SimAligner
+
+if TYPE_CHECKING:
+    from .eflomal import ExtraParallel
 
 SPEC_FORMS = ("simalign:MODEL_OR_DIR", "eflomal", "lexical")
 
@@ -31,6 +33,8 @@ def build_aligner(
     extra_parallel: ExtraParallel | None = None,
     device: str | None = None,
     token_type: str | None = None,
+    min_batch: int | None = None,
+    small_batch: str | None = None,
 ) -> Aligner:
     """Build the aligner that ``spec`` names.
 
@@ -43,6 +47,11 @@ def build_aligner(
     extra_parallel (ExtraParallel | None): eflomal: extra parallel text to train on.
     device (str | None): SimAlign: ``cpu``, ``cuda``…; default CUDA when available.
     token_type (str | None): SimAlign: ``bpe`` (default) or ``word``.
+    min_batch (int | None): eflomal: batches with fewer pairs to train on (the batch
+        plus the extra text) get the deterministic ``small_batch`` aligner; default 32,
+        0 for eflomal always.
+    small_batch (str | None): eflomal: ``gloss`` (default: words glossed by a
+        translator that a pipeline lends, string matching without one) or ``lexical``.
     RETURNS (Aligner): The aligner; models are loaded on first use.
     """
     kind, sep, arg = spec.partition(":")
@@ -53,7 +62,17 @@ def build_aligner(
                 f"Aligner spec '{spec}' names no model: use simalign:MODEL_OR_DIR, e.g. "
                 "simalign:/models/bert-base-multilingual-cased."
             )
-        _reject(spec, symmetrize=symmetrize, extra_parallel=extra_parallel or None)
+        # Imported per branch: SimAligner's module imports numpy, which the lexical
+        # and eflomal aligners do without (a light `align` start-up).
+        from .simalign import SimAligner
+
+        _reject(
+            spec,
+            symmetrize=symmetrize,
+            extra_parallel=extra_parallel or None,
+            min_batch=min_batch,
+            small_batch=small_batch,
+        )
         model = arg.strip()
         return SimAligner(
             str(Path(model).expanduser()) if model.startswith("~") else model,
@@ -69,12 +88,27 @@ def build_aligner(
                 f"Aligner spec '{spec}': eflomal takes no argument after ':'; "
                 "give extra parallel text with extra_parallel (--extra-src/--extra-tgt)."
             )
+        from .eflomal import DEFAULT_MIN_BATCH, EflomalAligner
+
         _reject(spec, layer=layer, method=method, token_type=token_type)
-        return EflomalAligner(symmetrize=symmetrize or "gdfa", extra_parallel=extra_parallel)
+        return EflomalAligner(
+            symmetrize=symmetrize or "gdfa",
+            extra_parallel=extra_parallel,
+            min_batch=DEFAULT_MIN_BATCH if min_batch is None else min_batch,
+            small_batch=small_batch or "gloss",
+        )
     if kind == "lexical" and not sep:
         from .lexical import LexicalAligner
 
-        _reject(spec, layer=layer, method=method, token_type=token_type, symmetrize=symmetrize)
+        _reject(
+            spec,
+            layer=layer,
+            method=method,
+            token_type=token_type,
+            symmetrize=symmetrize,
+            min_batch=min_batch,
+            small_batch=small_batch,
+        )
         return LexicalAligner()
     raise AlignerSpecError(f"Unknown aligner spec '{spec}'. Use one of: {', '.join(SPEC_FORMS)}.")
 
@@ -84,3 +118,20 @@ def _reject(spec: str, **options: object) -> None:
     if given:
         names = ", ".join(given)
         raise AlignerSpecError(f"Option(s) {names} do not apply to the aligner '{spec}'.")
+
+
+def resolve_aligner(value: str | Aligner) -> Aligner:
+    """An aligner from a config value: a spec (built here) or an aligner (as it is)."""
+    return build_aligner(value) if isinstance(value, str) else value
+
+
+def check_aligner_spec(spec: str) -> None:
+    """Refuse a mistyped aligner spec at once, without loading any model or tool.
+
+    RAISES (AlignerSpecError): The spec is not one of :data:`SPEC_FORMS`.
+    """
+    kind, sep, arg = spec.partition(":")
+    kind = kind.strip().lower()
+    if (kind == "simalign" and arg.strip()) or (kind in ("eflomal", "lexical") and not sep):
+        return
+    raise AlignerSpecError(f"Unknown aligner spec '{spec}'. Use one of: {', '.join(SPEC_FORMS)}.")

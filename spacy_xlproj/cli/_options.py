@@ -1,97 +1,26 @@
-"""Projection options shared by ``project``, ``translate-train`` and ``translate-test``.
+"""The projection flags of ``project``, ``translate-train`` and ``translate-test``.
 
-One definition per option keeps flags, defaults and help texts the same in every
-command; ``projector_from_options`` turns them into a projector.
+``projection_options`` derives every flag from ``ProjectionOptions`` (name, help,
+default), so a command cannot forget or mistype one: the command declares one
+``options: ProjectionOptions`` parameter and receives the options the user gave,
+checked against the method (an option the method does not use is an error).
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any, TypeVar, get_type_hints
 
 import typer
 
-from ..project.base import Projector
-from ..project.build import build_projector
+from ..project.options import FIELDS, ProjectionOptionError, ProjectionOptions
 
-Candidates = Annotated[
-    str,
-    typer.Option(
-        "--candidates",
-        "-c",
-        help="Matching only: candidate spans, ngrams (all target n-grams) or aligned.",
-    ),
-]
-MaxLen = Annotated[
-    int, typer.Option("--max-len", help="Matching only: longest candidate span, in words.")
-]
-MergeDistance = Annotated[
-    int,
-    typer.Option(
-        "--merge-distance",
-        "-d",
-        help="Heuristic: merge aligned runs separated by at most this many words.",
-    ),
-]
-LengthRatio = Annotated[
-    str,
-    typer.Option(
-        "--length-ratio",
-        "-r",
-        help="Heuristic: drop runs shorter than this times the entity length; 'none' keeps all.",
-    ),
-]
-TopK = Annotated[
-    int | None,
-    typer.Option(
-        "--top-k",
-        "-k",
-        help="Heuristic: keep at most K runs per entity, those with most aligned words.",
-    ),
-]
-OnlyI = Annotated[
-    bool,
-    typer.Option(
-        "--only-i",
-        help="Heuristic: don't merge a run that starts at a word aligned to the entity's "
-        "first word (a second copy of the entity).",
-    ),
-]
-RefineLinks = Annotated[
-    bool,
-    typer.Option(
-        "--refine-links",
-        help="Heuristic and matching: anchor copied names and cognates, ignore links to "
-        "punctuation, trim punctuation and articles at name edges.",
-    ),
-]
-NProj = Annotated[
-    int,
-    typer.Option(
-        "--n-proj", help="Matching only: projections per entity that --constraint refers to."
-    ),
-]
-Constraint = Annotated[
-    str,
-    typer.Option(
-        "--constraint", help="Matching only: le, eq or ge --n-proj projections per entity."
-    ),
-]
-ExpandNames = Annotated[
-    bool,
-    typer.Option(
-        "--expand-names",
-        help="Grow each projected span to the whole capitalised name around it "
-        "(Provincia de [Tierra del Fuego] -> [Provincia de Tierra del Fuego]); spans that "
-        "join are merged and counted as dropped 'merged'. Not with --method markers.",
-    ),
-]
-Weights = Annotated[
-    str,
-    typer.Option(
-        "--weights",
-        help="Matching only: weights of the fused scores, e.g. align=1,string=0.5.",
-    ),
-]
+F = TypeVar("F", bound=Callable[..., Any])
+
+# How a flag's text becomes the option's value, where it is not the plain type.
+_CLI_TYPES: dict[str, Any] = {"length_ratio": str, "weights": str}
 
 
 def parse_length_ratio(value: str) -> float | None:
@@ -101,9 +30,9 @@ def parse_length_ratio(value: str) -> float | None:
     try:
         ratio = float(value)
     except ValueError:
-        raise typer.BadParameter(f"expected a number or 'none', got {value!r}") from None
-    if ratio < 0:
-        raise typer.BadParameter(f"must be >= 0 or 'none', got {value!r}")
+        raise ProjectionOptionError(
+            f"--length-ratio: expected a number or 'none', got {value!r}"
+        ) from None
     return ratio
 
 
@@ -115,49 +44,88 @@ def parse_weights(text: str) -> dict[str, float]:
         try:
             weights[name.strip()] = float(value)
         except ValueError:
-            raise typer.BadParameter(
+            raise ProjectionOptionError(
                 f"--weights: write NAME=NUMBER pairs (align=1,string=0.5), got {item!r}"
             ) from None
     return weights
 
 
-def projector_from_options(
-    method: str,
-    *,
-    candidates: str = "ngrams",
-    max_len: int = 10,
-    merge_distance: int = 1,
-    length_ratio: str = "0.8",
-    top_k: int | None = None,
-    only_i: bool = False,
-    refine_links: bool = False,
-    n_proj: int = 1,
-    constraint: str = "le",
-    weights: str = "align=1",
-    expand_names: bool = False,
-    lang: str | None = None,
-) -> Projector:
-    """The projector that the shared options describe (see ``project.build``).
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "length_ratio": parse_length_ratio,
+    "weights": parse_weights,
+}
 
-    ``expand_names`` wraps it in a ``NameExpandingProjector`` for target language ``lang``.
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return ",".join(f"{k}={v:g}" for k, v in value.items())
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return "none" if value is None else str(value)
+
+
+def _cli_parameters() -> list[inspect.Parameter]:
+    hints = get_type_hints(ProjectionOptions)
+    params = []
+    for name, f in FIELDS.items():
+        meta = f.metadata
+        default = f.default_factory() if callable(f.default_factory) else f.default
+        kind = _CLI_TYPES.get(name, hints[name])
+        if kind is bool:
+            decls = [meta["flag"] + (f"/{meta['negative']}" if "negative" in meta else "")]
+        else:
+            decls = [meta["flag"]]
+        if "short" in meta:
+            decls.append(meta["short"])
+        # None marks "not given", so that an option given for a method that does not
+        # use it is refused even when its value equals the default.
+        option = typer.Option(None, *decls, help=f"{meta['help']} Default: {_show(default)}.")
+        annotation = kind if type(None) in getattr(kind, "__args__", ()) else kind | None
+        params.append(
+            inspect.Parameter(
+                name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=annotation
+            )
+        )
+    return params
+
+
+def options_from_cli(given: dict[str, Any], *, methods: tuple[str, ...]) -> ProjectionOptions:
+    """The options of the flags given (``None``: not given), checked.
+
+    methods (tuple[str, ...]): The methods this command offers.
+    RAISES (ProjectionOptionError): A bad value, or an option the method does not use.
     """
-    projector = build_projector(
-        method,
-        candidates=candidates,
-        max_len=max_len,
-        merge_distance=merge_distance,
-        length_ratio=parse_length_ratio(length_ratio),
-        top_k=top_k,
-        only_i=only_i,
-        refine=refine_links,
-        n_proj=n_proj,
-        constraint=constraint,
-        weights=parse_weights(weights),
-    )
-    if expand_names:
-        if method == "markers":
-            raise typer.BadParameter("--expand-names works with heuristic, greedy and ilp")
-        from ..project.names import NameExpander, NameExpandingProjector
+    values = {k: _PARSERS[k](v) if k in _PARSERS else v for k, v in given.items() if v is not None}
+    method = values.get("method", ProjectionOptions.method)
+    if method not in methods:
+        raise ProjectionOptionError(f"--method: use one of {', '.join(methods)}, got {method!r}")
+    return ProjectionOptions.from_given(values)
 
-        projector = NameExpandingProjector(projector, NameExpander(lang))
-    return projector
+
+def projection_options(methods: tuple[str, ...]) -> Callable[[F], F]:
+    """Give a typer command every projection flag; it receives ``options=ProjectionOptions``.
+
+    methods (tuple[str, ...]): The values ``--method`` accepts for this command.
+    """
+
+    def decorate(func: F) -> F:
+        signature = inspect.signature(func, eval_str=True)
+        kept = [p for p in signature.parameters.values() if p.name != "options"]
+        added = _cli_parameters()
+
+        @functools.wraps(func)
+        def command(*args: Any, **kwargs: Any) -> Any:
+            given = {name: kwargs.pop(name, None) for name in FIELDS}
+            try:
+                options = options_from_cli(given, methods=methods)
+            except ProjectionOptionError as err:
+                # One line, before any work, in the style of every other CLI error.
+                typer.echo(f"Error: {err}", err=True)
+                raise typer.Exit(2) from None
+            return func(*args, options=options, **kwargs)
+
+        command.__signature__ = signature.replace(parameters=kept + added)  # type: ignore[attr-defined]
+        command.__annotations__ = {p.name: p.annotation for p in kept + added}
+        return command  # type: ignore[return-value]
+
+    return decorate

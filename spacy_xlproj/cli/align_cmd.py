@@ -14,6 +14,7 @@ import typer
 from ..errors import DataFormatError, XlprojError
 from ..types import Link
 from ._app import app
+from ._checks import check_input, check_output
 
 # Below this many pairs a progress bar is only noise.
 PROGRESS_MIN_PAIRS = 1000
@@ -148,6 +149,9 @@ def align_cli(
             f"give as many --extra-tgt as --extra-src files ({len(extra_tgt)} vs {len(extra_src)})"
         )
     try:
+        for path in (src, tgt, *extra_src, *extra_tgt):
+            check_input(path)
+        check_output(output, src, tgt, *extra_src, *extra_tgt)
         built = build_aligner(
             aligner,
             layer=layer,

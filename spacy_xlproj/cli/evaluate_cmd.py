@@ -10,6 +10,7 @@ import typer
 from ..errors import DataFormatError, XlprojError
 from ..evaluate import EntityScores, entity_scores
 from ._app import app
+from ._checks import check_input, check_output
 
 
 def evaluate_files(pred_path: str | Path, gold_path: str | Path) -> EntityScores:
@@ -67,12 +68,17 @@ def evaluate_cli(
     Entities count as correct only with exactly the same words and label.
     """
     try:
+        for path in (pred, gold):
+            check_input(path)
+        if output is not None:
+            check_output(output, pred, gold, what="Scores file")
         scores = evaluate_files(pred, gold)
     except (XlprojError, ValueError, OSError) as err:
         typer.echo(f"Error: {err}", err=True)
         raise typer.Exit(1) from None
     typer.echo(scores.table())
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(scores.to_dict(), indent=2) + "\n", encoding="utf-8")
+        from ..io.atomic import write_atomic
+
+        write_atomic(output, json.dumps(scores.to_dict(), indent=2) + "\n")
         typer.echo(f"Wrote scores to {output}")

@@ -13,23 +13,12 @@ import typer
 from ..errors import DataFormatError, XlprojError
 from ..evaluate import ProjectionStats
 from ..project.base import Projector
-from ..project.build import ALIGNMENT_METHODS as METHODS
+from ..project.build import ALIGNMENT_METHODS, build_projector
+from ..project.options import ProjectionOptions
 from ..types import Sentence
 from ._app import app
-from ._options import (
-    Candidates,
-    Constraint,
-    ExpandNames,
-    LengthRatio,
-    MaxLen,
-    MergeDistance,
-    NProj,
-    OnlyI,
-    RefineLinks,
-    TopK,
-    Weights,
-    projector_from_options,
-)
+from ._checks import check_input, check_output
+from ._options import projection_options
 
 OUTPUT_SUFFIXES = (".conll", ".conll02", ".conll03", ".iob", ".iob2", ".bio", ".tsv", ".spacy")
 # Below this many sentences a progress bar is only noise.
@@ -60,8 +49,21 @@ def project_files(
     RETURNS (ProjectionStats): What was projected and dropped; ``stats.seconds`` holds
         the projection time.
     """
-    from ..io import check_links, read_pharaoh, read_sentences, write_sentences
+    from ..io import (
+        ReadReport,
+        check_alignments,
+        no_entities_warning,
+        read_pharaoh,
+        read_sentences,
+        write_atomic,
+        write_sentences,
+    )
 
+    for path in (src_path, tgt_path, align_path):
+        check_input(path)
+    check_output(output_path, src_path, tgt_path, align_path)
+    if stats_path is not None:
+        check_output(stats_path, src_path, tgt_path, align_path, what="Statistics file")
     output_path = Path(output_path)
     if output_path.suffix.lower() not in OUTPUT_SUFFIXES:
         raise DataFormatError(
@@ -70,13 +72,17 @@ def project_files(
             f"unsupported output format {output_path.suffix or '(no extension)'!r}.",
             f"Use one of: {', '.join(OUTPUT_SUFFIXES)}.",
         )
-    sources = read_sentences(src_path)
+    report = ReadReport()
+    sources = read_sentences(src_path, report=report)
+    if (warning := no_entities_warning(src_path, report)) is not None:
+        typer.echo(f"Warning: {warning}", err=True)
     targets = read_sentences(tgt_path)
     alignments = read_pharaoh(align_path)
     _check_count(tgt_path, len(targets), src_path, len(sources), "target sentences")
     _check_count(align_path, len(alignments), src_path, len(sources), "alignment lines")
-    for i, (src, tgt, links) in enumerate(zip(sources, targets, alignments, strict=True)):
-        check_links(links, len(src.words), len(tgt.words), path=align_path, line=i + 1)
+    check_alignments(
+        alignments, [s.words for s in sources], [t.words for t in targets], path=align_path
+    )
 
     stats = ProjectionStats()
     projected: list[Sentence] = []
@@ -97,7 +103,7 @@ def project_files(
     if stats_path is not None:
         data = stats.to_dict()
         data["projector"] = repr(projector)
-        Path(stats_path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        write_atomic(stats_path, json.dumps(data, indent=2) + "\n")
     return stats
 
 
@@ -112,6 +118,7 @@ def _check_count(path: str | Path, n: int, src_path: str | Path, n_src: int, wha
 
 
 @app.command("project")
+@projection_options(ALIGNMENT_METHODS)
 def project_cli(
     src: Path = typer.Argument(
         ..., help="Labelled source sentences: a column file (token<TAB>tag, IOB2) or .spacy."
@@ -128,23 +135,7 @@ def project_cli(
         "-a",
         help="Pharaoh word links (i-j, source index first), one line per sentence.",
     ),
-    method: str = typer.Option(
-        "heuristic",
-        "--method",
-        "-m",
-        help="heuristic (alignment runs), or matching solved by greedy or ilp.",
-    ),
-    candidates: Candidates = "ngrams",
-    max_len: MaxLen = 10,
-    merge_distance: MergeDistance = 1,
-    length_ratio: LengthRatio = "0.8",
-    top_k: TopK = None,
-    only_i: OnlyI = False,
-    refine_links: RefineLinks = False,
-    n_proj: NProj = 1,
-    constraint: Constraint = "le",
-    weights: Weights = "align=1",
-    expand_names: ExpandNames = False,
+    options: ProjectionOptions = None,  # type: ignore[assignment]  # the projection flags
     stats: Path | None = typer.Option(
         None, "--stats", "-s", help="Write the projection statistics to this JSON file."
     ),
@@ -154,25 +145,8 @@ def project_cli(
     Prints what was projected and dropped (by reason) and how fast.
     """
     try:
-        if method not in METHODS:
-            raise typer.BadParameter(f"use one of {', '.join(METHODS)}, got {method!r}")
-        projector = projector_from_options(
-            method,
-            candidates=candidates,
-            max_len=max_len,
-            merge_distance=merge_distance,
-            length_ratio=length_ratio,
-            top_k=top_k,
-            only_i=only_i,
-            refine_links=refine_links,
-            n_proj=n_proj,
-            constraint=constraint,
-            weights=weights,
-            expand_names=expand_names,
-        )
+        projector = build_projector(options)
         result = project_files(src, tgt, alignments, output, projector, stats_path=stats)
-    except typer.BadParameter:
-        raise
     except (XlprojError, ValueError, OSError) as err:
         typer.echo(f"Error: {err}", err=True)
         raise typer.Exit(1) from None

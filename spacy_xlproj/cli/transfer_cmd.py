@@ -1,71 +1,132 @@
-"""``translate-train`` and ``translate-test``: thin wrappers over ``spacy_xlproj.transfer``."""
+"""``translate-train`` and ``translate-test``: thin wrappers over ``spacy_xlproj.transfer``.
+
+Both check every path and option before any translation (inputs exist, outputs are
+writable and are not inputs, ``--cache-dir`` is a cache, ``--work-dir`` belongs to
+this run…) and report ordinary mistakes as one ``Error: …`` line, like every command.
+translate-train streams: the source is read lazily, chunk by chunk, and the output is
+written as the chunks are done (``transfer.output``), in memory bounded by a chunk.
+"""
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from ..errors import XlprojError
+from ..project.build import ALIGNMENT_METHODS, METHODS, build_projector
+from ..project.options import ProjectionOptions
 from ._app import app
-from ._options import (
-    Candidates,
-    Constraint,
-    ExpandNames,
-    LengthRatio,
-    MaxLen,
-    MergeDistance,
-    NProj,
-    OnlyI,
-    RefineLinks,
-    TopK,
-    Weights,
-    projector_from_options,
-)
+from ._checks import PathProblem, check_input, check_output, fail
+from ._options import projection_options
 
-METHODS = ("heuristic", "greedy", "ilp", "markers")
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.secho(f"✘ {message}", fg=typer.colors.RED, err=True)
-    return typer.Exit(code=1)
+# What a translation cache folder holds (translate/cache.py, and ProjectedCorpus.v1).
+CACHE_FILE = "translations.sqlite3"
+_CACHE_ENTRIES = (CACHE_FILE, f"{CACHE_FILE}-wal", f"{CACHE_FILE}-shm", "corpora")
+_SQLITE_HEADER = b"SQLite format 3\x00"
+# Errors of ordinary mistakes (bad data, bad paths, missing extras): one line, no traceback.
+_USER_ERRORS = (XlprojError, ValueError, OSError, ImportError, typer.BadParameter)
 
 
 def _markers(text: str) -> tuple[str, str]:
     parts = text.split(",")
     if len(parts) != 2 or not all(parts) or parts[0] == parts[1]:
-        raise _fail(f"--markers must be two different markers separated by a comma, got {text!r}")
+        raise fail(f"--markers must be two different markers separated by a comma, got {text!r}.")
     return parts[0], parts[1]
 
 
-def _read(path: Path, limit: int | None, lang: str):
-    from ..io import read_sentences
-
-    if not path.exists():
-        raise _fail(f"Input file not found: {path}")
-    try:
-        sentences = read_sentences(path, lang=lang)
-    except XlprojError as e:
-        raise _fail(str(e)) from e
-    return sentences[:limit] if limit else sentences
+def _check_counts(limit: int | None, chunk_size: int | None = None) -> None:
+    if limit is not None and limit < 0:
+        # Slicing with -1 used to drop the last sentence without a word.
+        raise fail(f"--limit must be 0 or more (0: every sentence), got {limit}.")
+    if chunk_size is not None and chunk_size < 1:
+        raise fail(f"--chunk-size must be at least 1 sentence, got {chunk_size}.")
 
 
-def _finish(output: Path, sentences, lang: str, stats_path: Path | None, report: dict, started):
-    from ..io import write_sentences
+def check_cache_dir(path: Path | None) -> None:
+    """A folder that is new, empty, or a translation cache (never a user's other folder).
 
-    write_sentences(output, sentences, lang=lang)
+    RAISES (PathProblem): A file, a folder of other files, or a damaged cache file.
+    """
+    if path is None:
+        return
+    path = path.expanduser()
+    if path.exists() and not path.is_dir():
+        raise PathProblem(
+            f"--cache-dir {path} is a file; give a folder (new, or an earlier --cache-dir)."
+        )
+    if not path.is_dir():
+        return
+    database = path / CACHE_FILE
+    if database.is_file():
+        with database.open("rb") as file:
+            header = file.read(len(_SQLITE_HEADER))
+        # An empty file is what sqlite itself leaves before the first write: accepted.
+        if header and header != _SQLITE_HEADER:
+            raise PathProblem(
+                f"--cache-dir {path}: {database.name} is not an sqlite database, so this is "
+                "not a translation cache. Give another folder, or delete that file."
+            )
+        return
+    others = sorted(p.name for p in path.iterdir() if p.name not in _CACHE_ENTRIES)
+    others = [name for name in others if not name.startswith(".")]
+    if others:
+        raise PathProblem(
+            f"--cache-dir {path} is not a translation cache: it holds other files (e.g. "
+            f"{others[0]!r}) and no {CACHE_FILE}. Give a new or empty folder, or an earlier "
+            "--cache-dir."
+        )
+
+
+def _translator_files(*specs: str | None) -> list[Path]:
+    """The files a ``file:PATH[:SOURCE]`` translator reads: inputs an output must not be."""
+    # The spec parser of build_translator itself, so both read a spec the same way.
+    from ..translate.build import _split_file_arg
+
+    paths: list[Path] = []
+    for spec in specs:
+        if spec is None:
+            continue
+        kind, _, arg = spec.partition(":")
+        if kind.strip().lower() == "file" and arg:
+            path, source = _split_file_arg(arg)
+            paths.extend(Path(p) for p in (path, source) if p)
+    return paths
+
+
+def _check_outputs(output: Path, stats: Path | None, inputs: list[Path]) -> None:
+    check_output(output, *inputs)
+    if stats is None:
+        return
+    check_output(stats, *inputs, what="Statistics file")
+    if stats.resolve() == output.resolve():
+        raise PathProblem(
+            f"--stats {stats} is the output file too; give the statistics another path."
+        )
+
+
+def _write_stats(stats_path: Path | None, report: dict[str, Any], started: float) -> None:
+    from ..io import write_atomic
+
     report["seconds"] = round(time.perf_counter() - started, 1)
-    if stats_path is not None:
-        stats_path.parent.mkdir(parents=True, exist_ok=True)
-        stats_path.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf8")
-    typer.secho(f"✔ Wrote {len(sentences)} sentences to {output}", fg=typer.colors.GREEN)
-    if stats_path is not None:
-        typer.echo(f"  statistics: {stats_path}")
+    if stats_path is None:
+        return
+    stats_path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(stats_path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    typer.echo(f"  statistics: {stats_path}")
+
+
+def _limited(items: Iterator[Any], limit: int | None) -> Iterator[Any]:
+    return islice(items, limit) if limit else items
 
 
 @app.command("translate-train")
+@projection_options(METHODS)
 def translate_train_cli(
     src: Path = typer.Argument(
         ..., help="Labelled source file: column file (token<TAB>tag) or .spacy"
@@ -79,7 +140,8 @@ def translate_train_cli(
         "apertium",
         "--translator",
         "-T",
-        help="apertium, hf:MODEL_DIR or file:PATH (one translation per line)",
+        help="apertium, hf:MODEL_DIR, file:PATH (line i translates sentence i) or "
+        "file:PATH:SOURCE (looked up by source text)",
     ),
     aligner: str = typer.Option(
         "eflomal",
@@ -87,85 +149,176 @@ def translate_train_cli(
         "-a",
         help="eflomal, simalign:MODEL_DIR or lexical (markers: the fallback; 'none')",
     ),
-    method: str = typer.Option(
-        "heuristic", "--method", "-m", help="heuristic, greedy, ilp or markers"
-    ),
-    candidates: Candidates = "ngrams",
-    max_len: MaxLen = 10,
-    merge_distance: MergeDistance = 1,
-    length_ratio: LengthRatio = "0.8",
-    top_k: TopK = None,
-    only_i: OnlyI = False,
-    refine_links: RefineLinks = False,
-    n_proj: NProj = 1,
-    constraint: Constraint = "le",
-    weights: Weights = "align=1",
-    expand_names: ExpandNames = False,
+    options: ProjectionOptions = None,  # type: ignore[assignment]  # the projection flags
     markers: str = typer.Option("[,]", "--markers", help="markers: opening and closing marker"),
     stats: Path | None = typer.Option(None, "--stats", help="Write statistics JSON here"),
     cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Translation cache folder"),
     work_dir: Path | None = typer.Option(
-        None, "--work-dir", help="Store finished chunks here; a rerun resumes"
+        None,
+        "--work-dir",
+        help="Store finished chunks here; a rerun with the same settings resumes",
     ),
     chunk_size: int = typer.Option(10_000, "--chunk-size", help="Sentences per chunk"),
-    limit: int | None = typer.Option(None, "--limit", "-n", help="Only the first N sentences"),
+    limit: int | None = typer.Option(
+        None, "--limit", "-n", help="Only the first N sentences (0: all)"
+    ),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars"),
 ) -> None:
     """Translate a labelled corpus and project its entities: training data for TGT_LANG."""
-    from ..align.build import build_aligner
-    from ..project.markers import MarkerStats
-    from ..transfer import translate_train
-    from ..translate.build import build_translator
+    from ..transfer.chunks import check_work_dir
 
-    if method not in METHODS:
-        raise _fail(f"Unknown --method {method!r}: use one of {', '.join(METHODS)}.")
     started = time.perf_counter()
-    sentences = _read(src, limit, src_lang)
+    # Every option and path first: nothing is read or translated before they pass.
+    _check_counts(limit, chunk_size)
+    marker_pair = _markers(markers)
+    files = _translator_files(translator)
     try:
-        projector = projector_from_options(
-            method,
-            candidates=candidates,
-            max_len=max_len,
-            merge_distance=merge_distance,
-            length_ratio=length_ratio,
-            top_k=top_k,
-            only_i=only_i,
-            refine_links=refine_links,
-            n_proj=n_proj,
-            constraint=constraint,
-            weights=weights,
-            expand_names=expand_names,
-            lang=tgt_lang,
-        )
-        mt = build_translator(translator, src_lang, tgt_lang, cache_dir=cache_dir)
-        word_aligner = None if aligner == "none" else build_aligner(aligner)
-    except (ValueError, XlprojError, typer.BadParameter) as e:
-        raise _fail(str(e)) from e
-    marker_stats = MarkerStats() if method == "markers" else None
-    out, projection_stats = translate_train(
-        sentences,
-        translator=mt,
-        aligner=word_aligner,
-        projector="markers" if method == "markers" else projector,
-        fallback_projector=projector if method == "markers" else None,
-        tgt_lang=tgt_lang,
-        markers=_markers(markers),
-        chunk_size=chunk_size,
-        work_dir=work_dir,
-        progress=progress,
-        marker_stats=marker_stats,
-    )
+        check_input(src)
+        _check_outputs(output, stats, [src, *files])
+        check_cache_dir(cache_dir)
+        if work_dir is not None:
+            check_work_dir(work_dir, "translate-train")
+    except XlprojError as err:
+        raise fail(str(err)) from None
+    try:
+        n_source = _scan_source(src, src_lang)
+        total = min(n_source, limit) if limit else n_source
+        backends = _train_backends(options, translator, aligner, src_lang, tgt_lang, cache_dir)
+        mt, word_aligner, projector = backends
+        _fit_positional(mt, src, n_source, total)
+    except _USER_ERRORS as err:
+        raise fail(str(err)) from None
+    run = _run_translate_train(
+        src, output, options, mt, word_aligner, projector, marker_pair,
+        src_lang=src_lang, tgt_lang=tgt_lang, chunk_size=chunk_size, work_dir=work_dir,
+        limit=limit, total=total, progress=progress, files=files,
+    )  # fmt: skip
+    n_written, projection_stats, marker_stats = run
     typer.echo(projection_stats.table())
-    report = {"command": "translate-train", "method": method, "translator": mt.name}
+    report = {"command": "translate-train", "options": options.applicable(), "translator": mt.name}
     report["aligner"] = getattr(word_aligner, "name", None)
     report["projection"] = projection_stats.to_dict()
     if marker_stats is not None:
         report["markers"] = marker_stats.to_dict()
         typer.echo(json.dumps(report["markers"], indent=2))
-    _finish(output, out, tgt_lang, stats, report, started)
+    typer.secho(f"✔ Wrote {n_written} sentences to {output}", fg=typer.colors.GREEN)
+    _write_stats(stats, report, started)
+
+
+def _scan_source(src: Path, src_lang: str) -> int:
+    """Read the source once without keeping it: format errors and the no-entity warning
+    come before any translation, and the count sizes the progress bar.
+
+    RETURNS (int): The number of sentences in ``src``.
+    """
+    from ..io import ReadReport, iter_sentences, no_entities_warning
+
+    report = ReadReport()
+    for _ in iter_sentences(src, report=report, lang=src_lang):
+        pass
+    if (warning := no_entities_warning(src, report)) is not None:
+        typer.echo(f"Warning: {warning}", err=True)
+    return report.sentences
+
+
+def _train_backends(
+    options: ProjectionOptions,
+    translator: str,
+    aligner: str,
+    src_lang: str,
+    tgt_lang: str,
+    cache_dir: Path | None,
+) -> tuple[Any, Any, Any]:
+    from ..align.build import build_aligner
+    from ..translate.build import build_translator
+
+    projector = build_projector(options, lang=tgt_lang)
+    mt = build_translator(translator, src_lang, tgt_lang, cache_dir=cache_dir)
+    word_aligner = None if aligner == "none" else build_aligner(aligner)
+    return mt, word_aligner, projector
+
+
+def _fit_positional(mt: Any, src: Path, n_source: int, total: int) -> None:
+    """``file:PATH`` answers by position: one line per source sentence, checked now."""
+    from ..errors import DataFormatError
+    from ..translate.file import FileTranslator
+
+    if not isinstance(mt, FileTranslator) or mt.lookup is not None:
+        return
+    if len(mt.lines) != n_source:
+        raise DataFormatError(
+            mt.path,
+            None,
+            f"has {len(mt.lines)} lines but {src} has {n_source} sentences.",
+            "Line i must translate sentence i (as the translate command writes them); or "
+            "give file:PATH:SOURCE to look translations up by source text.",
+        )
+    mt.lines = mt.lines[:total]  # --limit: only the first sentences are translated
+
+
+def _run_translate_train(
+    src: Path,
+    output: Path,
+    options: ProjectionOptions,
+    mt: Any,
+    word_aligner: Any,
+    projector: Any,
+    markers: tuple[str, str],
+    *,
+    src_lang: str,
+    tgt_lang: str,
+    chunk_size: int,
+    work_dir: Path | None,
+    limit: int | None,
+    total: int,
+    progress: bool,
+    files: list[Path],
+) -> tuple[int, Any, Any]:
+    """Stream the source through the chunked runner into the output, atomically."""
+    from ..evaluate import ProjectionStats
+    from ..io import iter_sentences
+    from ..project.markers import MarkerStats
+    from ..transfer.chunks import file_identity
+    from ..transfer.output import write_stream
+    from ..transfer.train import iter_translate_train
+
+    method = options.method
+    marker_stats = MarkerStats() if method == "markers" else None
+    projection_stats = ProjectionStats()
+    try:
+        # What the work folder's chunks depend on, besides the backends' own settings.
+        settings: dict[str, Any] = {
+            "source": file_identity(src),
+            "limit": limit or 0,
+            "projection_options": options.to_dict(),
+            "languages": [src_lang, tgt_lang],
+        }
+        if files:
+            settings["translations"] = [file_identity(p) for p in files if p.is_file()]
+        stream = iter_translate_train(
+            _limited(iter_sentences(src, lang=src_lang), limit),
+            translator=mt,
+            aligner=word_aligner,
+            projector="markers" if method == "markers" else projector,
+            fallback_projector=projector if method == "markers" else None,
+            tgt_lang=tgt_lang,
+            markers=markers,
+            chunk_size=chunk_size,
+            work_dir=work_dir,
+            progress=progress,
+            stats=projection_stats,
+            marker_stats=marker_stats,
+            settings=settings,
+            total=total,
+        )
+        n_written = write_stream(output, stream, tgt_lang)
+    except _USER_ERRORS as err:
+        raise fail(str(err)) from None
+    return n_written, projection_stats, marker_stats
 
 
 @app.command("translate-test")
+@projection_options(ALIGNMENT_METHODS)
 def translate_test_cli(
     input: Path = typer.Argument(
         ..., help="Target-language sentences: column file, .spacy or plain text"
@@ -192,22 +345,13 @@ def translate_test_cli(
     aligner: str = typer.Option(
         "eflomal", "--aligner", "-a", help="eflomal, simalign:MODEL_DIR or lexical"
     ),
-    method: str = typer.Option("heuristic", "--method", "-m", help="heuristic, greedy or ilp"),
-    candidates: Candidates = "ngrams",
-    max_len: MaxLen = 10,
-    merge_distance: MergeDistance = 1,
-    length_ratio: LengthRatio = "0.8",
-    top_k: TopK = None,
-    only_i: OnlyI = False,
-    refine_links: RefineLinks = False,
-    n_proj: NProj = 1,
-    constraint: Constraint = "le",
-    weights: Weights = "align=1",
-    expand_names: ExpandNames = False,
-    refine: str = typer.Option("none", "--refine", help="none or backtranslation"),
+    options: ProjectionOptions = None,  # type: ignore[assignment]  # the projection flags
+    refinement: str = typer.Option("none", "--refine", help="none or backtranslation"),
     stats: Path | None = typer.Option(None, "--stats", help="Write statistics JSON here"),
     cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Translation cache folder"),
-    limit: int | None = typer.Option(None, "--limit", "-n", help="Only the first N sentences"),
+    limit: int | None = typer.Option(
+        None, "--limit", "-n", help="Only the first N sentences (0: all)"
+    ),
     ignore_wiki_markup: bool = typer.Option(
         False,
         "--ignore-wiki-markup",
@@ -222,46 +366,69 @@ def translate_test_cli(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars"),
 ) -> None:
     """Tag TGT_LANG sentences with a SRC_LANG model through translation, and project back."""
-    from ..align.backtranslation import RefineStats
+    from ..io import read_sentences, write_sentences
+
+    started = time.perf_counter()
+    if refinement not in ("none", "backtranslation"):
+        raise fail(f"Unknown --refine {refinement!r}: use none or backtranslation.")
+    if harmonize_labels not in ("none", "first", "last"):
+        raise fail(f"Unknown --harmonize-labels {harmonize_labels!r}: use none, first or last.")
+    _check_counts(limit)
+    files = _translator_files(translator, back_translator)
+    try:
+        check_input(input)
+        _check_outputs(output, stats, [input, *files])
+        check_cache_dir(cache_dir)
+    except XlprojError as err:
+        raise fail(str(err)) from None
+    try:
+        sentences = read_sentences(input, lang=tgt_lang)
+        sentences = sentences[:limit] if limit else sentences
+        out, projection_stats, report = _run_translate_test(
+            sentences, options, translator, back_translator, ner, label_map, aligner,
+            refinement=refinement, cache_dir=cache_dir, src_lang=src_lang, tgt_lang=tgt_lang,
+            ignore_wiki_markup=ignore_wiki_markup, harmonize_labels=harmonize_labels,
+            progress=progress,
+        )  # fmt: skip
+        write_sentences(output, out, lang=tgt_lang)
+    except _USER_ERRORS as err:
+        raise fail(str(err)) from None
+    typer.secho(f"✔ Wrote {len(out)} sentences to {output}", fg=typer.colors.GREEN)
+    _write_stats(stats, report, started)
+
+
+def _run_translate_test(
+    sentences: list[Any],
+    options: ProjectionOptions,
+    translator: str,
+    back_translator: str | None,
+    ner: str,
+    label_map: str,
+    aligner: str,
+    *,
+    refinement: str,
+    cache_dir: Path | None,
+    src_lang: str,
+    tgt_lang: str,
+    ignore_wiki_markup: bool,
+    harmonize_labels: str,
+    progress: bool,
+) -> tuple[list[Any], Any, dict[str, Any]]:
     from ..align.build import build_aligner
     from ..ner.build import build_tagger, parse_label_map
-    from ..transfer.test import translate_test, wiki_markup
+    from ..transfer.backtranslation import RefineStats
+    from ..transfer.tagging import translate_test, wiki_markup
     from ..translate.build import build_translator
 
-    if method not in METHODS or method == "markers":
-        raise _fail(f"Unknown --method {method!r}: use heuristic, greedy or ilp.")
-    if refine not in ("none", "backtranslation"):
-        raise _fail(f"Unknown --refine {refine!r}: use none or backtranslation.")
-    if harmonize_labels not in ("none", "first", "last"):
-        raise _fail(f"Unknown --harmonize-labels {harmonize_labels!r}: use none, first or last.")
-    started = time.perf_counter()
-    sentences = _read(input, limit, tgt_lang)
-    try:
-        projector = projector_from_options(
-            method,
-            candidates=candidates,
-            max_len=max_len,
-            merge_distance=merge_distance,
-            length_ratio=length_ratio,
-            top_k=top_k,
-            only_i=only_i,
-            refine_links=refine_links,
-            n_proj=n_proj,
-            constraint=constraint,
-            weights=weights,
-            expand_names=expand_names,
-            lang=tgt_lang,
+    projector = build_projector(options, lang=tgt_lang)
+    tagger = build_tagger(ner, label_map=parse_label_map(label_map))
+    mt = build_translator(translator, tgt_lang, src_lang, cache_dir=cache_dir)
+    back = None
+    if refinement == "backtranslation":
+        back = build_translator(
+            back_translator or translator, src_lang, tgt_lang, cache_dir=cache_dir
         )
-        tagger = build_tagger(ner, label_map=parse_label_map(label_map))
-        mt = build_translator(translator, tgt_lang, src_lang, cache_dir=cache_dir)
-        back = None
-        if refine == "backtranslation":
-            back = build_translator(
-                back_translator or translator, src_lang, tgt_lang, cache_dir=cache_dir
-            )
-        word_aligner = build_aligner(aligner)
-    except (ValueError, XlprojError, typer.BadParameter) as e:
-        raise _fail(str(e)) from e
+    word_aligner = build_aligner(aligner)
     refine_stats = RefineStats()
     out, projection_stats = translate_test(
         sentences,
@@ -270,17 +437,18 @@ def translate_test_cli(
         aligner=word_aligner,
         projector=projector,
         back_translator=back,
-        refine=refine,
+        refine=refinement,
         progress=progress,
         refine_stats=refine_stats,
         ignore=wiki_markup if ignore_wiki_markup else None,
     )
     typer.echo(projection_stats.table())
-    report = {"command": "translate-test", "method": method, "refine": refine, "ner": ner}
+    report: dict[str, Any] = {"command": "translate-test", "options": options.applicable()}
+    report.update(refine=refinement, ner=ner)
     report["translator"] = mt.name
     report["aligner"] = getattr(word_aligner, "name", None)
     report["projection"] = projection_stats.to_dict()
-    if refine != "none":
+    if refinement != "none":
         report["refinement"] = refine_stats.to_dict()
         typer.echo(json.dumps(report["refinement"], indent=2))
     if harmonize_labels != "none":
@@ -289,4 +457,4 @@ def translate_test_cli(
         out, consistency = harmonize(out, head=harmonize_labels)  # type: ignore[arg-type]
         report["consistency"] = consistency.to_dict()
         typer.echo(f"labels harmonized: {consistency.to_dict()}")
-    _finish(output, out, tgt_lang, stats, report, started)
+    return out, projection_stats, report

@@ -10,6 +10,7 @@ import typer
 
 from ..errors import XlprojError
 from ._app import app
+from ._checks import check_input, check_output
 
 
 @dataclass
@@ -102,6 +103,8 @@ def translate_cli(
 ) -> None:
     """Translate the sentences of INPUT_PATH and write one translation per line."""
     try:
+        check_input(input_path)
+        check_output(output_path, input_path)
         report = translate_file(
             input_path,
             output_path,

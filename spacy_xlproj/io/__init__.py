@@ -1,8 +1,11 @@
 """Reading and writing corpora: column files, plain text, Pharaoh links, DocBin."""
 
+from .atomic import atomic_path, atomic_write, write_atomic
 from .columns import (
+    EMPTY_SENTENCE,
     ReadReport,
     iter_columns,
+    no_entities_warning,
     read_columns,
     spans_to_tags,
     tags_to_spans,
@@ -19,21 +22,33 @@ from .docbin import (
 )
 from .formats import detect_format, iter_sentences, read_sentences, write_sentences
 from .pharaoh import (
+    DirectionEvidence,
+    check_alignments,
+    check_direction,
     check_links,
+    direction_evidence,
     format_links,
     iter_pharaoh,
     parse_links,
     read_pharaoh,
+    swap_links,
     write_pharaoh,
 )
 from .text import DataFileNotFoundError, iter_lines, iter_text, read_text, write_text
 
 __all__ = [
+    "EMPTY_SENTENCE",
     "DataFileNotFoundError",
+    "DirectionEvidence",
     "ReadReport",
+    "atomic_path",
+    "atomic_write",
     "blank_vocab",
+    "check_alignments",
+    "check_direction",
     "check_links",
     "detect_format",
+    "direction_evidence",
     "doc_to_sentence",
     "format_links",
     "iter_columns",
@@ -42,6 +57,7 @@ __all__ = [
     "iter_pharaoh",
     "iter_sentences",
     "iter_text",
+    "no_entities_warning",
     "parse_links",
     "read_columns",
     "read_docbin",
@@ -51,7 +67,9 @@ __all__ = [
     "sentence_to_doc",
     "sentences_to_docbin",
     "spans_to_tags",
+    "swap_links",
     "tags_to_spans",
+    "write_atomic",
     "write_columns",
     "write_docbin",
     "write_pharaoh",

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import DataFormatError
 from ..types import Sentence, Span
+from .atomic import atomic_path
 from .text import DataFileNotFoundError
 
 if TYPE_CHECKING:
@@ -84,7 +85,8 @@ def sentences_to_docbin(
 ) -> DocBin:
     """Build a DocBin with one Doc per sentence.
 
-    sentences (Iterable[Sentence]): The sentences.
+    sentences (Iterable[Sentence]): The sentences. Words must be non-empty and without
+        whitespace (ValueError naming the sentence), as :func:`iter_docbin` requires.
     lang (str): The language code of the blank pipeline whose vocab is used.
     nlp (Language | None): A pipeline to use instead of a blank one.
     RETURNS (DocBin): The DocBin, ready for ``to_disk``.
@@ -94,6 +96,15 @@ def sentences_to_docbin(
     vocab = nlp.vocab if nlp is not None else blank_vocab(lang)
     docbin = DocBin(attrs=["ORTH", "ENT_IOB", "ENT_TYPE", "SENT_START"], store_user_data=False)
     for i, sentence in enumerate(sentences):
+        words = sentence.words
+        # The reader refuses such words (see iter_docbin), so the writer does too.
+        if len(" ".join(words).split()) != len(words):
+            word = next(w for w in words if not w or any(c.isspace() for c in w))
+            raise ValueError(
+                f"sentence {i} has the word {word!r}, which cannot be written to a DocBin: "
+                "words must be non-empty and contain no whitespace. Re-tokenise the sentence "
+                "or replace the word."
+            )
         try:
             docbin.add(sentence_to_doc(vocab, sentence))
         except ValueError as err:
@@ -104,18 +115,27 @@ def sentences_to_docbin(
 def write_docbin(path: str | Path, sentences: Iterable[Sentence], lang: str = "xx") -> None:
     """Write sentences to a ``.spacy`` file, one Doc per sentence.
 
+    The file is replaced only once every sentence is in the DocBin (see
+    :func:`~spacy_xlproj.io.atomic.atomic_path`): a sentence that cannot be made
+    into a Doc leaves the old file, or none, never a partial one.
+
     path (str | Path): The output file; its folder must exist.
     sentences (Iterable[Sentence]): The sentences; spans must not overlap.
     lang (str): The language code of the blank pipeline whose vocab is used.
     """
-    sentences_to_docbin(sentences, lang).to_disk(path)
+    docbin = sentences_to_docbin(sentences, lang)
+    with atomic_path(path) as tmp:
+        docbin.to_disk(tmp)
 
 
 def iter_docbin(path: str | Path, lang: str = "xx") -> Iterator[Sentence]:
     """Stream the sentences of a ``.spacy`` file.
 
     A Doc with sentence boundaries gives one Sentence per sentence, any other Doc
-    gives one Sentence.
+    gives one Sentence. A token with whitespace (spaCy makes ``" "`` and ``"\\n"``
+    tokens from raw text) is a DataFormatError naming the doc and token: text files,
+    alignments and translators would read it as several words or none, and it could
+    not be written to a column or text file.
 
     path (str | Path): The file.
     lang (str): The language code of the blank pipeline whose vocab is used.
@@ -139,7 +159,7 @@ def iter_docbin(path: str | Path, lang: str = "xx") -> Iterator[Sentence]:
     for i, doc in enumerate(docbin.get_docs(vocab)):
         # An empty doc has no sentences, but it is still a (line-aligned) sentence.
         if len(doc) == 0 or not doc.has_annotation("SENT_START"):
-            yield doc_to_sentence(doc)
+            yield _checked(doc_to_sentence(doc), path, i)
             continue
         for ent in doc.ents:
             if any(doc[k].is_sent_start for k in range(ent.start + 1, ent.end)):
@@ -152,7 +172,24 @@ def iter_docbin(path: str | Path, lang: str = "xx") -> Iterator[Sentence]:
                     "inside one sentence.",
                 )
         for sent in doc.sents:
-            yield doc_to_sentence(sent)
+            yield _checked(doc_to_sentence(sent), path, i, sent.start)
+
+
+def _checked(sentence: Sentence, path: Path, doc_index: int, offset: int = 0) -> Sentence:
+    """The sentence, unless a word is empty or has whitespace (see :func:`iter_docbin`)."""
+    words = sentence.words
+    # One C-level split per sentence instead of a regex per word.
+    if len(" ".join(words).split()) == len(words):
+        return sentence
+    k = next(k for k, w in enumerate(words) if not w or any(c.isspace() for c in w))
+    raise DataFormatError(
+        path,
+        None,
+        f"doc {doc_index}, token {offset + k}: {words[k]!r} contains whitespace, which text "
+        "files, alignments and translators would read as several words or none.",
+        "Remove whitespace tokens (keep `[t for t in doc if not t.is_space]`) or "
+        "re-tokenise, then write the DocBin again.",
+    )
 
 
 def read_docbin(path: str | Path, lang: str = "xx") -> list[Sentence]:

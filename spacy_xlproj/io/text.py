@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..errors import DataFormatError
 from ..types import Sentence
+from .atomic import atomic_write
 
 _BOM = "\ufeff"
 _BLOCK_BYTES = 1 << 20
@@ -32,13 +33,31 @@ class DataFileNotFoundError(DataFormatError, FileNotFoundError):
         return str(self.args[0])
 
 
+def _line_ending(data: bytes, at_eof: bool) -> bytes | None:
+    """The line ending of a file whose first bytes are ``data``; None: not known yet.
+
+    Any LF makes it an LF (or CRLF) file, in which a lone CR is part of a line. A file
+    with CRs and no LF uses CR-only line endings (classic Mac OS, some Excel exports):
+    read as LF it would be a single line, e.g. a whole column file one token long.
+    """
+    if b"\n" in data:
+        return b"\n"
+    if b"\r" in data and (at_eof or not data.endswith(b"\r")):
+        return b"\r"
+    # No line ending yet, or a CR that may be the first half of a CRLF split by the read.
+    return b"\n" if at_eof else None
+
+
 def iter_line_blocks(path: str | Path) -> Iterator[tuple[int, list[str]]]:
     """Yield blocks of about 1 MB of a UTF-8 file's lines, without line endings.
 
     Decoding a block at a time is several times faster than a line at a time,
-    which matters for the column reader. Only LF ends a line (a CR before it is
-    removed), so a stray CR or a Unicode line separator inside a line cannot shift
-    the line numbers of parallel files. A byte order mark at the start is skipped.
+    which matters for the column reader. In a file with LF line endings only LF ends
+    a line (a CR before it is removed), so a stray CR or a Unicode line separator
+    inside a line cannot shift the line numbers of parallel files. A file with CRs
+    and no LF at all has CR-only line endings and is split on CR; if such a file later
+    has an LF, a DataFormatError names the line. A byte order mark at the start is
+    skipped.
 
     path (str | Path): The file.
     YIELDS (tuple[int, list[str]]): The 1-based number of the block's first line,
@@ -48,16 +67,34 @@ def iter_line_blocks(path: str | Path) -> Iterator[tuple[int, list[str]]]:
     if not path.is_file():
         raise DataFileNotFoundError(path)
     first = 1
+    newline: bytes | None = None
+    rest = b""
     with path.open("rb") as file:
         while True:
-            raw_lines = file.readlines(_BLOCK_BYTES)
-            if not raw_lines:
+            chunk = file.read(_BLOCK_BYTES)
+            data = rest + chunk if rest else chunk
+            if not data:
                 break
-            data = b"".join(raw_lines)
+            at_eof = not chunk
+            if newline is None:
+                newline = _line_ending(data, at_eof)
+                if newline is None:
+                    rest = data
+                    continue
+            if at_eof:
+                rest = b""
+            else:
+                # Cut after the last complete line: a line ending is never inside a
+                # UTF-8 sequence, so each block decodes on its own.
+                cut = data.rfind(newline) + 1
+                if cut == 0:
+                    rest = data
+                    continue
+                data, rest = data[:cut], data[cut:]
             try:
                 text = data.decode("utf-8")
             except UnicodeDecodeError as err:
-                lineno = first + data.count(b"\n", 0, err.start)
+                lineno = first + data.count(newline, 0, err.start)
                 raise DataFormatError(
                     path,
                     lineno,
@@ -66,9 +103,24 @@ def iter_line_blocks(path: str | Path) -> Iterator[tuple[int, list[str]]]:
                 ) from None
             if first == 1 and text.startswith(_BOM):
                 text = text[1:]
-            lines = text.replace("\r\n", "\n").split("\n")
-            if text.endswith("\n"):
-                lines.pop()
+            if newline == b"\n":
+                lines = text.replace("\r\n", "\n").split("\n")
+                if text.endswith("\n"):
+                    lines.pop()
+            else:
+                if "\n" in text:
+                    lineno = first + text.count("\r", 0, text.index("\n"))
+                    raise DataFormatError(
+                        path,
+                        lineno,
+                        "mixes CR-only and LF line endings, so its lines cannot be told apart "
+                        "reliably.",
+                        "Convert it to LF line endings, e.g. with `mac2unix` or "
+                        "`tr '\\r' '\\n'` if it has no CRLF.",
+                    )
+                lines = text.split("\r")
+                if text.endswith("\r"):
+                    lines.pop()
             yield first, lines
             first += len(lines)
 
@@ -106,12 +158,16 @@ def read_text(path: str | Path) -> list[Sentence]:
 def write_text(path: str | Path, sentences: Iterable[Sentence | Sequence[str]]) -> None:
     """Write one sentence per line, words joined by single spaces.
 
+    An empty sentence is an empty line. The file is replaced only once every sentence
+    is written (see :func:`~spacy_xlproj.io.atomic.atomic_write`): a sentence that
+    cannot be written leaves the old file, not a partial one.
+
     path (str | Path): The output file; its folder must exist.
     sentences (Iterable[Sentence | Sequence[str]]): Sentences or word lists. Words
         must be non-empty and without whitespace, since they could not be read back.
     """
     path = Path(path)
-    with path.open("w", encoding="utf-8", newline="\n") as file:
+    with atomic_write(path) as file:
         for i, sentence in enumerate(sentences):
             words = sentence.words if isinstance(sentence, Sentence) else sentence
             if isinstance(words, str):

@@ -10,19 +10,28 @@ heavy is imported inside functions.
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import XlprojError
+from .._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
-    from ..align.base import Aligner
-    from ..ner.base import EntityTagger
-    from ..translate.base import Translator
     from ..types import Projection
+
+# One resolver per backend kind lives with that kind's builder; they are re-exported
+# lazily, because this package is imported by every spacy.blank (factories).
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    globals(),
+    {
+        "resolve_translator": "..translate.build",
+        "resolve_aligner": "..align.build",
+        "resolve_tagger": "..ner.build",
+        "SourceModelNotFoundError": "..ner.build",
+    },
+)
 
 __all__ = [
     "check_backend",
@@ -36,20 +45,6 @@ __all__ = [
     "split_words",
     "translation_doc",
 ]
-
-
-class SourceModelNotFoundError(XlprojError, OSError):
-    """The source-language NER pipeline named in a config cannot be loaded."""
-
-    def __init__(self, model: str, problem: str) -> None:
-        self.model = model
-        super().__init__(
-            f"Can't load the source NER pipeline '{model}' ({problem}). Give a spaCy "
-            f"pipeline that is installed or a local directory: install a package with "
-            f"`python -m spacy download {model}` (for a published pipeline such as "
-            f"en_core_web_sm), or train one and set `source_ner` to its path, e.g. "
-            f"'training/model-best'."
-        )
 
 
 def check_backend(value: Any, what: str, methods: tuple[str, ...]) -> None:
@@ -67,48 +62,6 @@ def check_backend(value: Any, what: str, methods: tuple[str, ...]) -> None:
             f"method, got {type(value).__name__}: use a registered-function block such as "
             f'{{"@xlproj_{what}s": ...}} in the config.'
         )
-
-
-def resolve_translator(
-    value: str | Translator, src_lang: str, tgt_lang: str, cache_dir: str | Path | None
-) -> Translator:
-    """Build the translator a config value describes (a spec such as ``"apertium"``)."""
-    if not isinstance(value, str):
-        return value
-    from ..translate.build import build_translator
-
-    return build_translator(value, src_lang, tgt_lang, cache_dir=cache_dir)
-
-
-def resolve_aligner(value: str | Aligner) -> Aligner:
-    """Build the aligner a config value describes (``"eflomal"``, ``"simalign:DIR"``)."""
-    if not isinstance(value, str):
-        return value
-    from ..align.build import build_aligner
-
-    return build_aligner(value)
-
-
-def resolve_tagger(value: str | EntityTagger) -> EntityTagger:
-    """Load the source NER a config value names (a spaCy pipeline name or path)."""
-    if not isinstance(value, str):
-        return value
-    import spacy
-
-    from ..ner.spacy_tagger import SpacyTagger
-
-    try:
-        nlp = spacy.load(value)
-    except OSError as err:
-        # spaCy raises OSError E050 for a name that is neither a package nor a directory.
-        raise SourceModelNotFoundError(value, str(err).splitlines()[0]) from err
-    if "ner" not in nlp.pipe_names and not any(
-        "doc.ents" in nlp.get_pipe_meta(name).assigns for name in nlp.pipe_names
-    ):
-        raise SourceModelNotFoundError(
-            value, f"it has no component that sets entities: its pipes are {nlp.pipe_names}"
-        )
-    return SpacyTagger(nlp)
 
 
 @cache

@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any
 from spacy.language import Language
 from thinc.api import Config
 
-# Importing the registries creates them, so that configs naming ``@xlproj_*`` blocks
-# resolve in a fresh interpreter without ``--code``.
-from .. import registry  # noqa: F401
 from ..ner.base import EntityTagger
 from ..project.base import Projector
+
+# Importing ``spacy_registry`` attaches our registries to spaCy's, so that configs
+# naming ``@xlproj_*`` blocks resolve in a fresh interpreter without ``--code``.
+from ..registry import spacy_registry  # noqa: F401
 
 DEFAULT_TRANSLATE_TEST_CONFIG_STR = """
 [xlproj_translate_test]
@@ -38,7 +39,8 @@ spans_key = "xlproj"
 cache_dir = null
 
 [xlproj_translate_test.projector]
-@xlproj_projectors = "spacy_xlproj.HeuristicProjector.v1"
+@xlproj_projectors = "spacy_xlproj.Projector.v1"
+method = "heuristic"
 """
 
 DEFAULT_TRANSLATE_TRAIN_CONFIG_STR = """
@@ -52,7 +54,8 @@ spans_key = "xlproj"
 cache_dir = null
 
 [xlproj_translate_train.projector]
-@xlproj_projectors = "spacy_xlproj.HeuristicProjector.v1"
+@xlproj_projectors = "spacy_xlproj.Projector.v1"
+method = "heuristic"
 """
 
 DEFAULT_TRANSLATE_TEST_CONFIG = Config().from_str(DEFAULT_TRANSLATE_TEST_CONFIG_STR)
@@ -103,7 +106,9 @@ def make_translate_test(
     src_lang (str): The language of ``source_ner``.
     aligner (str | Aligner): A spec (``"eflomal"``, ``"simalign:DIR"``) or an
         ``@xlproj_aligners`` block. Links run from translation words to doc tokens.
-    projector (Projector): An ``@xlproj_projectors`` block.
+    projector (Projector): An ``@xlproj_projectors`` block; by default
+        ``spacy_xlproj.Projector.v1``, which takes every option of ``ProjectionOptions``
+        (``method``, ``refine``, ``max_len`` …) with the command line's defaults.
     min_confidence (float): Projected spans scoring lower go to ``doc.spans`` only, not
         to ``doc.ents``.
     batch_size (int): Docs buffered by ``nlp.pipe`` for one translate and one align call.
@@ -114,6 +119,7 @@ def make_translate_test(
     """
     from .translate_test import TranslateTestComponent
 
+    check_specs(translator=translator, aligner=aligner, source_ner=source_ner)
     return TranslateTestComponent(
         nlp.vocab,
         name=name,
@@ -173,6 +179,7 @@ def make_translate_train(
     """
     from .translate_train import TranslateTrainComponent
 
+    check_specs(translator=translator, aligner=aligner)
     return TranslateTrainComponent(
         nlp.vocab,
         name=name,
@@ -187,3 +194,26 @@ def make_translate_train(
         spans_key=spans_key,
         cache_dir=cache_dir,
     )
+
+
+def check_specs(**specs: Any) -> None:
+    """Refuse a mistyped backend spec at ``add_pipe``, not at the first ``nlp(text)``.
+
+    Only the spec's form is checked here (models load on first use), with the same
+    parser that builds the backend later.
+    """
+    from ..align.build import check_aligner_spec
+    from ..ner.build import check_tagger_spec
+    from ..translate.build import parse_translator_spec
+
+    checks = {
+        "translator": parse_translator_spec,
+        "aligner": check_aligner_spec,
+        "source_ner": check_tagger_spec,
+    }
+    for name, value in specs.items():
+        if isinstance(value, str):
+            try:
+                checks[name](value)
+            except ValueError as err:
+                raise ValueError(f"{name}: {err}") from None

@@ -17,6 +17,7 @@ from spacy.training import Example
 from spacy.vocab import Vocab
 
 from ..align.base import Aligner
+from ..align.settings import aligner_settings, lend_translator
 from ..ner.base import EntityTagger
 from ..project.base import Projector
 from ..translate.base import Translator
@@ -102,12 +103,16 @@ class TranslateTestComponent(BatchedProjectionPipe):
             self._tagger = resolve_tagger(self.source_ner)
         if self._aligner is None:
             self._aligner = resolve_aligner(self.aligner)
+            # eflomal cannot learn from the one doc of ``nlp(text)``: its small batches
+            # are aligned by glossing the doc words with this translator (the pairs are
+            # translation -> doc, so the doc is the target side).
+            lend_translator(self._aligner, self._translator, "target")
         return self._translator, self._tagger, self._aligner
 
     def set_annotations(self, docs: list[Doc]) -> None:
         """Translate, tag, align and project one batch of docs, in place."""
         from ..tokenize import Tokenizer
-        from ..transfer.test import TaggedProjection, tag_through_translation
+        from ..transfer.tagging import TaggedProjection, tag_through_translation
 
         translator, tagger, aligner = self.backends
         todo = [doc for doc in docs if any(not t.is_space for t in doc)]
@@ -152,6 +157,7 @@ class TranslateTestComponent(BatchedProjectionPipe):
             "source_ner": describe(self.source_ner),
             "translator": describe(self.translator),
             "aligner": describe(self.aligner),
+            "aligner_settings": aligner_settings(self.aligner, describe(self.translator)),
             "projector": describe(self.projector),
             "src_lang": self.src_lang,
             "tgt_lang": self.tgt_lang,

@@ -21,6 +21,7 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from ..align.base import Aligner
+from ..align.settings import aligner_settings, lend_translator
 from ..tokenize import Tokenizer
 from ..transfer.train import MARKERS, ProjectedSentence, ProjectorArg, check_method
 from ..translate.base import Translator
@@ -167,6 +168,10 @@ class TranslateTrainComponent(BatchedProjectionPipe):
             )
         if self._aligner is None and self.aligner is not None:
             self._aligner = resolve_aligner(self.aligner)
+            # eflomal cannot learn from the one doc of ``nlp(text)``: its small batches
+            # are aligned by glossing the doc words with this translator (the pairs are
+            # doc -> translation, so the doc is the source side).
+            lend_translator(self._aligner, self._translator, "source")
         return self._translator, self._aligner
 
     @property
@@ -201,6 +206,7 @@ class TranslateTrainComponent(BatchedProjectionPipe):
         return {
             "translator": describe(self.translator),
             "aligner": describe(self.aligner),
+            "aligner_settings": aligner_settings(self.aligner, describe(self.translator)),
             "projector": describe(self.projector),
             "src_lang": self.src_lang,
             "tgt_lang": self.tgt_lang,

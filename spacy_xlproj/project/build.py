@@ -1,57 +1,94 @@
-"""Build a projector from a method name and options, as the command line names them."""
+"""Build a projector from ``ProjectionOptions``; the ``spacy_xlproj.Projector.v1`` block."""
 
 from __future__ import annotations
 
+import inspect
+from typing import Any, get_type_hints
+
+from ..registry import projectors
 from .base import Projector
+from .options import FIELDS, METHODS, ProjectionOptionError, ProjectionOptions
 
 ALIGNMENT_METHODS = ("heuristic", "greedy", "ilp")
 
+__all__ = ["ALIGNMENT_METHODS", "METHODS", "ProjectionOptions", "build_projector"]
+
 
 def build_projector(
-    method: str = "heuristic",
-    *,
-    candidates: str = "ngrams",
-    max_len: int = 10,
-    merge_distance: int = 1,
-    length_ratio: float | None = 0.8,
-    top_k: int | None = None,
-    only_i: bool = False,
-    refine: bool = False,
-    n_proj: int = 1,
-    constraint: str = "le",
-    weights: dict[str, float] | None = None,
+    options: ProjectionOptions | None = None, *, lang: str | None = None
 ) -> Projector:
-    """Build the alignment projector that ``--method`` names.
+    """Build the alignment projector that ``options`` describe.
 
-    method (str): ``"heuristic"`` (HeuristicProjector), ``"greedy"`` / ``"ilp"``
-        (MatchingProjector with that solver), or ``"markers"``, whose sentences with lost
-        markers fall back to the heuristic built here.
-    The heuristic uses ``merge_distance``, ``length_ratio``, ``top_k``, ``only_i`` and
-    ``refine``; matching uses ``candidates``, ``max_len``, ``n_proj``, ``constraint`` and
-    ``weights`` (named scores, default ``{"align": 1.0}``).
+    options (ProjectionOptions | None): The method and its options; ``None``: defaults.
+        For ``method="markers"`` this is the heuristic that places the entities whose
+        markers were lost (the pipelines run the markers method around it).
+    lang (str | None): Target language, for ``expand_names`` (its name particles).
     RETURNS (Projector): The projector.
     """
-    if method in ("heuristic", "markers"):
+    o = options if options is not None else ProjectionOptions()
+    projector: Projector
+    if o.method in ("heuristic", "markers"):
         from .heuristic import HeuristicProjector
 
-        return HeuristicProjector(
-            merge_distance=merge_distance,
-            length_ratio=length_ratio,
-            top_k=top_k,
-            only_i=only_i,
-            refine=refine,
+        projector = HeuristicProjector(
+            merge_distance=o.merge_distance,
+            length_ratio=o.length_ratio,
+            top_k=o.top_k,
+            only_i=o.only_i,
+            refine=o.refine,
         )
-    if method in ("greedy", "ilp"):
+    else:
         from .matching import MatchingProjector
 
-        return MatchingProjector(
-            candidates=candidates,  # type: ignore[arg-type]
-            max_len=max_len,
-            solver=method,  # type: ignore[arg-type]
-            n_proj=n_proj,
-            constraint=constraint,  # type: ignore[arg-type]
-            weights=weights or None,
+        projector = MatchingProjector(
+            candidates=o.candidates,  # type: ignore[arg-type]
+            max_len=o.max_len,
+            solver=o.method,  # type: ignore[arg-type]
+            n_proj=o.n_proj,
+            constraint=o.constraint,  # type: ignore[arg-type]
+            weights=dict(o.weights),
+            refine=o.refine,
         )
-    raise ValueError(
-        f"Unknown method {method!r}: use one of {', '.join((*ALIGNMENT_METHODS, 'markers'))}."
-    )
+    if o.expand_names:
+        from .names import NameExpander, NameExpandingProjector
+
+        projector = NameExpandingProjector(projector, NameExpander(lang))
+    return projector
+
+
+@projectors("spacy_xlproj.Projector.v1")
+def make_projector(lang: str | None = None, **given: Any) -> Projector:
+    options = ProjectionOptions(**given)
+    if options.method == "markers":
+        # The markers method wraps translation itself; components take it as a string.
+        raise ProjectionOptionError(
+            "spacy_xlproj.Projector.v1 builds alignment projectors: for the markers method "
+            'set projector = "markers" in the component or corpus config.'
+        )
+    return build_projector(options, lang=lang)
+
+
+# The config block takes exactly the fields of ProjectionOptions (plus ``lang``), with
+# their defaults: its signature is derived from the dataclass, so that an option is
+# declared in one place only.
+_HINTS = get_type_hints(ProjectionOptions)
+make_projector.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    [
+        inspect.Parameter(
+            f.name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=f.default_factory() if callable(f.default_factory) else f.default,
+            annotation=_HINTS[f.name],
+        )
+        for f in FIELDS.values()
+    ]
+    + [
+        inspect.Parameter(
+            "lang", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=str | None
+        )
+    ]
+)
+make_projector.__doc__ = (
+    "Build the projector of ``ProjectionOptions`` from a config block: "
+    f"method = one of {', '.join(M for M in METHODS if M != 'markers')}, plus its options."
+)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from ..registry import projectors
 from ..types import Dropped, DropReason, Link, ProjectedSpan, Projection, Span
+from .options import DEFAULTS
 from .refine import LinkRefiner
 
 
@@ -57,11 +58,11 @@ class HeuristicProjector:
 
     def __init__(
         self,
-        merge_distance: int = 1,
-        length_ratio: float | None = 0.8,
-        top_k: int | None = None,
-        only_i: bool = False,
-        refine: bool = False,
+        merge_distance: int = DEFAULTS.merge_distance,
+        length_ratio: float | None = DEFAULTS.length_ratio,
+        top_k: int | None = DEFAULTS.top_k,
+        only_i: bool = DEFAULTS.only_i,
+        refine: bool = DEFAULTS.refine,
     ) -> None:
         if merge_distance < 0:
             raise ValueError(f"merge_distance must be >= 0, got {merge_distance}")
@@ -196,19 +197,5 @@ def _free_part(run: tuple[int, int], taken: set[int], aligned: set[int]) -> tupl
     return best
 
 
-@projectors.register("spacy_xlproj.HeuristicProjector.v1")
-def make_heuristic_projector(
-    merge_distance: int = 1,
-    length_ratio: float | None = 0.8,
-    top_k: int | None = None,
-    only_i: bool = False,
-    refine: bool = False,
-) -> HeuristicProjector:
-    """Build a HeuristicProjector (see its docstring for the arguments)."""
-    return HeuristicProjector(
-        merge_distance=merge_distance,
-        length_ratio=length_ratio,
-        top_k=top_k,
-        only_i=only_i,
-        refine=refine,
-    )
+# The class is the registered function: its constructor is the config block's signature.
+projectors.register("spacy_xlproj.HeuristicProjector.v1", func=HeuristicProjector)

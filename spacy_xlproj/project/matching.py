@@ -22,6 +22,7 @@ from .candidates import (
     given_candidates,
     ngram_candidates,
 )
+from .options import DEFAULTS
 from .refine import LinkRefiner
 from .solve import CONSTRAINTS, METHODS, solve_pairs
 
@@ -71,16 +72,16 @@ class MatchingProjector:
 
     def __init__(
         self,
-        candidates: CandidateSource = "ngrams",
-        max_len: int = 10,
+        candidates: CandidateSource = DEFAULTS.candidates,
+        max_len: int = DEFAULTS.max_len,
         solver: Literal["ilp", "greedy"] = "ilp",
-        n_proj: int = 1,
-        constraint: Literal["le", "eq", "ge"] = "le",
+        n_proj: int = DEFAULTS.n_proj,
+        constraint: Literal["le", "eq", "ge"] = DEFAULTS.constraint,
         weights: dict[str, float] | None = None,
         alpha: float = 1.15,
         translation_scorer: S.TranslationScorer | None = None,
         min_score: float = 0.0,
-        refine: bool = False,
+        refine: bool = DEFAULTS.refine,
     ) -> None:
         weights = dict(weights) if weights is not None else {"align": 1.0}
         if candidates not in CANDIDATE_SOURCES:
@@ -122,6 +123,13 @@ class MatchingProjector:
         # Running totals over every project() call: HiGHS calls made, and entities that
         # got fewer than n_proj projections because eq/ge was infeasible and relaxed.
         self.stats: dict[str, int] = {"solver_calls": 0, "relaxed": 0}
+
+    def __repr__(self) -> str:
+        return (
+            f"MatchingProjector(candidates={self.candidates!r}, max_len={self.max_len}, "
+            f"solver={self.solver!r}, n_proj={self.n_proj}, constraint={self.constraint!r}, "
+            f"weights={self.weights!r}, refine={self.refine})"
+        )
 
     def project(
         self,
@@ -434,29 +442,5 @@ def _aligned_window(aligned: np.ndarray) -> np.ndarray:
     return (idx[None, :] >= lo[:, None]) & (idx[None, :] <= hi[:, None])
 
 
-@projectors("spacy_xlproj.MatchingProjector.v1")
-def make_matching_projector(
-    candidates: CandidateSource = "ngrams",
-    max_len: int = 10,
-    solver: Literal["ilp", "greedy"] = "ilp",
-    n_proj: int = 1,
-    constraint: Literal["le", "eq", "ge"] = "le",
-    weights: dict[str, float] | None = None,
-    alpha: float = 1.15,
-    translation_scorer: S.TranslationScorer | None = None,
-    min_score: float = 0.0,
-    refine: bool = False,
-) -> MatchingProjector:
-    """Build a ``MatchingProjector`` (see its docstring for the arguments)."""
-    return MatchingProjector(
-        candidates=candidates,
-        max_len=max_len,
-        solver=solver,
-        n_proj=n_proj,
-        constraint=constraint,
-        weights=weights,
-        alpha=alpha,
-        translation_scorer=translation_scorer,
-        min_score=min_score,
-        refine=refine,
-    )
+# The class is the registered function: its constructor is the config block's signature.
+projectors.register("spacy_xlproj.MatchingProjector.v1", func=MatchingProjector)

@@ -13,7 +13,7 @@ their batches.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -26,15 +26,15 @@ from ..project.markers import (
     Markers,
     MarkerStats,
     MarkerStatus,
-    mark,
     merge_fallback,
-    read_translation,
+    translate_marked,
 )
+from ..project.markers import mark_text as mark_text  # re-export: it lived here before
 from ..tokenize import Tokenizer, detokenize
 from ..translate.base import Translator
 from ..types import Dropped, DropReason, Projection, Sentence, Span
 from . import chunks
-from .chunks import WorkDir, check_count, fingerprint
+from .chunks import check_count, run_chunks, sentences_key
 
 MARKERS = "markers"
 
@@ -83,7 +83,7 @@ def check_method(
         (it only serves the fallback).
     fallback_projector (Projector | None): The markers method's fallback projector.
     RETURNS (Projector | None): The fallback projector to use: the one given, or
-        ``HeuristicProjector()`` for markers with an aligner; None otherwise.
+        the markers method's default heuristic when an aligner is given; None otherwise.
     """
     if isinstance(projector, str):
         if projector != MARKERS:
@@ -91,9 +91,9 @@ def check_method(
                 f"Unknown projection method {projector!r}: pass a Projector or 'markers'."
             )
         if aligner is not None and fallback_projector is None:
-            from ..project.heuristic import HeuristicProjector
+            from ..project.build import ProjectionOptions, build_projector
 
-            return HeuristicProjector()
+            return build_projector(ProjectionOptions(method=MARKERS))
         return fallback_projector
     if aligner is None:
         raise ValueError("Alignment projection needs an aligner; pass aligner=… or use 'markers'.")
@@ -124,7 +124,7 @@ def project_sentences(
     projector (Projector | "markers"): Alignment projector, or the markers method.
     tokenizer (Tokenizer): Splits the translations into words.
     fallback_projector (Projector | None): The markers method's fallback projector
-        (``HeuristicProjector()`` by default when an aligner is given).
+        (the default heuristic of ``ProjectionOptions`` when an aligner is given).
     markers (tuple[str, str]): Opening and closing markers.
     min_similarity (float): Markers method: lowest similarity of entity and marked
         text for a match when the number of marked spans is wrong.
@@ -158,7 +158,7 @@ def project_sentences(
 
 
 def translate_train(
-    sentences: Sequence[Sentence],
+    sentences: Iterable[Sentence],
     *,
     translator: Translator,
     aligner: Aligner | None,
@@ -172,13 +172,75 @@ def translate_train(
     work_dir: str | Path | None = None,
     progress: bool = True,
     marker_stats: MarkerStats | None = None,
+    settings: Mapping[str, Any] | None = None,
 ) -> tuple[list[Sentence], ProjectionStats]:
     """Translate labelled sentences and carry their entities across, chunk by chunk.
 
-    Each chunk goes through ``project_sentences``; with a ``work_dir`` its results are
-    stored there, so a rerun after a crash resumes with the first unfinished chunk.
+    The list form of ``iter_translate_train`` (see there for the arguments): it holds
+    every target sentence, so for large inputs prefer ``iter_translate_train`` and
+    write the sentences as they come.
 
-    sentences (Sequence[Sentence]): Labelled source sentences.
+    RETURNS (tuple[list[Sentence], ProjectionStats]): The target sentences (one per
+        source sentence whose translation was not empty) and the statistics.
+    """
+    stats = ProjectionStats()
+    out = list(
+        iter_translate_train(
+            sentences,
+            translator=translator,
+            aligner=aligner,
+            projector=projector,
+            tgt_lang=tgt_lang,
+            tokenizer=tokenizer,
+            fallback_projector=fallback_projector,
+            markers=markers,
+            min_similarity=min_similarity,
+            chunk_size=chunk_size,
+            work_dir=work_dir,
+            progress=progress,
+            stats=stats,
+            marker_stats=marker_stats,
+            settings=settings,
+        )
+    )
+    return out, stats
+
+
+def iter_translate_train(
+    sentences: Iterable[Sentence],
+    *,
+    translator: Translator,
+    aligner: Aligner | None,
+    projector: ProjectorArg,
+    tgt_lang: str,
+    tokenizer: Tokenizer | None = None,
+    fallback_projector: Projector | None = None,
+    markers: Markers = DEFAULT_MARKERS,
+    min_similarity: float = 0.5,
+    chunk_size: int = 10_000,
+    work_dir: str | Path | None = None,
+    progress: bool = True,
+    stats: ProjectionStats | None = None,
+    marker_stats: MarkerStats | None = None,
+    settings: Mapping[str, Any] | None = None,
+    total: int | None = None,
+) -> Iterator[Sentence]:
+    """Translate labelled sentences and carry their entities across, streaming.
+
+    The sentences are read lazily and go through ``project_sentences`` one chunk at a
+    time (``chunks.run_chunks``); each chunk's target sentences are yielded as soon as
+    it is done, so a caller that writes them as they come holds one chunk in memory.
+    With a ``work_dir`` each finished chunk is stored there, so a rerun after a crash
+    resumes with the first unfinished chunk; the folder's manifest records the
+    translator, aligner, projector, tokenizer, markers, chunk size and ``settings``, and
+    a rerun with any other value is refused (``WorkDirError``, naming the setting).
+
+    A translator that answers by position (``FileTranslator`` without a source file:
+    line *i* translates sentence *i*, the ``translate`` command's output) is given, for
+    each chunk, the lines of that chunk's sentences; the file must have one line per
+    sentence.
+
+    sentences (Iterable[Sentence]): Labelled source sentences; a generator is fine.
     translator (Translator): Source -> target translator.
     aligner (Aligner | None): Word aligner; with ``projector="markers"`` it is only
         used for the fallback (``None``: entities of broken sentences are dropped).
@@ -186,69 +248,151 @@ def translate_train(
     tgt_lang (str): Target language code, for the default tokenizer.
     tokenizer (Tokenizer | None): Tokenizer of translations; ``Tokenizer(tgt_lang)`` by default.
     fallback_projector (Projector | None): The markers method's fallback projector
-        (``HeuristicProjector()`` by default when an aligner is given).
+        (the default heuristic of ``ProjectionOptions`` when an aligner is given).
     markers (tuple[str, str]): Opening and closing markers.
     min_similarity (float): Markers method: lowest similarity of entity and marked
         text for a match when the number of marked spans is wrong.
     chunk_size (int): Sentences per chunk (translation, alignment and storage unit).
     work_dir (str | Path | None): Folder for finished chunks; a rerun resumes there.
     progress (bool): Show a progress bar.
+    stats (ProjectionStats | None): Filled as the sentences come (complete once the
+        iterator is exhausted).
     marker_stats (MarkerStats | None): Filled with the markers method's counts.
-    RETURNS (tuple[list[Sentence], ProjectionStats]): The target sentences (one per
-        source sentence whose translation was not empty) and the statistics.
+    settings (Mapping | None): More settings for the work folder's manifest, e.g. the
+        source file's identity (``chunks.file_identity``) under ``"source"``. Without
+        ``"source"``, a sequence of sentences is identified by a hash of its content.
+    total (int | None): The number of sentences, for the progress bar.
+    YIELDS (Sentence): One target sentence per source sentence whose translation was
+        not empty, in order.
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
     fallback_projector = check_method(projector, aligner, fallback_projector)
     tokenizer = tokenizer or Tokenizer(tgt_lang)
-    settings = {
+    run_settings: dict[str, Any] = {
         "translator": translator.name,
         "aligner": getattr(aligner, "name", None),
         "projector": projector if isinstance(projector, str) else repr(projector),
         "fallback": repr(fallback_projector),
         "tokenizer": repr(tokenizer),
-        "markers": markers,
-        "chunk_size": chunk_size,
+        "markers": list(markers),
+        "min_similarity": min_similarity,
+        **(settings or {}),
     }
-    work = WorkDir(work_dir, fingerprint(sentences, settings))
-    stats = ProjectionStats()
-    out: list[Sentence] = []
-    bar = _progress(len(sentences), progress)
-    for index, begin in enumerate(range(0, len(sentences), chunk_size)):
-        chunk = sentences[begin : begin + chunk_size]
-        records = work.load(index)
-        if records is None:
-            results = project_sentences(
-                chunk,
-                translator=translator,
-                aligner=aligner,
-                projector=projector,
-                tokenizer=tokenizer,
-                fallback_projector=fallback_projector,
-                markers=markers,
-                min_similarity=min_similarity,
-                on_step=bar.set_postfix_str,
-            )
-            records = [to_record(r) for r in results]
-            work.save(index, records)
-        for rec in records:
-            result = from_record(rec)
-            if result.dropped_sentence is not None:
-                stats.add_sentence_dropped(result.dropped_sentence, result.source.spans)
-                continue
-            stats.add(result.source.spans, result.projection)
-            if marker_stats is not None and result.marker_status is not None:
-                marker_stats.add(result.marker_status, result.by_markers, result.projection)
-            out.append(result.target())
-        bar.update(len(chunk))
-    bar.close()
-    return out, stats
+    if isinstance(sentences, Sequence):
+        total = len(sentences) if total is None else total
+        if "source" not in run_settings:
+            run_settings["input"] = {"sentences": len(sentences), "sha1": sentences_key(sentences)}
+    lines = _positional_lines(translator)
+    stats = stats if stats is not None else ProjectionStats()
+    bar = _progress(total, progress)
+
+    def process(index: int, begin: int, chunk: list[Sentence]) -> list[dict]:
+        results = project_sentences(
+            chunk,
+            translator=chunk_translator(translator, begin, chunk),
+            aligner=aligner,
+            projector=projector,
+            tokenizer=tokenizer,
+            fallback_projector=fallback_projector,
+            markers=markers,
+            min_similarity=min_similarity,
+            on_step=bar.set_postfix_str,
+        )
+        return [to_record(r) for r in results]
+
+    n = 0
+    try:
+        for records in run_chunks(
+            sentences,
+            process,
+            chunk_size=chunk_size,
+            work_dir=work_dir,
+            settings=run_settings,
+            kind="translate-train",
+            on_chunk=bar.update,
+        ):
+            for rec in records:
+                n += 1
+                result = from_record(rec)
+                if result.dropped_sentence is not None:
+                    stats.add_sentence_dropped(result.dropped_sentence, result.source.spans)
+                    continue
+                stats.add(result.source.spans, result.projection)
+                if marker_stats is not None and result.marker_status is not None:
+                    marker_stats.add(result.marker_status, result.by_markers, result.projection)
+                yield result.target()
+    finally:
+        bar.close()
+    if lines is not None and n != len(lines):
+        _line_count_error(translator, len(lines), n)
+
+
+def chunk_translator(translator: Translator, begin: int, chunk: list[Sentence]) -> Translator:
+    """The translator to use on one chunk: ``translator``, unless it answers by position.
+
+    A ``FileTranslator`` without a source file gives line *i* for the *i*-th text asked
+    for; on a chunk starting at sentence ``begin`` it must give lines ``begin …``.
+    """
+    lines = _positional_lines(translator)
+    return translator if lines is None else _LineWindow(translator, lines, begin, chunk)
+
+
+def _positional_lines(translator: Translator) -> list[str] | None:
+    """The lines of a translator that answers by position (line i = sentence i), or None."""
+    from ..translate.file import FileTranslator
+
+    if isinstance(translator, FileTranslator) and translator.lookup is None:
+        return translator.lines
+    return None
+
+
+def _line_count_error(translator: Translator, n_lines: int, n_sentences: int) -> None:
+    from ..errors import DataFormatError
+
+    raise DataFormatError(
+        getattr(translator, "path", translator.name),
+        None,
+        f"has {n_lines} lines but the input has "
+        + (f"at least {n_sentences}" if n_sentences > n_lines else str(n_sentences))
+        + " sentences.",
+        "Line i must translate sentence i (as the translate command writes them); or give "
+        "file:PATH:SOURCE to look translations up by source text.",
+    )
+
+
+class _LineWindow:
+    """A positional translator's answers for one chunk: line ``begin + k`` for sentence k.
+
+    Chunks break "line i translates the i-th text asked for": the window knows where
+    its chunk starts. Sentences without words are not sent (``_translate``), so their
+    lines are skipped.
+    """
+
+    def __init__(
+        self, translator: Translator, lines: list[str], begin: int, chunk: list[Sentence]
+    ) -> None:
+        self.name = translator.name
+        self.src_lang = translator.src_lang
+        self.tgt_lang = translator.tgt_lang
+        if begin + len(chunk) > len(lines):
+            _line_count_error(translator, len(lines), begin + len(chunk))
+        self.lines = [lines[begin + k] for k, s in enumerate(chunk) if s.words]
+
+    def translate(self, texts: Sequence[str]) -> list[str]:
+        check_count(self, "texts to translate (one per sentence with words)", self.lines,
+                    len(texts))  # fmt: skip
+        return list(self.lines)
 
 
 def to_record(result: ProjectedSentence) -> dict:
     """One result as a JSON-able dict, for the work folder."""
     lost = result.dropped_sentence is not None
-    extra: dict[str, Any] = {"source_words": result.source.words}
+    extra: dict[str, Any] = {
+        "source_words": result.source.words,
+        # The translation's own spacing, for the docs of ProjectedCorpus.
+        "translation": result.translation,
+    }
     if result.marker_status is not None:
         extra.update(marker_status=result.marker_status, by_markers=result.by_markers)
     return chunks.record(
@@ -264,13 +408,16 @@ def from_record(rec: dict) -> ProjectedSentence:
     """Undo ``to_record``."""
     words, src_spans, projection = chunks.from_record(rec)
     dropped_sentence = rec["dropped_sentence"]
+    source = Sentence(rec.get("source_words", []), src_spans)
+    translation = rec.get("translation", "")
     if projection is None or words is None:
         dropped_sentence = dropped_sentence or DropReason.EMPTY_TRANSLATION
-        return _lost(Sentence(rec.get("source_words", []), src_spans), dropped_sentence)
+        return _lost(source, dropped_sentence, translation)
     return ProjectedSentence(
-        Sentence(rec.get("source_words", []), src_spans),
+        source,
         words,
         projection,
+        translation,
         marker_status=rec.get("marker_status"),
         by_markers=rec.get("by_markers", 0),
     )
@@ -281,7 +428,7 @@ def _lost(source: Sentence, reason: str, translation: str = "") -> ProjectedSent
     return ProjectedSentence(source, [], Projection([], dropped), translation, reason)
 
 
-def _progress(total: int, enabled: bool):
+def _progress(total: int | None, enabled: bool):
     from tqdm import tqdm
 
     return tqdm(total=total, desc="translate-train", unit="sent", disable=not enabled)
@@ -327,39 +474,6 @@ def _alignment_batch(
     return results
 
 
-def mark_text(text: str, sentence: Sentence, markers: Markers = DEFAULT_MARKERS) -> str:
-    """``mark`` the entities of ``sentence`` in its own ``text``, keeping its spacing.
-
-    The markers go right around the entity text (``[Ana Torres] visited [Lima].``).
-    Falls back to ``mark(sentence.words, …)`` when ``text`` holds a marker character
-    (``mark`` replaces those) or does not hold the words in order.
-    """
-    fallback = mark(sentence.words, sentence.spans, markers)
-    if any(m in text for m in markers):
-        return fallback
-    bounds: list[tuple[int, int]] = []
-    position = 0
-    for word in sentence.words:
-        start = text.find(word, position)
-        if start < 0:
-            return fallback
-        position = start + len(word)
-        bounds.append((start, position))
-    opening, closing = markers
-    # At the same offset a closing marker goes before an opening one.
-    inserts = sorted(
-        [(bounds[s.start][0], 1, opening) for s in sentence.spans]
-        + [(bounds[s.end - 1][1], 0, closing) for s in sentence.spans]
-    )
-    pieces: list[str] = []
-    last = 0
-    for offset, _, marker in inserts:
-        pieces.extend([text[last:offset], marker])
-        last = offset
-    pieces.append(text[last:])
-    return "".join(pieces)
-
-
 def _markers_batch(
     sentences: Sequence[Sentence],
     texts: Sequence[str] | None,
@@ -372,17 +486,16 @@ def _markers_batch(
     step: Callable[[str], Any],
 ) -> list[ProjectedSentence]:
     step("translating")
-    if texts is None:
-        marked_texts = [mark(s.words, s.spans, markers) for s in sentences]
-    else:
-        marked_texts = [mark_text(t, s, markers) for t, s in zip(texts, sentences, strict=True)]
-    translations = _translate(translator, marked_texts)
-    marked = [
-        read_translation(
-            s.words, s.spans, text, tokenizer, markers=markers, min_similarity=min_similarity
-        )
-        for s, text in zip(sentences, translations, strict=True)
-    ]
+    # Marking, escaping the user's own brackets and reading back are the markers
+    # module's; the translator is only called here, through ``_translate``.
+    marked = translate_marked(
+        sentences,
+        lambda batch: _translate(translator, batch),
+        tokenizer,
+        texts=texts,
+        markers=markers,
+        min_similarity=min_similarity,
+    )
     # Entities the markers lost go through alignment, all pairs in one batch.
     need = [k for k, m in enumerate(marked) if m.lost and m.words]
     fallback_of: dict[int, Projection] = {}
@@ -398,7 +511,7 @@ def _markers_batch(
     results = []
     for k, (sentence, m) in enumerate(zip(sentences, marked, strict=True)):
         if not m.words:
-            results.append(_lost(sentence, DropReason.EMPTY_TRANSLATION, translations[k]))
+            results.append(_lost(sentence, DropReason.EMPTY_TRANSLATION, m.text))
             continue
         projection = merge_fallback(m, fallback_of.get(k), len(sentence.spans))
         status = m.status if sentence.spans else MarkerStatus.NO_ENTITIES
@@ -407,7 +520,7 @@ def _markers_batch(
                 sentence,
                 m.words,
                 projection,
-                translations[k],
+                m.text,  # the target text: our markers out, the user's brackets back
                 marker_status=status,
                 by_markers=len(m.spans),
             )

@@ -20,6 +20,7 @@ from pathlib import Path
 from ..errors import MissingDependencyError, XlprojError
 from ..registry import translators
 from . import langcodes
+from .base import translate_nonempty
 
 logger = logging.getLogger(__name__)
 
@@ -119,15 +120,12 @@ class ApertiumTranslator:
 
     def translate(self, texts: Sequence[str]) -> list[str]:
         """Translate every text; empty texts stay empty."""
-        cleaned = [_clean(t) for t in texts]
-        out = [""] * len(cleaned)
-        todo = [i for i, t in enumerate(cleaned) if t]
-        for start in range(0, len(todo), self.chunk_size):
-            idx = todo[start : start + self.chunk_size]
-            for i, translation in zip(
-                idx, self._translate_chunk([cleaned[i] for i in idx]), strict=True
-            ):
-                out[i] = translation
+        return translate_nonempty([_clean(t) for t in texts], self._translate_chunks)
+
+    def _translate_chunks(self, texts: list[str]) -> list[str]:
+        out: list[str] = []
+        for start in range(0, len(texts), self.chunk_size):
+            out.extend(self._translate_chunk(texts[start : start + self.chunk_size]))
         return out
 
     def _run(self, text: str) -> str:

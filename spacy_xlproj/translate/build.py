@@ -48,8 +48,7 @@ def build_translator(
     batch_size (int): Sentences per forward pass of a neural model.
     kwargs: Passed on to the backend (``num_beams``, ``device``, ``chunk_size``…).
     """
-    kind, _, arg = spec.partition(":")
-    kind = kind.strip().lower()
+    kind, arg = parse_translator_spec(spec)
     translator: Any
     if kind == "apertium":
         from .apertium import ApertiumTranslator
@@ -64,13 +63,36 @@ def build_translator(
 
         path, source = _split_file_arg(arg)
         translator = FileTranslator(path, src_lang, tgt_lang, source, **kwargs)
-    else:
+    else:  # parse_translator_spec let through a kind this function doesn't build
         raise TranslatorSpecError(spec)
     if cache and getattr(translator, "cacheable", True):
         from .cache import CachedTranslator
 
         translator = CachedTranslator(translator, cache_dir)
     return translator
+
+
+def parse_translator_spec(spec: str) -> tuple[str, str]:
+    """Check a translator spec without building anything: ``(kind, argument)``.
+
+    Lets a component or command refuse a mistyped spec at once, before any model is
+    loaded or any text translated.
+    RAISES (TranslatorSpecError): The spec is not one of :data:`SPEC_FORMS`.
+    """
+    kind, _, arg = spec.partition(":")
+    kind = kind.strip().lower()
+    if kind == "apertium" or (kind in ("hf", "file") and arg.strip()):
+        return kind, arg
+    raise TranslatorSpecError(spec)
+
+
+def resolve_translator(
+    value: str | Translator, src_lang: str, tgt_lang: str, cache_dir: str | Path | None = None
+) -> Translator:
+    """A translator from a config value: a spec (built here) or a translator (as it is)."""
+    if isinstance(value, str):
+        return build_translator(value, src_lang, tgt_lang, cache_dir=cache_dir)
+    return value
 
 
 def _split_file_arg(arg: str) -> tuple[str, str | None]:

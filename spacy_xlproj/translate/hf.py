@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import MissingDependencyError, XlprojError
 from ..registry import translators
 from . import langcodes
+from .base import translate_nonempty
 
 logger = logging.getLogger(__name__)
 
@@ -321,14 +322,16 @@ class HFTranslator:
         return [" ".join(p for p in parts if p) for parts in out]
 
     def _translate_units(self, texts: list[str]) -> list[str]:
+        return translate_nonempty(texts, self._translate_batches)
+
+    def _translate_batches(self, texts: list[str]) -> list[str]:
         import torch
 
         out = [""] * len(texts)
-        todo = [i for i, t in enumerate(texts) if t.strip()]
-        lengths = dict(zip(todo, self._counts([texts[i] for i in todo]), strict=True))
+        lengths = self._counts(texts)
         # Longest first: similar lengths share a batch (little padding), and an
         # out-of-memory error shows up on the first batch, not after an hour.
-        todo.sort(key=lambda i: -lengths[i])
+        todo = sorted(range(len(texts)), key=lambda i: -lengths[i])
         with torch.inference_mode():
             for start in range(0, len(todo), self.batch_size):
                 idx = todo[start : start + self.batch_size]

@@ -15,6 +15,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..align.base import Aligner
+from ..align.lexical import LexicalAligner
 from ..project.base import Projector
 from ..project.markers import (
     DEFAULT_MARKERS,
@@ -26,8 +28,6 @@ from ..project.markers import (
 from ..tokenize import Tokenizer
 from ..translate.base import Translator
 from ..types import Dropped, DropReason, ProjectedSpan, Projection, Sentence
-from .base import Aligner
-from .lexical import LexicalAligner
 
 
 @dataclass(slots=True)

@@ -4,7 +4,7 @@ Each target sentence is translated into the source language, tagged there by a
 source-language NER model, and the entities are projected back onto the original
 target words through a word alignment of (translation, original). With
 ``refine="backtranslation"`` the tagged translation is also translated back with its
-entities marked and placed by a same-language alignment (``align.backtranslation``).
+entities marked and placed by a same-language alignment (``transfer.backtranslation``).
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ..align.backtranslation import BacktranslationRefiner, RefineStats
+from .backtranslation import BacktranslationRefiner, RefineStats
 from ..align.base import Aligner
 from ..evaluate import ProjectionStats
 from ..ner.base import EntityTagger
 from ..project.base import Projector
 from ..tokenize import Tokenizer, detokenize
 from ..translate.base import Translator
-from ..types import DropReason, Projection, Sentence, Span
+from ..types import DropReason, ProjectedSpan, Projection, Sentence, Span
 from .chunks import check_count
 
 REFINE_METHODS = ("none", "backtranslation")
@@ -42,6 +42,7 @@ def translate_test(
     progress: bool = True,
     refine_stats: RefineStats | None = None,
     ignore: Callable[[str], bool] | None = None,
+    scored: list[list[ProjectedSpan]] | None = None,
 ) -> tuple[list[Sentence], ProjectionStats]:
     """Tag target-language sentences with a source-language model through translation.
 
@@ -63,6 +64,10 @@ def translate_test(
         text (e.g. the ``REDIRECCIÓN`` keyword of Wikipedia redirect lines, see
         ``wiki_markup``). They are hidden from the translator, the tagger and the
         aligner and never start or end an entity; they stay in the output words.
+    scored (list[list[ProjectedSpan]] | None): If given, one list per sentence is
+        appended to it: the output spans with their projection scores (confidences),
+        in the same order and word indices as the returned sentence's spans (which
+        carry no score). Pseudo-labelling weighs a teacher's votes by these scores.
     RETURNS (tuple[list[Sentence], ProjectionStats]): One sentence per input, with the
         original words and the projected entities; statistics count the tagged entities.
     """
@@ -107,12 +112,16 @@ def translate_test(
             if result is None:
                 stats.add_sentence_dropped(DropReason.EMPTY_TRANSLATION)
                 out.append(Sentence(list(sentence.words), []))
+                if scored is not None:
+                    scored.append([])
                 continue
             stats.add(result.source.spans, result.projection)
             spans = result.projection.target_spans()
             if len(kept) != len(sentence.words):
                 spans = _unhide(spans, kept)
             out.append(Sentence(list(sentence.words), spans))
+            if scored is not None:
+                scored.append(_scored(result.projection, kept, len(sentence.words)))
         bar.update(len(chunk))
     bar.close()
     if refiner is not None and refine_stats is not None:
@@ -200,6 +209,17 @@ def _visible(words: Sequence[str], ignore: Callable[[str], bool] | None) -> list
     if ignore is None:
         return list(range(len(words)))
     return [i for i, word in enumerate(words) if not ignore(word)]
+
+
+def _scored(projection: Projection, visible: list[int], n_words: int) -> list[ProjectedSpan]:
+    """The projected spans with their scores, sorted as ``target_spans()`` sorts them."""
+    spans = sorted(projection.spans)
+    if len(visible) == n_words:
+        return spans
+    return [
+        ProjectedSpan(visible[p.start], visible[p.end - 1] + 1, p.label, p.source, p.score)
+        for p in spans
+    ]
 
 
 def _unhide(spans: list[Span], visible: list[int]) -> list[Span]:

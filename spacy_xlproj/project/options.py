@@ -1,0 +1,222 @@
+"""Projection options: the method and each of its options, with its default, written once.
+
+``ProjectionOptions`` is the one place where an option is named, typed, documented and
+given its default. Everything else is derived from it: ``build_projector`` builds the
+projector, ``cli/_options.py`` turns the fields into command-line flags, and the
+registered ``spacy_xlproj.Projector.v1`` config block takes the same fields. An option
+that does not apply to the chosen method is refused, never silently dropped.
+
+Defaults are the best measured settings (``docs/benchmarks.md``, Europarl-NER en→es,
+shared eflomal-gdfa links): ``refine`` is on because it raised projection F1 on every
+alignment file measured, heuristic 0.841 → 0.861 and ILP matching 0.829 → 0.844.
+``--no-refine-links`` gives the published, unrefined behaviour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+METHODS = ("heuristic", "greedy", "ilp", "markers")
+# The markers method places what its markers lost with the heuristic, so it takes the
+# heuristic's options too.
+HEURISTIC = frozenset({"heuristic", "markers"})
+MATCHING = frozenset({"greedy", "ilp"})
+ALIGNMENT = frozenset({"heuristic", "greedy", "ilp"})
+EVERY = frozenset(METHODS)
+CANDIDATES = ("ngrams", "aligned")
+CONSTRAINTS = ("le", "eq", "ge")
+
+
+class ProjectionOptionError(ValueError):
+    """A projection option has a bad value or does not apply to the chosen method."""
+
+
+def _option(default: Any, methods: frozenset[str], flag: str, help: str, **cli: Any) -> Any:
+    """A field with what the command line needs: its flag, help and the methods it serves."""
+    metadata = {"methods": methods, "flag": flag, "help": help, **cli}
+    if isinstance(default, dict):
+        return field(default_factory=lambda: dict(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+@dataclass(frozen=True)
+class ProjectionOptions:
+    """How entities are carried across: the method and its options.
+
+    Construct it directly (``ProjectionOptions(method="ilp", max_len=8)``), from the
+    options a user gave (``ProjectionOptions.from_given``), or from a config block
+    (``spacy_xlproj.Projector.v1``). A value other than the default for an option that
+    the method does not use raises ``ProjectionOptionError``.
+    """
+
+    method: str = _option(
+        "heuristic",
+        EVERY,
+        "--method",
+        "heuristic (alignment runs), greedy or ilp (candidate matching), or markers "
+        "(bracket entities before translation; not for project/translate-test).",
+        short="-m",
+    )
+    merge_distance: int = _option(
+        1,
+        HEURISTIC,
+        "--merge-distance",
+        "Heuristic: merge aligned runs separated by at most this many words.",
+        short="-d",
+    )
+    length_ratio: float | None = _option(
+        0.8,
+        HEURISTIC,
+        "--length-ratio",
+        "Heuristic: drop runs shorter than this times the entity length; 'none' keeps all.",
+        short="-r",
+    )
+    top_k: int | None = _option(
+        None,
+        HEURISTIC,
+        "--top-k",
+        "Heuristic: keep at most K runs per entity, those with most aligned words.",
+        short="-k",
+    )
+    only_i: bool = _option(
+        False,
+        HEURISTIC,
+        "--only-i",
+        "Heuristic: don't merge a run that starts at a word aligned to the entity's first "
+        "word (a second copy of the entity).",
+    )
+    candidates: str = _option(
+        "ngrams",
+        MATCHING,
+        "--candidates",
+        "Matching: candidate spans, ngrams (all target n-grams) or aligned.",
+        short="-c",
+    )
+    max_len: int = _option(10, MATCHING, "--max-len", "Matching: longest candidate span, in words.")
+    n_proj: int = _option(
+        1, MATCHING, "--n-proj", "Matching: projections per entity that --constraint refers to."
+    )
+    constraint: str = _option(
+        "le", MATCHING, "--constraint", "Matching: le, eq or ge --n-proj projections per entity."
+    )
+    weights: dict[str, float] = _option(
+        {"align": 1.0},
+        MATCHING,
+        "--weights",
+        "Matching: weights of the fused scores, e.g. align=1,string=0.5.",
+    )
+    refine: bool = _option(
+        True,
+        EVERY,
+        "--refine-links",
+        "Anchor copied names and cognates, ignore links to punctuation, trim punctuation "
+        "and articles at name edges (+2 F1 heuristic, +1.5 ILP on Europarl-NER). "
+        "--no-refine-links: the published, unrefined method.",
+        negative="--no-refine-links",
+    )
+    expand_names: bool = _option(
+        False,
+        ALIGNMENT,
+        "--expand-names",
+        "Grow each projected span to the whole capitalised name around it "
+        "(Provincia de [Tierra del Fuego] -> [Provincia de Tierra del Fuego]); spans that "
+        "join are merged and counted as dropped 'merged'.",
+    )
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ProjectionOptionError(
+                f"Unknown projection method {self.method!r}: use one of {', '.join(METHODS)}."
+            )
+        unused = [
+            f.name
+            for f in fields(self)
+            if self.method not in f.metadata["methods"] and getattr(self, f.name) != _default(f)
+        ]
+        if unused:
+            raise _not_applicable(self.method, unused)
+        _check_values(self)
+        # Frozen, yet the mapping must be a copy the caller cannot change afterwards.
+        object.__setattr__(self, "weights", {k: float(v) for k, v in self.weights.items()})
+
+    @classmethod
+    def from_given(cls, given: Mapping[str, Any]) -> ProjectionOptions:
+        """The options a user gave explicitly (unset ones absent), checked against the method.
+
+        Unlike the constructor, this also refuses an inapplicable option given with its
+        default value (``--max-len 10 --method heuristic``): the user asked for it.
+        """
+        unknown = sorted(set(given) - set(OPTION_NAMES))
+        if unknown:
+            raise ProjectionOptionError(
+                f"Unknown projection option(s) {', '.join(unknown)}: "
+                f"known are {', '.join(OPTION_NAMES)}."
+            )
+        method = given.get("method", cls.method)
+        if method in METHODS:
+            unused = [n for n in given if method not in FIELDS[n].metadata["methods"]]
+            if unused:
+                raise _not_applicable(method, unused)
+        return cls(**given)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every option with its value, for statistics files and cache keys."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def applicable(self) -> dict[str, Any]:
+        """The options the chosen method uses, with their values."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if self.method in f.metadata["methods"]
+        }
+
+
+FIELDS = {f.name: f for f in fields(ProjectionOptions)}
+OPTION_NAMES = tuple(FIELDS)
+
+
+def flag_of(name: str) -> str:
+    """The command-line flag of option ``name`` (``refine`` → ``--refine-links``)."""
+    return FIELDS[name].metadata["flag"]
+
+
+def _default(f: Any) -> Any:
+    return f.default_factory() if callable(f.default_factory) else f.default
+
+
+def _not_applicable(method: str, names: list[str]) -> ProjectionOptionError:
+    parts = []
+    for name in names:
+        methods = [m for m in METHODS if m in FIELDS[name].metadata["methods"]]
+        parts.append(f"{flag_of(name)} ({name}) applies to {', '.join(methods)}")
+    return ProjectionOptionError(
+        f"Option(s) not used by method {method!r}: {'; '.join(parts)}. "
+        f"Remove them or choose a method that uses them."
+    )
+
+
+def _check_values(o: ProjectionOptions) -> None:
+    problems = []
+    if o.merge_distance < 0:
+        problems.append(f"merge_distance must be >= 0, got {o.merge_distance}")
+    if o.length_ratio is not None and o.length_ratio < 0:
+        problems.append(f"length_ratio must be >= 0 or None, got {o.length_ratio}")
+    if o.top_k is not None and o.top_k < 1:
+        problems.append(f"top_k must be >= 1 or None, got {o.top_k}")
+    if o.candidates not in CANDIDATES:
+        problems.append(f"candidates must be one of {', '.join(CANDIDATES)}, got {o.candidates!r}")
+    if o.max_len < 1 or o.n_proj < 1:
+        problems.append(f"max_len and n_proj must be >= 1, got {o.max_len} and {o.n_proj}")
+    if o.constraint not in CONSTRAINTS:
+        problems.append(f"constraint must be one of {', '.join(CONSTRAINTS)}, got {o.constraint!r}")
+    if not isinstance(o.weights, Mapping) or not o.weights:
+        problems.append(f"weights must name at least one score, got {o.weights!r}")
+    if problems:
+        raise ProjectionOptionError("; ".join(problems) + ".")
+
+
+# The defaults, for the projectors' own constructors (one definition of each).
+DEFAULTS = ProjectionOptions()

@@ -1,0 +1,610 @@
+"""Pseudo-labelling: teachers label unlabelled target text, an ensemble keeps what they agree on.
+
+:func:`pseudo_label` runs every teacher on each batch of sentences, combines their
+spans with :func:`~spacy_xlproj.teach.ensemble.combine`, and decides what happens to
+the words the teachers disagree on (``uncertain``):
+
+* ``missing`` (default): neither entity nor O. spaCy's NER ignores such tokens in its
+  loss, so a student learns the agreed spans and the agreed O's and nothing where the
+  teachers disagree (in a trial on CoNLL-2002 Spanish this gave the best student).
+* ``outside``: they become O, as if no teacher had proposed anything there.
+* ``drop-sentence``: a sentence with any uncertain word is left out (and counted).
+
+:func:`to_doc` and :func:`write_pseudo_docbin` write the result for ``spacy train``:
+``doc.ents`` are the accepted spans, missing words have ``token.ent_iob_ == ""``, and
+``doc.spans["xlproj"]`` holds the same spans with ``attrs["scores"]``, their ensemble
+confidence, as the projection components write it. :func:`pseudo_label_file` is the
+whole command on files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from ..project.base import Projector
+from ..registry import taggers
+from ..types import Sentence, Span
+from .ensemble import VOTES, ScoredSpan, Vote, check_agreement, check_weights, combine, ranges
+from .teachers import Teacher
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+    from spacy.vocab import Vocab
+
+UNCERTAIN_MODES = ("missing", "outside", "drop-sentence")
+Uncertain = Literal["missing", "outside", "drop-sentence"]
+SPANS_KEY = "xlproj"
+# eflomal learns alignments from the sentences of one call, so batches are as large
+# as translate-test's chunks: smaller ones would align worse, not only slower.
+DEFAULT_BATCH_SIZE = 10_000
+
+
+@dataclass(slots=True)
+class PseudoLabelled:
+    """One pseudo-labelled sentence.
+
+    index: Its position in the input (dropped sentences leave gaps).
+    words: The input words.
+    spans: The accepted spans, non-overlapping and sorted, with their confidence.
+    missing: Word indices with no annotation (neither entity nor O), ascending.
+    """
+
+    index: int
+    words: list[str]
+    spans: list[ScoredSpan] = field(default_factory=list)
+    missing: list[int] = field(default_factory=list)
+
+    def to_sentence(self) -> Sentence:
+        """The words and accepted spans (missing words are lost: a Sentence has no such state)."""
+        return Sentence(list(self.words), [Span(s.start, s.end, s.label) for s in self.spans])
+
+
+@dataclass
+class PseudoLabelStats:
+    """What the teachers proposed and what the ensemble kept.
+
+    Per teacher (in ``teachers`` order): ``teacher_spans`` is how many spans it
+    proposed, ``teacher_accepted`` how many of those were accepted. ``agreed_spans``
+    are accepted spans (all sentences, dropped ones included; ``spans_written`` those
+    in the output). ``disagreements`` are distinct proposed spans not accepted, split
+    into ``below_agreement`` and ``overlapping`` (reached the threshold but overlapped
+    a better span). ``uncertain_tokens`` are the words of disagreements outside every
+    accepted span; ``missing_tokens`` are those written as missing (``uncertain``
+    ``missing`` only).
+    """
+
+    teachers: list[str] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+    agreement: float = 1.0
+    vote: str = "weight"
+    uncertain: str = "missing"
+    sentences: int = 0
+    sentences_written: int = 0
+    sentences_dropped: int = 0
+    sentences_with_uncertain: int = 0
+    tokens: int = 0
+    teacher_spans: list[int] = field(default_factory=list)
+    teacher_accepted: list[int] = field(default_factory=list)
+    agreed_spans: int = 0
+    spans_written: int = 0
+    agreed_per_label: Counter[str] = field(default_factory=Counter)
+    disagreements: int = 0
+    below_agreement: int = 0
+    overlapping: int = 0
+    uncertain_tokens: int = 0
+    missing_tokens: int = 0
+    confidence_sum: float = 0.0
+    seconds: float = 0.0
+
+    @property
+    def average_confidence(self) -> float:
+        """Mean ensemble confidence of the accepted spans (0 when there are none)."""
+        return self.confidence_sum / self.agreed_spans if self.agreed_spans else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        names = _unique(self.teachers)
+        return {
+            "teachers": [
+                {
+                    "name": name,
+                    "weight": weight,
+                    "spans": n,
+                    "accepted": k,
+                }
+                for name, weight, n, k in zip(
+                    names, self.weights, self.teacher_spans, self.teacher_accepted, strict=True
+                )
+            ],
+            "agreement": self.agreement,
+            "vote": self.vote,
+            "uncertain": self.uncertain,
+            "sentences": self.sentences,
+            "sentences_written": self.sentences_written,
+            "sentences_dropped": self.sentences_dropped,
+            "sentences_with_uncertain": self.sentences_with_uncertain,
+            "tokens": self.tokens,
+            "agreed_spans": self.agreed_spans,
+            "spans_written": self.spans_written,
+            "agreed_per_label": dict(sorted(self.agreed_per_label.items())),
+            "disagreements": self.disagreements,
+            "below_agreement": self.below_agreement,
+            "overlapping": self.overlapping,
+            "uncertain_tokens": self.uncertain_tokens,
+            "missing_tokens": self.missing_tokens,
+            "average_confidence": round(self.average_confidence, 4),
+            "seconds": round(self.seconds, 3),
+        }
+
+    def table(self) -> str:
+        """An aligned text summary, one count per row."""
+        rows: list[tuple[str, str]] = []
+        for name, weight, n, k in zip(
+            _unique(self.teachers),
+            self.weights,
+            self.teacher_spans,
+            self.teacher_accepted,
+            strict=True,
+        ):
+            rows.append((f"teacher {name} (weight {weight:g})", f"{n} spans, {k} accepted"))
+        rows += [
+            ("sentences", str(self.sentences)),
+            ("sentences written", str(self.sentences_written)),
+            ("sentences dropped", str(self.sentences_dropped)),
+            ("sentences with uncertain words", str(self.sentences_with_uncertain)),
+            ("agreed spans", str(self.agreed_spans)),
+            ("average confidence", f"{self.average_confidence:.3f}"),
+            ("disagreements", str(self.disagreements)),
+            ("  below agreement", str(self.below_agreement)),
+            ("  overlapping a better span", str(self.overlapping)),
+            ("uncertain tokens", f"{self.uncertain_tokens} of {self.tokens}"),
+            ("missing tokens", str(self.missing_tokens)),
+        ]
+        for label, n in sorted(self.agreed_per_label.items()):
+            rows.append((f"label {label}", str(n)))
+        width = max(len(k) for k, _ in rows)
+        return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+
+
+def _unique(names: Sequence[str]) -> list[str]:
+    """Names with ``#2``, ``#3`` … on repeats, so that two equal teachers stay apart."""
+    seen: Counter[str] = Counter()
+    out = []
+    for name in names:
+        seen[name] += 1
+        out.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
+    return out
+
+
+def iter_pseudo_label(
+    sentences: Iterable[Sentence | Sequence[str]],
+    teachers: Sequence[Teacher],
+    *,
+    agreement: float = 1.0,
+    uncertain: Uncertain = "missing",
+    vote: Vote = "weight",
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    stats: PseudoLabelStats | None = None,
+    progress: bool = False,
+    total: int | None = None,
+) -> Iterator[PseudoLabelled]:
+    """Stream :func:`pseudo_label`: batches of ``batch_size`` sentences, one at a time.
+
+    stats (PseudoLabelStats | None): Counts are added to it.
+    total (int | None): The number of sentences, for the progress bar.
+    """
+    if not teachers:
+        raise ValueError("pseudo-labelling needs at least one teacher.")
+    check_agreement(agreement)
+    if uncertain not in UNCERTAIN_MODES:
+        raise ValueError(
+            f"uncertain must be one of {', '.join(UNCERTAIN_MODES)}, got {uncertain!r}."
+        )
+    if vote not in VOTES:
+        raise ValueError(f"vote must be one of {', '.join(VOTES)}, got {vote!r}.")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}.")
+    weights = check_weights([t.weight for t in teachers])
+    if stats is None:
+        stats = PseudoLabelStats()
+    if not stats.teachers:
+        stats.teachers = [t.name for t in teachers]
+        stats.weights = weights
+        stats.teacher_spans = [0] * len(teachers)
+        stats.teacher_accepted = [0] * len(teachers)
+    stats.agreement, stats.vote, stats.uncertain = agreement, vote, uncertain
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc="pseudo-label", unit="sent", disable=not progress, file=sys.stderr)
+    started = time.perf_counter()
+    index = 0
+    items = iter(sentences)
+    try:
+        while batch := [_words(s) for s in islice(items, batch_size)]:
+            proposals = []
+            for k, teacher in enumerate(teachers):
+                bar.set_postfix_str(f"teacher {k + 1}/{len(teachers)}: {teacher.name}")
+                labelled = teacher.label(batch)
+                if len(labelled) != len(batch):
+                    raise ValueError(
+                        f"teacher {teacher.name} returned {len(labelled)} results for "
+                        f"{len(batch)} sentences; a teacher must label every sentence."
+                    )
+                proposals.append([[_as_scored(x) for x in spans] for spans in labelled])
+            for offset, words in enumerate(batch):
+                votes = [p[offset] for p in proposals]
+                result = _decide(words, votes, weights, agreement, uncertain, vote, stats)
+                if result is not None:
+                    result.index = index + offset
+                    yield result
+            index += len(batch)
+            bar.update(len(batch))
+    finally:
+        bar.close()
+        stats.seconds += time.perf_counter() - started
+
+
+def pseudo_label(
+    sentences: Iterable[Sentence | Sequence[str]],
+    teachers: Sequence[Teacher],
+    *,
+    agreement: float = 1.0,
+    uncertain: Uncertain = "missing",
+    vote: Vote = "weight",
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: bool = False,
+) -> tuple[list[PseudoLabelled], PseudoLabelStats]:
+    """Label unlabelled sentences with the spans their teachers agree on.
+
+    sentences (Iterable[Sentence | Sequence[str]]): Target-language sentences, as
+        ``Sentence`` (its spans are ignored) or word lists.
+    teachers (Sequence[Teacher]): The teachers, e.g. from
+        :func:`~spacy_xlproj.teach.teachers.build_teacher`; each votes with its ``weight``.
+    agreement (float): The vote share a span needs, in (0, 1]; 1.0 (default): every
+        teacher proposed exactly it; 0.5: half of the weight.
+    uncertain (str): ``missing``, ``outside`` or ``drop-sentence``: what becomes of
+        words the teachers disagree on (module docstring).
+    vote (str): ``weight`` (a teacher's vote counts its weight) or ``confidence``
+        (weight × confidence), see :mod:`~spacy_xlproj.teach.ensemble`.
+    batch_size (int): Sentences each teacher labels per call.
+    progress (bool): Show a progress bar on stderr.
+    RETURNS (tuple[list[PseudoLabelled], PseudoLabelStats]): The kept sentences, in
+        input order (``index`` is the input position), and the counts.
+    """
+    stats = PseudoLabelStats()
+    total = len(sentences) if isinstance(sentences, Sequence) else None
+    out = list(
+        iter_pseudo_label(
+            sentences,
+            teachers,
+            agreement=agreement,
+            uncertain=uncertain,
+            vote=vote,
+            batch_size=batch_size,
+            stats=stats,
+            progress=progress,
+            total=total,
+        )
+    )
+    return out, stats
+
+
+def _as_scored(span: Any) -> ScoredSpan:
+    """A teacher's span as a ScoredSpan: also a ``Span`` (confidence 1), a
+    ``ProjectedSpan`` (its score) or a ``(start, end, label[, confidence])`` tuple."""
+    if isinstance(span, ScoredSpan):
+        return span
+    if isinstance(span, tuple):
+        return ScoredSpan(*span)
+    confidence = getattr(span, "confidence", getattr(span, "score", 1.0))
+    return ScoredSpan(span.start, span.end, span.label, float(confidence))
+
+
+def _words(sentence: Sentence | Sequence[str]) -> list[str]:
+    return list(sentence.words) if isinstance(sentence, Sentence) else list(sentence)
+
+
+def _decide(
+    words: list[str],
+    votes: list[list[ScoredSpan]],
+    weights: list[float],
+    agreement: float,
+    uncertain: str,
+    vote: Vote,
+    stats: PseudoLabelStats,
+) -> PseudoLabelled | None:
+    """Combine one sentence's votes, count them, apply the ``uncertain`` policy."""
+    n = len(words)
+    for k, spans in enumerate(votes):
+        for span in spans:
+            if span.end > n:
+                raise ValueError(
+                    f"teacher {stats.teachers[k]} proposed {span!r} on a sentence of {n} "
+                    "words; spans must lie inside the sentence."
+                )
+        stats.teacher_spans[k] += len(spans)
+    combined = combine(votes, weights, agreement=agreement, vote=vote)
+    stats.sentences += 1
+    stats.tokens += n
+    for k, accepted in enumerate(combined.accepted_by):
+        stats.teacher_accepted[k] += accepted
+    stats.agreed_spans += len(combined.spans)
+    for span in combined.spans:
+        stats.agreed_per_label[span.label] += 1
+        stats.confidence_sum += span.confidence
+    stats.disagreements += combined.disagreements
+    stats.below_agreement += combined.below_agreement
+    stats.overlapping += combined.overlapping
+    stats.uncertain_tokens += len(combined.uncertain)
+    if combined.uncertain:
+        stats.sentences_with_uncertain += 1
+        if uncertain == "drop-sentence":
+            stats.sentences_dropped += 1
+            return None
+    missing = combined.uncertain if uncertain == "missing" else []
+    stats.sentences_written += 1
+    stats.spans_written += len(combined.spans)
+    stats.missing_tokens += len(missing)
+    return PseudoLabelled(-1, words, combined.spans, list(missing))
+
+
+# -- spaCy output ---------------------------------------------------------------------
+
+
+def to_doc(vocab: Vocab, item: PseudoLabelled, *, spans_key: str | None = SPANS_KEY) -> Doc:
+    """Build the training Doc of a pseudo-labelled sentence.
+
+    ``doc.ents`` are the accepted spans; the ``missing`` words have no annotation
+    (``token.ent_iob_ == ""``), every other word is O. ``doc.spans[spans_key]`` holds
+    the accepted spans with ``attrs["scores"]``, their confidences, in span order
+    (``spans_key=None``: no span group).
+    """
+    from spacy.tokens import Doc, SpanGroup
+    from spacy.tokens import Span as SpacySpan
+
+    n = len(item.words)
+    doc = Doc(vocab, words=list(item.words), spaces=[True] * (n - 1) + [False] if n else [])
+    ents = [SpacySpan(doc, s.start, s.end, label=s.label) for s in item.spans]
+    missing = [SpacySpan(doc, start, end) for start, end in ranges(item.missing)]
+    doc.set_ents(ents, missing=missing, default="outside")
+    if spans_key is None:
+        return doc
+    doc.spans[spans_key] = SpanGroup(
+        doc,
+        name=spans_key,
+        spans=list(ents),
+        attrs={"scores": [round(float(s.confidence), 6) for s in item.spans]},
+    )
+    return doc
+
+
+def write_pseudo_docbin(
+    path: str | Path,
+    items: Iterable[PseudoLabelled],
+    lang: str = "xx",
+    *,
+    spans_key: str | None = SPANS_KEY,
+) -> int:
+    """Write pseudo-labelled sentences to a ``.spacy`` file atomically; returns how many.
+
+    The DocBin keeps the missing annotation and the span group with its scores (none
+    with ``spans_key=None``: spaCy spends about 1.5 ms per doc reading a span group back,
+    on every epoch of ``spacy train``); the file is replaced only once every Doc is built
+    (see :func:`~spacy_xlproj.io.atomic_path`).
+    """
+    from spacy.tokens import DocBin
+
+    from ..io.atomic import atomic_path
+    from ..io.docbin import blank_vocab
+
+    vocab = blank_vocab(lang)
+    docbin = DocBin(attrs=["ORTH", "ENT_IOB", "ENT_TYPE"], store_user_data=False)
+    checked: list[PseudoLabelled] = []
+    for item in items:  # the teachers of iter_pseudo_label run here
+        words = item.words
+        # The DocBin reader refuses words with whitespace (io.docbin), so the writer does.
+        if len(" ".join(words).split()) != len(words):
+            word = next(w for w in words if not w or any(c.isspace() for c in w))
+            raise ValueError(
+                f"sentence {item.index} has the word {word!r}, which cannot be written to a "
+                "DocBin: words must be non-empty and contain no whitespace."
+            )
+        checked.append(item)
+    with _encoders_looked_up_once():
+        for item in checked:
+            docbin.add(to_doc(vocab, item, spans_key=spans_key))
+    n = len(checked)
+    with atomic_path(path) as tmp:
+        docbin.to_disk(tmp)
+    return n
+
+
+@contextlib.contextmanager
+def _encoders_looked_up_once() -> Iterator[None]:
+    """Let srsly find its msgpack encoders once, not on every ``msgpack_dumps``.
+
+    srsly's ``Packer`` asks its catalogue registry for every encoder each time it is
+    built, a scan of all catalogue registrations (spaCy's included) and of the
+    installed packages' entry points. ``DocBin.add`` packs twice per doc that has span
+    groups, and those scans were two thirds of the time of writing 10,000 docs
+    (1.5 ms of 2 ms per doc). The encoders do not change while a DocBin is built, so
+    the first answer is reused; anything unexpected in srsly leaves it untouched.
+    """
+    try:
+        from srsly.msgpack import msgpack_encoders
+
+        encoders = msgpack_encoders.get_all()
+    except (ImportError, AttributeError):  # a srsly without the registry: nothing to do
+        yield
+        return
+    if "get_all" in vars(msgpack_encoders):  # already cached by an enclosing call
+        yield
+        return
+    msgpack_encoders.get_all = lambda: encoders  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del msgpack_encoders.get_all
+
+
+def pseudo_label_file(
+    input_path: str | Path,
+    output_path: str | Path,
+    teachers: Sequence[Teacher],
+    *,
+    lang: str = "xx",
+    agreement: float = 1.0,
+    uncertain: Uncertain = "missing",
+    vote: Vote = "weight",
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    limit: int | None = None,
+    stats_path: str | Path | None = None,
+    progress: bool | None = None,
+    report: dict[str, Any] | None = None,
+    spans_key: str | None = SPANS_KEY,
+) -> PseudoLabelStats:
+    """Pseudo-label a file of unlabelled sentences and write a ``.spacy`` training file.
+
+    input_path (str | Path): Plain text (one sentence per line, words separated by
+        whitespace), a column file (its tags are ignored) or a ``.spacy`` file.
+    output_path (str | Path): The ``.spacy`` file to write; never one of the inputs.
+    teachers (Sequence[Teacher]): The teachers.
+    lang (str): Language of the text (the output's vocab).
+    limit (int | None): Only the first N sentences.
+    stats_path (str | Path | None): Write the statistics (and ``report``) as JSON here.
+    progress (bool | None): Progress bar; ``None``: for inputs of 5,000 sentences or more.
+    report (dict | None): Extra entries for the statistics file (the command's settings).
+    spans_key (str | None): The span group of the accepted spans and their scores;
+        ``None`` writes none (see :func:`write_pseudo_docbin`).
+    Other arguments as for :func:`pseudo_label`.
+    RETURNS (PseudoLabelStats): The counts.
+    """
+    from ..cli._checks import check_input, check_output
+    from ..errors import DataFormatError
+    from ..io import read_sentences
+
+    output_path = Path(output_path)
+    if output_path.suffix.lower() != ".spacy":
+        raise DataFormatError(
+            output_path,
+            None,
+            "pseudo-labels are written as a spaCy DocBin, so the output must end in .spacy "
+            "(column files cannot mark missing annotation).",
+        )
+    check_input(input_path)
+    check_output(output_path, input_path)
+    if stats_path is not None:
+        check_output(stats_path, input_path, output_path, what="Statistics file")
+    sentences = read_sentences(input_path, lang=lang)
+    if limit is not None:
+        sentences = sentences[:limit]
+    if progress is None:
+        progress = len(sentences) >= 5000
+    stats = PseudoLabelStats()
+    items = iter_pseudo_label(
+        sentences,
+        teachers,
+        agreement=agreement,
+        uncertain=uncertain,
+        vote=vote,
+        batch_size=batch_size,
+        stats=stats,
+        progress=progress,
+        total=len(sentences),
+    )
+    write_pseudo_docbin(output_path, items, lang, spans_key=spans_key)
+    if stats_path is not None:
+        from ..io.atomic import write_atomic
+
+        data = dict(report or {})
+        data.update(stats.to_dict())
+        for teacher in teachers:
+            projection = getattr(teacher, "stats", None)
+            if projection is not None and hasattr(projection, "to_dict"):
+                data.setdefault("projection", {})[teacher.name] = projection.to_dict()
+        write_atomic(stats_path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    return stats
+
+
+# -- the ensemble as a tagger, for configs -----------------------------------------------
+
+
+class EnsembleTagger:
+    """The teachers' agreed spans as an :class:`~spacy_xlproj.ner.base.EntityTagger`.
+
+    Uncertain words are simply not entities here (a tagger has no "missing"), so the
+    ensemble can be scored like any system, or used wherever a tagger is configured.
+    """
+
+    def __init__(
+        self,
+        teachers: Sequence[Teacher],
+        *,
+        agreement: float = 1.0,
+        vote: Vote = "weight",
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> None:
+        self.teachers = list(teachers)
+        self.agreement = check_agreement(agreement)
+        self.vote = vote
+        self.batch_size = batch_size
+        self.name = "ensemble(" + "+".join(t.name for t in self.teachers) + ")"
+        self.stats = PseudoLabelStats()
+
+    def tag(self, sentences: Sequence[Sequence[str]]) -> list[list[Span]]:
+        out: list[list[Span]] = [[] for _ in sentences]
+        for item in iter_pseudo_label(
+            sentences,
+            self.teachers,
+            agreement=self.agreement,
+            uncertain="outside",
+            vote=self.vote,
+            batch_size=self.batch_size,
+            stats=self.stats,
+        ):
+            out[item.index] = [Span(s.start, s.end, s.label) for s in item.spans]
+        return out
+
+    def __repr__(self) -> str:
+        return f"EnsembleTagger({self.name!r}, agreement={self.agreement:g})"
+
+
+@taggers("spacy_xlproj.TeacherEnsemble.v1")
+def make_teacher_ensemble(
+    teachers: list[str],
+    tgt_lang: str,
+    src_lang: str = "en",
+    translator: str = "apertium",
+    aligner: str = "eflomal",
+    projector: Projector | None = None,
+    label_map: dict[str, str | None] | None = None,
+    agreement: float = 1.0,
+    vote: str = "weight",
+    cache_dir: str | None = None,
+) -> EnsembleTagger:
+    """Teachers given as ``--teacher`` specs (``translate-test:MODEL``, ``spacy:PATH``,
+    ``zero-shot:MODEL``, each with an optional ``@WEIGHT``), combined by agreement."""
+    from .teachers import build_teacher
+
+    built = [
+        build_teacher(
+            spec,
+            src_lang=src_lang,
+            tgt_lang=tgt_lang,
+            translator=translator,
+            aligner=aligner,
+            projector=projector,
+            label_map=label_map,
+            cache_dir=cache_dir,
+        )
+        for spec in teachers
+    ]
+    return EnsembleTagger(built, agreement=agreement, vote=vote)  # type: ignore[arg-type]

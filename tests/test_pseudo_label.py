@@ -1,0 +1,567 @@
+"""Pseudo-labelling: teachers, the Python API, the DocBin it writes, and the command.
+
+The teachers are deterministic: entity-ruler pipelines saved to tmp_path, and
+translate-test through a file of translations and the lexical aligner.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from spacy_xlproj.cli import app
+from spacy_xlproj.teach import (
+    EnsembleTagger,
+    PseudoLabelled,
+    ScoredSpan,
+    SpacyTeacher,
+    TeacherSpec,
+    TeacherSpecError,
+    TranslateTestTeacher,
+    build_teacher,
+    parse_teacher_spec,
+    pseudo_label,
+    to_doc,
+    write_pseudo_docbin,
+)
+from spacy_xlproj.types import Sentence, Span
+
+ES = [
+    "Juan Pérez vive en Madrid .",
+    "Hoy llueve mucho .",
+    "Ana trabaja en Iberia .",
+    "La Unión de Europa habló .",
+]
+# What the file translator returns for ES, line by line (ES -> EN).
+EN = [
+    "Juan Pérez lives in Madrid .",
+    "Today it rains a lot .",
+    "Ana works at Iberia .",
+    "The European Union spoke .",
+]
+EN_PATTERNS = [
+    ("PER", "Juan Pérez"),
+    ("LOC", "Madrid"),
+    ("PER", "Ana"),
+    ("ORG", "Iberia"),
+    ("ORG", "European Union"),
+]
+# The target pipeline calls Madrid an ORG and finds the Spanish name of the EU.
+ES_PATTERNS = [
+    ("PER", "Juan Pérez"),
+    ("ORG", "Madrid"),
+    ("PER", "Ana"),
+    ("ORG", "Iberia"),
+    ("ORG", "Unión de Europa"),
+]
+# translate-test finds "Unión de Europa" through "European Union": 2 aligned words of a
+# 3-word run, for a 2-word entity, so the heuristic's score is 2 * 2 / (3 * 2).
+EU_SCORE = 2 / 3
+
+
+def _ruler(lang: str, patterns: list[tuple[str, str]]):
+    import spacy
+
+    nlp = spacy.blank(lang)
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns([{"label": label, "pattern": text} for label, text in patterns])
+    return nlp
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    tmp = tmp_path_factory.mktemp("teachers")
+    paths = {
+        "en": tmp / "en_ruler",
+        "es": tmp / "es_ruler",
+        "es_txt": tmp / "es.txt",
+        "en_txt": tmp / "en.txt",
+    }
+    _ruler("en", EN_PATTERNS).to_disk(paths["en"])
+    _ruler("es", ES_PATTERNS).to_disk(paths["es"])
+    paths["es_txt"].write_text("\n".join(ES) + "\n", encoding="utf8")
+    paths["en_txt"].write_text("\n".join(EN) + "\n", encoding="utf8")
+    return paths
+
+
+class FixedTeacher:
+    """Returns given spans for sentences identified by their first word."""
+
+    def __init__(self, name: str, spans: dict[str, list[ScoredSpan]], weight: float = 1.0):
+        self.name = name
+        self.spans = spans
+        self.weight = weight
+        self.calls: list[int] = []
+
+    def label(self, sentences):
+        self.calls.append(len(sentences))
+        return [list(self.spans.get(words[0], [])) for words in sentences]
+
+
+def S(start: int, end: int, label: str, confidence: float = 1.0) -> ScoredSpan:
+    return ScoredSpan(start, end, label, confidence)
+
+
+WORDS = [s.split() for s in ES]
+
+
+def _fixed() -> list[FixedTeacher]:
+    a = {"Juan": [S(0, 2, "PER", 0.9), S(4, 5, "LOC", 0.8)], "Ana": [S(0, 1, "PER")]}
+    b = {"Juan": [S(0, 2, "PER", 0.7), S(4, 5, "ORG")], "Ana": [S(0, 1, "PER")]}
+    return [FixedTeacher("a", a), FixedTeacher("b", b)]
+
+
+# -- the Python API ---------------------------------------------------------------------
+
+
+def test_pseudo_label_missing_is_the_default():
+    out, stats = pseudo_label(WORDS, _fixed())
+    assert [item.index for item in out] == [0, 1, 2, 3]
+    assert out[0].spans == [S(0, 2, "PER", pytest.approx(0.8))]
+    assert out[0].missing == [4]
+    assert (out[1].spans, out[1].missing) == ([], [])
+    assert out[2].spans == [S(0, 1, "PER")]
+    assert out[0].to_sentence() == Sentence(WORDS[0], [Span(0, 2, "PER")])
+    d = stats.to_dict()
+    assert [(t["name"], t["spans"], t["accepted"]) for t in d["teachers"]] == [
+        ("a", 3, 2),
+        ("b", 3, 2),
+    ]
+    assert d["sentences"] == d["sentences_written"] == 4
+    assert (d["agreed_spans"], d["disagreements"], d["below_agreement"]) == (2, 2, 2)
+    assert (d["uncertain_tokens"], d["missing_tokens"], d["sentences_dropped"]) == (1, 1, 0)
+    assert d["agreed_per_label"] == {"PER": 2}
+    assert d["average_confidence"] == pytest.approx(0.9)
+    table = stats.table()
+    assert "teacher a (weight 1)" in table and "missing tokens" in table
+
+
+def test_pseudo_label_outside_and_drop_sentence():
+    out, stats = pseudo_label(WORDS, _fixed(), uncertain="outside")
+    assert [item.missing for item in out] == [[], [], [], []]
+    assert (stats.uncertain_tokens, stats.missing_tokens) == (1, 0)
+
+    out, stats = pseudo_label(WORDS, _fixed(), uncertain="drop-sentence")
+    assert [item.index for item in out] == [1, 2, 3]
+    assert (stats.sentences_dropped, stats.sentences_written, stats.spans_written) == (1, 3, 1)
+    assert stats.agreed_spans == 2  # counted before the sentence was dropped
+
+
+def test_pseudo_label_majority_and_weights():
+    teachers = _fixed()
+    out, stats = pseudo_label(WORDS, teachers, agreement=0.5)
+    # LOC and ORG tie on share; LOC's confidence 0.8/2 is below ORG's 1/2.
+    assert out[0].spans == [S(0, 2, "PER", pytest.approx(0.8)), S(4, 5, "ORG", 0.5)]
+    assert out[0].missing == []
+    assert (stats.below_agreement, stats.overlapping) == (0, 1)
+    teachers[0].weight = 3.0
+    out, stats = pseudo_label(WORDS, teachers, agreement=0.5)
+    assert out[0].spans == [S(0, 2, "PER", pytest.approx(0.85)), S(4, 5, "LOC", pytest.approx(0.6))]
+    assert stats.to_dict()["teachers"][0]["weight"] == 3.0
+    # ORG now has 1/4 of the weight.
+    assert (stats.below_agreement, stats.overlapping) == (1, 0)
+
+
+def test_pseudo_label_batches_and_accepts_sentences():
+    teachers = _fixed()
+    sentences = [Sentence(words, [Span(0, 1, "X")]) for words in WORDS]  # gold spans ignored
+    out, _ = pseudo_label(sentences, teachers, batch_size=3)
+    assert teachers[0].calls == [3, 1]
+    assert [item.index for item in out] == [0, 1, 2, 3]
+    assert out[1].spans == []
+
+
+def test_teachers_may_return_spans_projected_spans_or_tuples():
+    from spacy_xlproj.types import ProjectedSpan
+
+    class Plain:
+        name, weight = "plain", 1.0
+
+        def __init__(self, span):
+            self.span = span
+
+        def label(self, sentences):
+            return [[self.span] if words[0] == "Juan" else [] for words in sentences]
+
+    teachers = [
+        Plain(Span(0, 2, "PER")),
+        Plain(ProjectedSpan(0, 2, "PER", source=0, score=0.5)),
+        Plain((0, 2, "PER", 0.75)),
+    ]
+    out, _ = pseudo_label(WORDS[:1], teachers)
+    assert out[0].spans == [S(0, 2, "PER", pytest.approx(0.75))]
+
+
+def test_pseudo_label_checks_teachers_and_settings():
+    with pytest.raises(ValueError, match="at least one teacher"):
+        pseudo_label(WORDS, [])
+    with pytest.raises(ValueError, match="uncertain must be one of"):
+        pseudo_label(WORDS, _fixed(), uncertain="skip")  # type: ignore[arg-type]
+    bad = FixedTeacher("bad", {"Hoy": [S(3, 9, "PER")]})
+    with pytest.raises(ValueError, match="teacher bad proposed"):
+        pseudo_label(WORDS, [bad])
+
+    class Short(FixedTeacher):
+        def label(self, sentences):
+            return []
+
+    with pytest.raises(ValueError, match="returned 0 results for 4 sentences"):
+        pseudo_label(WORDS, [Short("short", {})])
+
+
+def test_docs_mark_missing_tokens_and_keep_scores(tmp_path):
+    from spacy.tokens import DocBin
+
+    from spacy_xlproj.io import blank_vocab, read_sentences
+
+    items = [
+        PseudoLabelled(
+            0, ["Juan", "Pérez", "vive", "en", "Madrid", "."], [S(0, 2, "PER", 0.8)], [4]
+        ),
+        PseudoLabelled(2, ["La", "Unión", "de", "Europa"], [], [1, 2, 3]),
+        PseudoLabelled(3, [], [], []),
+    ]
+    doc = to_doc(blank_vocab("es"), items[0])
+    assert [t.ent_iob_ for t in doc] == ["B", "I", "O", "O", "", "O"]
+    assert [(e.start, e.end, e.label_) for e in doc.ents] == [(0, 2, "PER")]
+    assert doc.spans["xlproj"].attrs["scores"] == [0.8]
+
+    path = tmp_path / "pseudo.spacy"
+    assert write_pseudo_docbin(path, items, "es") == 3
+    docs = list(DocBin().from_disk(path).get_docs(blank_vocab("es")))
+    assert [t.ent_iob_ for t in docs[0]] == ["B", "I", "O", "O", "", "O"]
+    assert [t.ent_iob_ for t in docs[1]] == ["O", "", "", ""]
+    assert docs[0].spans["xlproj"].attrs["scores"] == [0.8]
+    assert [(s.start, s.end, s.label_) for s in docs[0].spans["xlproj"]] == [(0, 2, "PER")]
+    assert len(docs[2]) == 0
+    # The project's own reader reads it as words and entities.
+    assert read_sentences(path)[0].spans == [Span(0, 2, "PER")]
+    # srsly's encoder lookup, cached while the DocBin was built, is its own again.
+    from srsly.msgpack import msgpack_encoders
+
+    assert "get_all" not in vars(msgpack_encoders)
+
+    write_pseudo_docbin(path, items, "es", spans_key=None)
+    docs = list(DocBin().from_disk(path).get_docs(blank_vocab("es")))
+    assert "xlproj" not in docs[0].spans
+    assert [t.ent_iob_ for t in docs[0]] == ["B", "I", "O", "O", "", "O"]
+
+    with pytest.raises(ValueError, match="cannot be written to a DocBin"):
+        write_pseudo_docbin(tmp_path / "bad.spacy", [PseudoLabelled(0, ["a b"], [], [])])
+    assert not (tmp_path / "bad.spacy").exists()
+
+
+# -- teachers ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("translate-test:en_core_web_sm", TeacherSpec("translate-test", "en_core_web_sm")),
+        ("spacy:training/model-best@2", TeacherSpec("spacy", "training/model-best", 2.0)),
+        ("Zero-Shot:hf:/models/ner@0.5", TeacherSpec("zero-shot", "hf:/models/ner", 0.5)),
+        # Only a number after the last "@" is a weight.
+        ("spacy:/data/run@home/model", TeacherSpec("spacy", "/data/run@home/model")),
+    ],
+)
+def test_parse_teacher_spec(text, expected):
+    assert parse_teacher_spec(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("student:model", "Unknown teacher 'student:model'"),
+        ("model-best", "Unknown teacher 'model-best'"),
+        ("spacy:", "names no model"),
+        ("spacy:model@0", "must be above 0"),
+        ("spacy:model@-1", "must be above 0"),
+    ],
+)
+def test_parse_teacher_spec_errors(text, message):
+    with pytest.raises(TeacherSpecError, match=message):
+        parse_teacher_spec(text)
+
+
+def test_spacy_teacher_uses_ents_or_scored_span_group(models):
+    from spacy.language import Language
+    from spacy.tokens import Span as SpacySpan
+    from spacy.tokens import SpanGroup
+
+    teacher = build_teacher(f"spacy:{models['es']}@2", tgt_lang="es")
+    assert isinstance(teacher, SpacyTeacher)
+    assert teacher.weight == 2.0
+    assert teacher.label(WORDS[:1]) == [[S(0, 2, "PER"), S(4, 5, "ORG")]]
+
+    # Label maps apply to source models (zero-shot); ORG is renamed, PER dropped.
+    zero = build_teacher(
+        f"zero-shot:{models['en']}", tgt_lang="es", label_map={"ORG": "ORGANIZATION", "PER": None}
+    )
+    assert zero.label(WORDS[2:3]) == [[S(3, 4, "ORGANIZATION")]]
+
+    @Language.component("test_pseudo_scored_spans")
+    def scored_spans(doc):
+        spans = [SpacySpan(doc, 0, 2, "PER"), SpacySpan(doc, 1, 2, "LOC")]
+        doc.spans["sc"] = SpanGroup(doc, name="sc", spans=spans, attrs={"scores": [0.75, 0.5]})
+        return doc
+
+    nlp = _ruler("es", ES_PATTERNS)
+    nlp.add_pipe("test_pseudo_scored_spans")
+    scored = SpacyTeacher(nlp, spans_key="sc", name="spancat")
+    assert scored.label(WORDS[:1]) == [[S(0, 2, "PER", 0.75), S(1, 2, "LOC", 0.5)]]
+    # Without the key, the entities at confidence 1.
+    assert SpacyTeacher(nlp).label(WORDS[:1]) == [[S(0, 2, "PER"), S(4, 5, "ORG")]]
+
+
+def test_translate_test_teacher_confidence_is_the_projection_score(models):
+    teacher = build_teacher(
+        f"translate-test:{models['en']}",
+        tgt_lang="es",
+        translator=f"file:{models['en_txt']}",
+        aligner="lexical",
+    )
+    assert isinstance(teacher, TranslateTestTeacher)
+    assert teacher.label(WORDS) == [
+        [S(0, 2, "PER"), S(4, 5, "LOC")],
+        [],
+        [S(0, 1, "PER"), S(3, 4, "ORG")],
+        [S(1, 4, "ORG", pytest.approx(EU_SCORE))],
+    ]
+    assert teacher.stats.sentences == 4
+    assert teacher.stats.source_entities == 5
+
+
+def test_translate_test_returns_scores_on_unhidden_words(models, tmp_path):
+    from spacy_xlproj.align.lexical import LexicalAligner
+    from spacy_xlproj.ner.spacy_tagger import SpacyTagger
+    from spacy_xlproj.project.heuristic import HeuristicProjector
+    from spacy_xlproj.transfer.tagging import translate_test, wiki_markup
+    from spacy_xlproj.translate.file import FileTranslator
+
+    # The redirect keyword is hidden from MT: the translation covers the other words.
+    (tmp_path / "en.txt").write_text("The European Union\n", encoding="utf8")
+    scored: list = []
+    out, _ = translate_test(
+        [Sentence(["REDIRECCIÓN", "Unión", "de", "Europa"])],
+        translator=FileTranslator(tmp_path / "en.txt", "es", "en"),
+        tagger=SpacyTagger(str(models["en"])),
+        aligner=LexicalAligner(),
+        projector=HeuristicProjector(),
+        progress=False,
+        ignore=wiki_markup,
+        scored=scored,
+    )
+    assert out[0].spans == [Span(1, 4, "ORG")]
+    assert [(p.start, p.end, p.label) for p in scored[0]] == [(1, 4, "ORG")]
+    assert scored[0][0].score == pytest.approx(EU_SCORE)
+
+
+def test_missing_model_is_one_clear_error(tmp_path):
+    with pytest.raises(TeacherSpecError, match="spaCy pipeline not found: .*nowhere"):
+        build_teacher(f"spacy:{tmp_path / 'nowhere'}", tgt_lang="es")
+    with pytest.raises(TeacherSpecError, match="spaCy pipeline not found"):
+        build_teacher(f"translate-test:{tmp_path / 'nowhere'}", tgt_lang="es", aligner="lexical")
+
+
+def test_ensemble_tagger_and_its_registered_function(models):
+    from spacy_xlproj.registry import attach_to_spacy
+
+    registry = attach_to_spacy()
+    config = {
+        "tagger": {
+            "@xlproj_taggers": "spacy_xlproj.TeacherEnsemble.v1",
+            "teachers": [f"spacy:{models['es']}", f"zero-shot:{models['en']}"],
+            "tgt_lang": "es",
+            "agreement": 1.0,
+        }
+    }
+    tagger = registry.resolve(config)["tagger"]
+    assert isinstance(tagger, EnsembleTagger)
+    # Madrid (ORG vs LOC) and the EU (one teacher) are not agreed: not entities here.
+    assert tagger.tag(WORDS) == [
+        [Span(0, 2, "PER")],
+        [],
+        [Span(0, 1, "PER"), Span(3, 4, "ORG")],
+        [],
+    ]
+    assert tagger.stats.sentences == 4
+
+
+# -- the command ---------------------------------------------------------------------------
+
+
+def _run(*args: object):
+    return CliRunner().invoke(app, ["pseudo-label", *(str(a) for a in args)])
+
+
+def _teachers(models: dict[str, Path]) -> list[str]:
+    return [
+        "--teacher", f"translate-test:{models['en']}",
+        "--teacher", f"spacy:{models['es']}",
+        "--teacher", f"zero-shot:{models['en']}",
+        "--tgt-lang", "es",
+        "--translator", f"file:{models['en_txt']}",
+        "--aligner", "lexical",
+        "--no-progress",
+    ]  # fmt: skip
+
+
+def _read(path: Path) -> list:
+    from spacy.tokens import DocBin
+
+    from spacy_xlproj.io import blank_vocab
+
+    return list(DocBin().from_disk(path).get_docs(blank_vocab("es")))
+
+
+def _ents(doc) -> list[tuple[int, int, str]]:
+    return [(e.start, e.end, e.label_) for e in doc.ents]
+
+
+def test_cli_three_teachers_full_agreement(models, tmp_path):
+    out, stats = tmp_path / "pseudo.spacy", tmp_path / "stats.json"
+    result = _run(models["es_txt"], out, *_teachers(models), "--stats", stats)
+    assert result.exit_code == 0, result.output
+    docs = _read(out)
+    assert [_ents(d) for d in docs] == [[(0, 2, "PER")], [], [(0, 1, "PER"), (3, 4, "ORG")], []]
+    # Madrid: LOC (2 teachers) vs ORG (1); the EU: not found zero-shot. Both missing.
+    assert [[t.i for t in d if t.ent_iob_ == ""] for d in docs] == [[4], [], [], [1, 2, 3]]
+    assert docs[0].spans["xlproj"].attrs["scores"] == [1.0]
+    report = json.loads(stats.read_text(encoding="utf8"))
+    assert [(t["spans"], t["accepted"]) for t in report["teachers"]] == [(5, 3), (5, 3), (4, 3)]
+    assert report["teachers"][1]["name"] == f"spacy:{models['es']}"
+    assert (report["sentences"], report["sentences_written"], report["agreed_spans"]) == (4, 4, 3)
+    assert (report["disagreements"], report["missing_tokens"], report["sentences_dropped"]) == (
+        3,
+        4,
+        0,
+    )
+    assert report["command"] == "pseudo-label"
+    assert report["projection_options"]["method"] == "heuristic"
+    assert report["projection"][f"translate-test:{models['en']}"]["source_entities"] == 5
+    assert "agreed spans" in result.output and "missing tokens" in result.output
+    assert f"Wrote 4 sentences to {out}" in result.output
+
+
+def test_cli_majority_keeps_confidence(models, tmp_path):
+    out = tmp_path / "pseudo.spacy"
+    result = _run(models["es_txt"], out, *_teachers(models), "--agreement", "0.5")
+    assert result.exit_code == 0, result.output
+    docs = _read(out)
+    assert _ents(docs[0]) == [(0, 2, "PER"), (4, 5, "LOC")]
+    assert _ents(docs[3]) == [(1, 4, "ORG")]
+    assert all(t.ent_iob_ != "" for d in docs for t in d)
+    # translate-test (2/3) and the target pipeline (1) agree, of three teachers.
+    (score,) = docs[3].spans["xlproj"].attrs["scores"]
+    assert score == pytest.approx((EU_SCORE + 1.0) / 3, abs=1e-6)
+    assert docs[0].spans["xlproj"].attrs["scores"] == pytest.approx([1.0, 2 / 3])
+
+
+def test_cli_uncertain_outside_and_drop_sentence(models, tmp_path):
+    columns = tmp_path / "es.conll"
+    # A column file: its (wrong) tags are ignored.
+    columns.write_text(
+        "\n\n".join("\n".join(f"{w}\tB-MISC" for w in s.split()) for s in ES) + "\n",
+        encoding="utf8",
+    )
+    out = tmp_path / "outside.spacy"
+    result = _run(columns, out, *_teachers(models), "--uncertain", "outside", "--spans-key", "")
+    assert result.exit_code == 0, result.output
+    docs = _read(out)
+    assert not any(d.spans for d in docs)
+    assert all(t.ent_iob_ in ("B", "I", "O") for d in docs for t in d)
+    assert [_ents(d) for d in docs][0] == [(0, 2, "PER")]
+
+    out, stats = tmp_path / "dropped.spacy", tmp_path / "dropped.json"
+    result = _run(
+        models["es_txt"], out, *_teachers(models), "--uncertain", "drop-sentence", "--stats", stats
+    )
+    assert result.exit_code == 0, result.output
+    assert [d.text for d in _read(out)] == [ES[1], ES[2]]
+    report = json.loads(stats.read_text(encoding="utf8"))
+    assert (report["sentences_dropped"], report["sentences_written"]) == (2, 2)
+    assert report["missing_tokens"] == 0
+    assert f"Wrote 2 sentences to {out}" in result.output
+
+
+def test_cli_weighted_teacher(models, tmp_path):
+    out = tmp_path / "w.spacy"
+    args = [
+        "--teacher", f"spacy:{models['es']}@2", "--teacher", f"zero-shot:{models['en']}",
+        "--tgt-lang", "es", "--agreement", "0.6", "--no-progress",
+    ]  # fmt: skip
+    result = _run(models["es_txt"], out, *args)
+    assert result.exit_code == 0, result.output
+    # The target pipeline holds 2/3 of the weight: its spans pass 0.6 alone.
+    assert [_ents(d) for d in _read(out)] == [
+        [(0, 2, "PER"), (4, 5, "ORG")],
+        [],
+        [(0, 1, "PER"), (3, 4, "ORG")],
+        [(1, 4, "ORG")],
+    ]
+
+
+def _error(result) -> str:
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    return lines[0]
+
+
+def test_cli_errors(models, tmp_path):
+    out = tmp_path / "x.spacy"
+    base = ["--tgt-lang", "es", "--no-progress"]
+
+    result = _run(models["es_txt"], out, "--teacher", "student:model", *base)
+    assert result.exit_code == 2
+    assert _error(result).startswith("Error: Unknown teacher 'student:model': write KIND:MODEL")
+
+    missing = tmp_path / "no_such_model"
+    result = _run(models["es_txt"], out, "--teacher", f"spacy:{missing}", *base)
+    assert result.exit_code == 1
+    assert _error(result).startswith(f"Error: spaCy pipeline not found: {missing}.")
+
+    result = _run(tmp_path / "none.txt", out, "--teacher", f"spacy:{models['es']}", *base)
+    assert result.exit_code == 1
+    assert (
+        _error(result) == f"Error: Input file not found: {tmp_path / 'none.txt'}. Check the path."
+    )
+
+    result = _run(models["es_txt"], models["es_txt"], "--teacher", f"spacy:{models['es']}", *base)
+    assert result.exit_code == 1
+    assert "Error: Output" in _error(result)
+    assert "also an input" in _error(result) or "must end in .spacy" in _error(result)
+
+    same = tmp_path / "same.spacy"
+    same.write_bytes(b"")
+    result = _run(same, same, "--teacher", f"spacy:{models['es']}", *base)
+    assert result.exit_code == 1
+    assert "is also an input of this command" in _error(result)
+
+    result = _run(
+        models["es_txt"], tmp_path / "x.conll", "--teacher", f"spacy:{models['es']}", *base
+    )
+    assert "must end in .spacy" in _error(result)
+
+    result = _run(
+        models["es_txt"], out, "--teacher", f"spacy:{models['es']}", "--merge-distance", "2", *base
+    )
+    assert result.exit_code == 2
+    assert "projection flags apply to translate-test teachers only" in _error(result)
+
+    for flag, value in (("--agreement", "0"), ("--uncertain", "skip"), ("--vote", "max")):
+        result = _run(
+            models["es_txt"], out, "--teacher", f"spacy:{models['es']}", flag, value, *base
+        )
+        assert result.exit_code == 2, flag
+        assert _error(result).startswith("Error: ")
+
+    result = _run(
+        models["es_txt"], out, "--teacher", f"translate-test:{models['en']}",
+        "--translator", "babel", *base,
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert _error(result).startswith("Error: Unknown translator spec 'babel'")
+    assert not out.exists()
