@@ -74,7 +74,7 @@ def main() -> None:
         "| F1 | P | R |\n|---|---|---|---|---|---|---|---|---|---|"
     )
     for batch_size in (int(b) for b in args.batch_sizes.split(",")):
-        from spacy_xlproj.pipes.translate_test import TranslateTestComponent
+        from spacy_xlproj.pipes.translate_test_pipe import TranslateTestComponent
 
         nlp = spacy.blank("es")
         component = TranslateTestComponent(

@@ -73,7 +73,6 @@ def main() -> None:
     if args.cache_dir is None:
         args.cache_dir = Path(tempfile.mkdtemp(prefix="xlproj-bench-"))
 
-    from spacy_xlproj.transfer.backtranslation import RefineStats
     from spacy_xlproj.align.build import build_aligner
     from spacy_xlproj.evaluate import entity_scores
     from spacy_xlproj.io import read_sentences
@@ -81,6 +80,7 @@ def main() -> None:
     from spacy_xlproj.project.heuristic import HeuristicProjector
     from spacy_xlproj.project.names import NameExpander, NameExpandingProjector
     from spacy_xlproj.transfer import translate_test
+    from spacy_xlproj.transfer.backtranslation import RefineStats
     from spacy_xlproj.transfer.tagging import wiki_markup
     from spacy_xlproj.translate.build import build_translator
 

@@ -303,7 +303,7 @@ class ProjectedCorpus:
         check_lang_code(tgt_lang, "tgt_lang")
         if tgt_spacy_lang is not None:
             check_lang_code(tgt_spacy_lang, "tgt_spacy_lang")
-        from .pipes.translate_train import check_projector
+        from .spacy_bridge import check_projector
 
         check_projector(projector, aligner)
         self.path = Path(path)
@@ -349,7 +349,7 @@ class ProjectedCorpus:
 
     def _settings(self) -> dict[str, Any]:
         """Everything the projected corpus depends on: its cache key and work manifest."""
-        from .pipes import describe
+        from .spacy_bridge import describe
 
         digest = hashlib.sha256()
         with self.path.open("rb") as f:
@@ -404,12 +404,13 @@ class ProjectedCorpus:
         """
         from spacy.tokens import DocBin
 
+        from .align.build import resolve_aligner
         from .io import iter_sentences
-        from .pipes import blank_pipeline, resolve_aligner, resolve_translator
-        from .pipes.translate_train import result_doc
+        from .spacy_bridge import blank_pipeline, result_doc
         from .tokenize import Tokenizer
         from .transfer.chunks import run_chunks
         from .transfer.train import chunk_translator, from_record, project_sentences, to_record
+        from .translate.build import resolve_translator
 
         translator = resolve_translator(
             self.translator, self.src_lang, self.tgt_lang, self.cache_dir

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from spacy_xlproj.transfer.backtranslation import BacktranslationRefiner
 from spacy_xlproj.align.lexical import LexicalAligner, word_similarity
 from spacy_xlproj.project.heuristic import HeuristicProjector
 from spacy_xlproj.registry import aligners
 from spacy_xlproj.tokenize import Tokenizer
+from spacy_xlproj.transfer.backtranslation import BacktranslationRefiner
 from spacy_xlproj.types import Dropped, DropReason, ProjectedSpan, Projection, Sentence, Span
 
 

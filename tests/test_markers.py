@@ -390,7 +390,7 @@ def test_users_brackets_survive_a_word_by_word_translator(with_text):
 def test_the_component_keeps_the_users_brackets_in_the_doc_text():
     import spacy
 
-    from spacy_xlproj.pipes.translate_train import TranslateTrainComponent
+    from spacy_xlproj.pipes.translate_train_pipe import TranslateTrainComponent
 
     nlp = spacy.blank("en")
     component = TranslateTrainComponent(

@@ -18,7 +18,7 @@ from spacy.tokens import Doc, Span
 from spacy.training import Example
 from thinc.api import Config, ConfigValidationError
 
-from spacy_xlproj.pipes import SourceModelNotFoundError
+from spacy_xlproj.ner.build import SourceModelNotFoundError
 from spacy_xlproj.registry import aligners, translators
 from spacy_xlproj.types import Span as XSpan
 
@@ -421,7 +421,7 @@ def test_translate_train_on_gold_entities_counts_dropped():
         def align(self, pairs):
             return [[(i, i) for i, w in enumerate(s) if w != "Lima"] for s, _ in pairs]
 
-    from spacy_xlproj.pipes.translate_train import TranslateTrainComponent
+    from spacy_xlproj.pipes.translate_train_pipe import TranslateTrainComponent
     from spacy_xlproj.project.heuristic import HeuristicProjector
 
     nlp = spacy.blank("en")
@@ -462,7 +462,7 @@ class Diagonal:
 
 
 def test_empty_doc_gets_an_empty_translation_and_drops_its_entities():
-    from spacy_xlproj.pipes.translate_train import TranslateTrainComponent
+    from spacy_xlproj.pipes.translate_train_pipe import TranslateTrainComponent
     from spacy_xlproj.project.heuristic import HeuristicProjector
 
     nlp = spacy.blank("en")
@@ -529,7 +529,7 @@ def test_mark_text_keeps_the_spacing_of_the_text():
 @pytest.mark.apertium
 @needs_apertium
 def test_translate_train_component_with_markers():
-    from spacy_xlproj.pipes.translate_train import TranslateTrainComponent
+    from spacy_xlproj.pipes.translate_train_pipe import TranslateTrainComponent
 
     nlp = spacy.blank("en")
     component = TranslateTrainComponent(

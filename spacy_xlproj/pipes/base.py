@@ -19,7 +19,7 @@ from spacy.tokens import Doc
 from spacy.training import Example
 from spacy.util import ensure_path, minibatch
 
-from . import check_settings
+from ..spacy_bridge import check_settings
 
 SETTINGS_FILE = "cfg"
 

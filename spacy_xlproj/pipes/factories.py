@@ -62,8 +62,8 @@ DEFAULT_TRANSLATE_TEST_CONFIG = Config().from_str(DEFAULT_TRANSLATE_TEST_CONFIG_
 DEFAULT_TRANSLATE_TRAIN_CONFIG = Config().from_str(DEFAULT_TRANSLATE_TRAIN_CONFIG_STR)
 
 if TYPE_CHECKING:
-    from .translate_test import TranslateTestComponent
-    from .translate_train import TranslateTrainComponent
+    from .translate_test_pipe import TranslateTestComponent
+    from .translate_train_pipe import TranslateTrainComponent
 
 # The translate and align packages import all their backends' modules (no libraries,
 # but ~100 ms), which every spacy.blank would pay: their Protocols are checked by the
@@ -117,7 +117,7 @@ def make_translate_test(
     spans_key (str): Key in ``doc.spans`` of every projected span, with its confidence.
     cache_dir (str | None): Translation cache of a translator given as a spec.
     """
-    from .translate_test import TranslateTestComponent
+    from .translate_test_pipe import TranslateTestComponent
 
     check_specs(translator=translator, aligner=aligner, source_ner=source_ner)
     return TranslateTestComponent(
@@ -177,7 +177,7 @@ def make_translate_train(
     spans_key (str): Key in the translation's ``doc.spans`` of every projected span.
     cache_dir (str | None): Translation cache of a translator given as a spec.
     """
-    from .translate_train import TranslateTrainComponent
+    from .translate_train_pipe import TranslateTrainComponent
 
     check_specs(translator=translator, aligner=aligner)
     return TranslateTrainComponent(

@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from .backtranslation import BacktranslationRefiner, RefineStats
 from ..align.base import Aligner
 from ..evaluate import ProjectionStats
 from ..ner.base import EntityTagger
@@ -21,6 +20,7 @@ from ..project.base import Projector
 from ..tokenize import Tokenizer, detokenize
 from ..translate.base import Translator
 from ..types import DropReason, ProjectedSpan, Projection, Sentence, Span
+from .backtranslation import BacktranslationRefiner, RefineStats
 from .chunks import check_count
 
 REFINE_METHODS = ("none", "backtranslation")

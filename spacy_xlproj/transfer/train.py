@@ -158,51 +158,19 @@ def project_sentences(
 
 
 def translate_train(
-    sentences: Iterable[Sentence],
-    *,
-    translator: Translator,
-    aligner: Aligner | None,
-    projector: ProjectorArg,
-    tgt_lang: str,
-    tokenizer: Tokenizer | None = None,
-    fallback_projector: Projector | None = None,
-    markers: Markers = DEFAULT_MARKERS,
-    min_similarity: float = 0.5,
-    chunk_size: int = 10_000,
-    work_dir: str | Path | None = None,
-    progress: bool = True,
-    marker_stats: MarkerStats | None = None,
-    settings: Mapping[str, Any] | None = None,
+    sentences: Iterable[Sentence], **options: Any
 ) -> tuple[list[Sentence], ProjectionStats]:
     """Translate labelled sentences and carry their entities across, chunk by chunk.
 
-    The list form of ``iter_translate_train`` (see there for the arguments): it holds
-    every target sentence, so for large inputs prefer ``iter_translate_train`` and
-    write the sentences as they come.
+    The list form of ``iter_translate_train``, which takes the same keyword arguments
+    (one signature, kept there): it holds every target sentence, so for large inputs
+    prefer ``iter_translate_train`` and write the sentences as they come.
 
     RETURNS (tuple[list[Sentence], ProjectionStats]): The target sentences (one per
         source sentence whose translation was not empty) and the statistics.
     """
     stats = ProjectionStats()
-    out = list(
-        iter_translate_train(
-            sentences,
-            translator=translator,
-            aligner=aligner,
-            projector=projector,
-            tgt_lang=tgt_lang,
-            tokenizer=tokenizer,
-            fallback_projector=fallback_projector,
-            markers=markers,
-            min_similarity=min_similarity,
-            chunk_size=chunk_size,
-            work_dir=work_dir,
-            progress=progress,
-            stats=stats,
-            marker_stats=marker_stats,
-            settings=settings,
-        )
-    )
+    out = list(iter_translate_train(sentences, stats=stats, **options))
     return out, stats
 
 

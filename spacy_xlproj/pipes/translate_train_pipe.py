@@ -21,74 +21,24 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from ..align.base import Aligner
+from ..align.build import resolve_aligner
 from ..align.settings import aligner_settings, lend_translator
-from ..tokenize import Tokenizer
-from ..transfer.train import MARKERS, ProjectedSentence, ProjectorArg, check_method
-from ..translate.base import Translator
-from ..types import Sentence, Span
-from . import (
+from ..spacy_bridge import (
     blank_pipeline,
     check_backend,
+    check_projector,
     describe,
-    resolve_aligner,
-    resolve_translator,
-    set_projected_spans,
+    result_doc,
     split_words,
-    translation_doc,
 )
+from ..tokenize import Tokenizer
+from ..transfer.train import ProjectorArg
+from ..translate.base import Translator
+from ..translate.build import resolve_translator
+from ..types import Sentence, Span
 from .base import BatchedProjectionPipe
 
 EXTENSION = "xlproj_translation"
-
-
-def check_projector(projector: Any, aligner: Any) -> None:
-    """Fail early on a projector that is neither a ``Projector`` nor ``"markers"``.
-
-    projector: the projector setting; ``None`` stands for the default heuristic.
-    aligner: the aligner setting (spec or backend); ``None`` is only allowed for markers.
-    """
-    if isinstance(projector, str):
-        check_method(projector, aligner, None)
-        return
-    if projector is not None:
-        check_backend(projector, "projector", ("project",))
-    if aligner is None:
-        raise ValueError(
-            'Alignment projection needs an aligner: set aligner (e.g. "eflomal"), or '
-            f'projector = "{MARKERS}".'
-        )
-
-
-def source_texts(result: ProjectedSentence) -> list[str]:
-    """The text of each source entity of ``result``, by source index."""
-    words = result.source.words
-    return [" ".join(words[s.start : s.end]) for s in result.source.spans]
-
-
-def result_doc(
-    result: ProjectedSentence,
-    vocab: Vocab,
-    *,
-    spans_key: str,
-    min_confidence: float,
-) -> Doc:
-    """The translation of ``result`` as a ``Doc`` with its projected entities set.
-
-    The span group ``doc.spans[spans_key]`` holds every projected span, with the
-    ``attrs`` of ``set_projected_spans`` and ``dropped``, the number of source
-    entities that were not projected.
-    """
-    doc = translation_doc(vocab, result.words, result.translation)
-    set_projected_spans(
-        doc,
-        list(range(len(doc))),
-        result.projection,
-        source_texts(result),
-        spans_key=spans_key,
-        min_confidence=min_confidence,
-    )
-    doc.spans[spans_key].attrs["dropped"] = len(result.projection.dropped)
-    return doc
 
 
 def doc_entities(doc: Doc) -> tuple[list[str], list[Span]]:

@@ -17,20 +17,15 @@ from spacy.training import Example
 from spacy.vocab import Vocab
 
 from ..align.base import Aligner
+from ..align.build import resolve_aligner
 from ..align.settings import aligner_settings, lend_translator
 from ..ner.base import EntityTagger
+from ..ner.build import resolve_tagger
 from ..project.base import Projector
+from ..spacy_bridge import check_backend, describe, set_projected_spans, split_words
 from ..translate.base import Translator
+from ..translate.build import resolve_translator
 from ..types import Projection, Sentence
-from . import (
-    check_backend,
-    describe,
-    resolve_aligner,
-    resolve_tagger,
-    resolve_translator,
-    set_projected_spans,
-    split_words,
-)
 from .base import BatchedProjectionPipe
 
 
