@@ -19,7 +19,8 @@ seconds and in CPU seconds (user + system of the process, steadier on a shared m
 The load average (``os.getloadavg``) is printed before and after. ``--before-rev REV``
 adds the SimAligner of an earlier commit as a third side.
 
-    python benchmarks/simalign_vs_package.py --pairs 300 --layer 3 --method itermax --repeats 3
+    python benchmarks/simalign_vs_package.py --pairs 300 --layer 3 --method itermax \
+        --repeats 5 --before-rev ad0e228 --wait-load 1.5
 """
 
 from __future__ import annotations
