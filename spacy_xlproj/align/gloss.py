@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ..types import Link
 from .base import WordPair
-from .lexical import LexicalAligner, word_similarity
+from .lexical import LexicalAligner, one_to_one, word_similarity
 from .split import split_pair
 
 if TYPE_CHECKING:
@@ -138,15 +138,7 @@ class GlossAligner(LexicalAligner):
             for j in range(m)
             if j not in linked_tgt and sim[i][j] >= self.min_moved_similarity
         ]
-        moved: set[Link] = set()
-        used_src: set[int] = set()
-        used_tgt: set[int] = set()
-        for _, _, i, j in sorted(scored):
-            if i not in used_src and j not in used_tgt:
-                moved.add((i, j))
-                used_src.add(i)
-                used_tgt.add(j)
-        return moved
+        return one_to_one(scored)
 
     def _forms(self, word: str) -> tuple[str, ...]:
         return (word, *self._glosses.get(word, ()))

@@ -69,6 +69,20 @@ def word_similarity(a: str, b: str, min_prefix: int = 4, min_edit_ratio: float =
     return 0.0
 
 
+def one_to_one(scored: list[tuple[float, float, int, int]]) -> set[Link]:
+    """Links chosen greedily from ``(key, tie-break, i, j)`` tuples, best (lowest) first,
+    each source and target word used at most once."""
+    links: set[Link] = set()
+    used_src: set[int] = set()
+    used_tgt: set[int] = set()
+    for _, _, i, j in sorted(scored):
+        if i not in used_src and j not in used_tgt:
+            links.add((i, j))
+            used_src.add(i)
+            used_tgt.add(j)
+    return links
+
+
 class LexicalAligner:
     """Aligns two sentences of the same language by string similarity.
 
@@ -153,15 +167,7 @@ class LexicalAligner:
                 s = word_similarity(src[i], tgt[j])
                 if s >= self.min_moved_similarity:
                     scored.append((-s, abs(i - j), i, j))
-        moved: set[Link] = set()
-        used_src: set[int] = set()
-        used_tgt: set[int] = set()
-        for _, _, i, j in sorted(scored):
-            if i not in used_src and j not in used_tgt:
-                moved.add((i, j))
-                used_src.add(i)
-                used_tgt.add(j)
-        return moved
+        return one_to_one(scored)
 
     def __repr__(self) -> str:
         return (
