@@ -4,16 +4,20 @@
 
 Reads ``metrics/<lang>/<test>/<system>.json`` (written by the ``evaluate``,
 ``translate-test``, ``baseline`` and ``supervised`` commands; ``system`` is
-``translate-train-<method>``, ``translate-test-<method>``, ``zero-shot`` or
-``supervised``), the projection statistics under ``corpus/`` and the step times
-in ``metrics/<lang>/times.json``, and writes:
+``translate-train-<method>``, ``translate-test-<method>``, ``student-<round>``,
+``zero-shot`` or ``supervised``), the projection statistics under ``corpus/`` and
+the step times in ``metrics/<lang>/times.json``, and writes:
 
 - ``reports/metrics.md``: one row per language, test set and system: P/R/F1
-  (micro) and F1 by label, projection rate, time;
+  (micro) and F1 by label, projection rate, time, training steps and convergence
+  (the ``training`` key that ``evaluate --training`` copies in); then the error
+  analysis of each system (the ``errors`` key): confusion table, boundary errors,
+  most frequent missed and spurious entities;
 - ``reports/f1.png``: micro F1 by language/test set and system;
-- ``reports/index.html``: the table, the plot and displaCy renderings of sampled
-  test sentences (gold beside each system's prediction, mismatches marked) and
-  of sampled source sentences beside their projected translations.
+- ``reports/index.html``: the table, the plot, the error analysis and displaCy
+  renderings of sampled test sentences (gold beside each system's prediction,
+  mismatches marked) and of sampled source sentences beside their projected
+  translations.
 """
 
 from __future__ import annotations
@@ -21,13 +25,17 @@ from __future__ import annotations
 import html
 import json
 import random
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import typer
 
-SYSTEM_ORDER = ("supervised", "translate-train", "translate-test", "zero-shot")
+# Students (pseudo-label rounds) come after the teachers they learn from.
+SYSTEM_ORDER = ("supervised", "translate-train", "translate-test", "student", "zero-shot")
+# How many missed and spurious entity strings the report shows per system.
+TOP_ERRORS = 10
 
 
 @dataclass
@@ -40,19 +48,53 @@ class Row:
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
+    def _student(self) -> re.Match[str] | None:
+        # student-<round>, or student-<method>-<round> (the workflow's students)
+        return re.fullmatch(r"student-(?:(.+)-)?(\d+)", self.system)
+
+    @property
     def method(self) -> str:
         for prefix in ("translate-train-", "translate-test-"):
             if self.system.startswith(prefix):
                 return self.system[len(prefix) :]
-        return ""
+        student = self._student
+        return (student.group(1) or "") if student else ""
+
+    @property
+    def round(self) -> int | None:
+        """The pseudo-labelling round of a student system."""
+        student = self._student
+        return int(student.group(2)) if student else None
 
     @property
     def kind(self) -> str:
+        """The system without its method or round: ``translate-train``, ``student``..."""
+        if self.round is not None:
+            return "student"
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """The system column of the table: the system without its method."""
+        if self.round is not None:
+            return f"student-{self.round}"
         return self.system[: -len(self.method) - 1] if self.method else self.system
+
+    @property
+    def training(self) -> dict[str, Any]:
+        """What ``evaluate --training`` copied from the training run (empty without it)."""
+        return self.scores.get("training") or {}
 
     @property
     def f1(self) -> float:
         return float(self.scores["micro"]["f1"])
+
+
+def system_key(system: str) -> tuple[int, int, str]:
+    """Sort key of a system name: by kind (``SYSTEM_ORDER``), student rounds by number."""
+    row = Row("", "", system, {})
+    order = {name: i for i, name in enumerate(SYSTEM_ORDER)}
+    return order.get(row.kind, len(order)), row.round or 0, row.method or system
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -103,15 +145,15 @@ def collect(metrics_dir: Path, corpus_dir: Path) -> list[Row]:
                 if key.startswith("train-supervised-"):
                     row.seconds["train"] = value
         rows.append(row)
-    order = {name: i for i, name in enumerate(SYSTEM_ORDER)}
-    rows.sort(key=lambda r: (r.lang, r.test, order.get(r.kind, 9), r.method))
+    rows.sort(key=lambda r: (r.lang, r.test, system_key(r.system)))
     return rows
 
 
 def markdown_table(rows: list[Row]) -> str:
-    """A markdown table: one row per run, F1 by label, projection rate and time."""
+    """A markdown table: one row per run, F1 by label, projection rate, time and training."""
     labels = sorted({label for r in rows for label in r.scores.get("per_label", {})})
     head = ["lang", "test set", "system", "method", "P", "R", "F1", *labels, "projected", "time"]
+    head += ["steps", "converged"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         micro = r.scores["micro"]
@@ -119,7 +161,7 @@ def markdown_table(rows: list[Row]) -> str:
         cells = [
             r.lang,
             r.test,
-            r.kind,
+            r.name,
             r.method or "–",
             f"{micro['precision'] * 100:.1f}",
             f"{micro['recall'] * 100:.1f}",
@@ -127,9 +169,50 @@ def markdown_table(rows: list[Row]) -> str:
             *(f"{per_label[lab]['f1'] * 100:.1f}" if lab in per_label else "–" for lab in labels),
             f"{r.rate * 100:.1f}%" if r.rate is not None else "–",
             " + ".join(f"{k} {v:.0f}s" for k, v in r.seconds.items()) or "–",
+            str(r.training["steps"]) if r.training.get("steps") is not None else "–",
+            _yes_no(r.training.get("converged")),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _yes_no(value: Any) -> str:
+    return "–" if value is None else ("yes" if value else "no")
+
+
+def error_sections(rows: list[Row]) -> list[tuple[str, str]]:
+    """(title, text) of each run's error analysis, in the table's order.
+
+    The text is the ``evaluate`` command's own rendering of the ``errors`` key, so the
+    console and the report agree; metrics files written before it exist say so.
+    """
+    from spacy_xlproj.evaluate import ErrorAnalysis
+
+    sections = []
+    for r in rows:
+        title = f"{r.lang} / {r.test} / {r.system}"
+        if "errors" in r.scores:
+            text = ErrorAnalysis.from_dict(r.scores["errors"]).table(top=TOP_ERRORS)
+        else:
+            text = "No error analysis in this metrics file: re-run `evaluate` to add it."
+        sections.append((title, text))
+    return sections
+
+
+def errors_markdown(rows: list[Row]) -> str:
+    """The "Error analysis" section of metrics.md: one block per run."""
+    parts = ["## Error analysis\n"]
+    for title, text in error_sections(rows):
+        parts.append(f"### {title}\n\n```\n{text}\n```\n")
+    return "\n".join(parts)
+
+
+def errors_html(rows: list[Row]) -> str:
+    """The "Error analysis" section of index.html."""
+    parts = ["<h2>Error analysis</h2>"]
+    for title, text in error_sections(rows):
+        parts.append(f"<h3>{html.escape(title)}</h3><pre>{html.escape(text)}</pre>")
+    return "\n".join(parts)
 
 
 def plot_f1(rows: list[Row], path: Path) -> None:
@@ -140,7 +223,7 @@ def plot_f1(rows: list[Row], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     groups = sorted({(r.lang, r.test) for r in rows})
-    systems = sorted({r.system for r in rows}, key=lambda s: (s.split("-")[0], s))
+    systems = sorted({r.system for r in rows}, key=system_key)
     width = 0.8 / max(1, len(systems))
     fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(groups) * max(1, len(systems)) / 3), 4))
     for i, system in enumerate(systems):
@@ -281,12 +364,14 @@ def build_report(
     rows = collect(metrics_dir, corpus_dir)
     output.mkdir(parents=True, exist_ok=True)
     table = markdown_table(rows)
-    (output / "metrics.md").write_text(table, encoding="utf8")
+    markdown = table + ("\n" + errors_markdown(rows) if rows else "")
+    (output / "metrics.md").write_text(markdown, encoding="utf8")
     if rows:
         plot_f1(rows, output / "f1.png")
     body = ["<h1>spacy-xlproj report</h1>", markdown_to_html(table)]
     if rows:
         body.append("<h2>F1</h2><img src='f1.png' alt='F1 by language and system'>")
+        body.append(errors_html(rows))
     body.append("<h2>Samples</h2>")
     gold = gold or {}
     for lang, test in sorted({(r.lang, r.test) for r in rows}):

@@ -65,6 +65,7 @@ PRESETS: dict[str, dict[str, str]] = {
         "src_dev": "assets/demo/en_dev.iob",
         "max_steps": "300",
         "eval_frequency": "100",
+        "unlabelled": "assets/demo/es_unlabelled.txt",
     },
 }
 DEMO_TEST = TestSet("demo", "assets/demo/es_test.iob")
@@ -80,7 +81,9 @@ def project_run(command: str, variables: dict[str, str], dry: bool = False) -> N
         subprocess.run(args, check=True, cwd=ROOT)
 
 
-def metrics_paths(lang: str, tests: list[TestSet], method: str, tt: bool) -> list[Path]:
+def metrics_paths(
+    lang: str, tests: list[TestSet], method: str, tt: bool, student: bool = False
+) -> list[Path]:
     """The metrics files a finished run of this language and method has written."""
     out = []
     for test in tests:
@@ -88,6 +91,8 @@ def metrics_paths(lang: str, tests: list[TestSet], method: str, tt: bool) -> lis
         out.append(base / f"translate-test-{method}.json")
         if tt:
             out.append(base / f"translate-train-{method}.json")
+        if student:
+            out.append(base / f"student-{method}-1.json")
     return out
 
 
@@ -104,7 +109,7 @@ def run_language(
     tests = [DEMO_TEST] if preset == "demo" else spec.tests
     base = {"lang": lang, "spacy_lang": spec.spacy_lang, **PRESETS[preset], **extra}
     for method in methods:
-        done = metrics_paths(lang, tests, method, spec.translate_train)
+        done = metrics_paths(lang, tests, method, spec.translate_train, preset == "demo")
         if done and all(p.exists() for p in done) and not force:
             print(f"✔ {lang} {method}: done already (metrics exist), skipping", flush=True)
             continue

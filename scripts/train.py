@@ -2,7 +2,7 @@
 
     python scripts/train.py configs/ner_cnn.cfg OUTPUT --lang es --train T.spacy --dev D.spacy
         [--gold-dev G.spacy] [--gpu-id 0] [--trf-model DIR] [--max-steps N] [--max-epochs N]
-        [--entity-fragments 0.5]
+        [--patience N] [--entity-fragments 0.5] [--init-tok2vec PRETRAINED.bin]
 
 It fills in the overrides that depend on the config: the transformer's model name
 only for configs with a ``transformer`` component (the CNN config has none, so
@@ -12,59 +12,90 @@ projected one). A column file given as ``--gold-dev`` is converted to a DocBin
 next to OUTPUT first. ``--entity-fragments P`` adds the
 ``spacy_xlproj.entity_fragments.v1`` augmenter to the training corpus (each entity
 also becomes a one-entity example with probability P): for source models that will
-tag title-like translations in translate-test.
+tag title-like translations in translate-test. ``--init-tok2vec`` starts the CNN's
+tok2vec from ``spacy pretrain`` weights.
+
+Besides model-best and model-last it writes ``OUTPUT/training.json``: the steps
+trained, the best step and score, and whether training **converged** (stopped
+because the dev score had not improved for ``patience`` steps) or was cut by
+``max_steps``/``max_epochs``. The report shows both for every model. The record
+comes from spaCy's console table (steps and scores), read as it is printed, so the
+saved pipelines keep spaCy's own logger and need no spacy_xlproj to load.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import typer
 
 
-def build_overrides(
-    config_path: Path,
-    lang: str,
-    train: Path,
-    dev: Path,
-    trf_model: str = "",
-    max_steps: int = 0,
-    max_epochs: int = 0,
-    eval_frequency: int = 0,
-    entity_fragments: float = 0.0,
-) -> dict[str, Any]:
+@dataclass
+class TrainSettings:
+    """What one training run needs beyond the config file; 0 means "the config's value"."""
+
+    lang: str
+    train: Path
+    dev: Path
+    gold_dev: str = ""
+    gpu_id: int = -1
+    trf_model: str = ""
+    max_steps: int = 0
+    max_epochs: int = 0
+    eval_frequency: int = 0
+    patience: int = 0
+    entity_fragments: float = 0.0
+    init_tok2vec: str = ""
+
+
+def build_overrides(config_path: Path, settings: TrainSettings) -> dict[str, Any]:
     """The ``spacy train`` overrides for a config, leaving out those it cannot take."""
     from spacy import util
 
     config = util.load_config(config_path, interpolate=False)
+    s = settings
     overrides: dict[str, Any] = {
-        "nlp.lang": lang,
-        "paths.train": str(train),
-        "paths.dev": str(dev),
+        "nlp.lang": s.lang,
+        "paths.train": str(s.train),
+        "paths.dev": str(s.dev),
     }
-    if trf_model and "transformer" in config["components"]:
-        overrides["components.transformer.model.name"] = trf_model
-    if max_steps:
-        overrides["training.max_steps"] = max_steps
+    if s.trf_model and "transformer" in config["components"]:
+        overrides["components.transformer.model.name"] = s.trf_model
+    if s.max_steps:
+        overrides["training.max_steps"] = s.max_steps
         # The warm-up/decay schedule of the transformer config must end with training.
         learn_rate = config["training"]["optimizer"].get("learn_rate")
         if isinstance(learn_rate, dict) and "total_steps" in learn_rate:
-            overrides["training.optimizer.learn_rate.total_steps"] = max_steps
+            overrides["training.optimizer.learn_rate.total_steps"] = s.max_steps
             warmup = learn_rate["warmup_steps"]
             overrides["training.optimizer.learn_rate.warmup_steps"] = min(
-                warmup, max(1, max_steps // 10)
+                warmup, max(1, s.max_steps // 10)
             )
-    if max_epochs:
-        overrides["training.max_epochs"] = max_epochs
-    if eval_frequency:
-        overrides["training.eval_frequency"] = eval_frequency
-    if entity_fragments:
+    if s.max_epochs:
+        overrides["training.max_epochs"] = s.max_epochs
+    if s.eval_frequency:
+        overrides["training.eval_frequency"] = s.eval_frequency
+    if s.patience:
+        overrides["training.patience"] = s.patience
+    if s.entity_fragments:
         overrides["corpora.train.augmenter"] = {
             "@augmenters": "spacy_xlproj.entity_fragments.v1",
-            "level": entity_fragments,
+            "level": s.entity_fragments,
             "seed": 0,
         }
+    if s.init_tok2vec:
+        if "init_tok2vec" not in config["paths"]:
+            raise typer.BadParameter(
+                f"{config_path} has no paths.init_tok2vec: --init-tok2vec needs a config "
+                "whose tok2vec can start from pretrained weights (configs/ner_cnn.cfg)."
+            )
+        overrides["paths.init_tok2vec"] = s.init_tok2vec
     return overrides
 
 
@@ -82,37 +113,96 @@ def gold_dev_docbin(gold_dev: str, output: Path, lang: str) -> Path | None:
     return converted
 
 
-def train_pipeline(
-    config_path: Path,
-    output: Path,
-    lang: str,
-    train: Path,
-    dev: Path,
-    gold_dev: str = "",
-    gpu_id: int = -1,
-    trf_model: str = "",
-    max_steps: int = 0,
-    max_epochs: int = 0,
-    eval_frequency: int = 0,
-    entity_fragments: float = 0.0,
-) -> None:
-    """Train with ``spacy train``: model-best and model-last are written under ``output``."""
-    from spacy.cli.train import train as spacy_train
+@dataclass
+class TrainingLog:
+    """The (epoch, step, score) rows of spaCy's console table, as they are printed."""
+
+    rows: list[tuple[int, int, float]] = field(default_factory=list)
+
+    def read_line(self, line: str) -> None:
+        # A table row starts with the epoch and the step and ends with the score;
+        # the header, the dashes and messages do not start with two integers.
+        parts = line.split()
+        if len(parts) >= 3 and parts[0].isdigit() and parts[1].isdigit():
+            with contextlib.suppress(ValueError):  # a message that only looks like a row
+                self.rows.append((int(parts[0]), int(parts[1]), float(parts[-1])))
+
+    def summary(self, max_steps: int, max_epochs: int, patience: int) -> dict[str, Any]:
+        """Steps trained, best step and score, and why training stopped."""
+        if not self.rows:
+            return {"steps": 0, "converged": False, "stopped_by": "no evaluation"}
+        epoch, step, _ = self.rows[-1]
+        best_epoch, best_step, best = max(self.rows, key=lambda r: (r[2], -r[1]))
+        if max_steps and step >= max_steps:
+            stopped_by = "max_steps"
+        elif patience and step - best_step >= patience:
+            stopped_by = "patience"
+        elif max_epochs and epoch >= max_epochs - 1:
+            stopped_by = "max_epochs"
+        else:
+            stopped_by = "unknown"
+        return {
+            "steps": step,
+            "epochs": epoch + 1,
+            "best_step": best_step,
+            "best_score": best,
+            "patience": patience,
+            "max_steps": max_steps,
+            "max_epochs": max_epochs,
+            "stopped_by": stopped_by,
+            "converged": stopped_by == "patience",
+        }
+
+
+class _Tee(io.TextIOBase):
+    """Pass writes on to a stream and feed complete lines to a TrainingLog."""
+
+    def __init__(self, stream: IO[str], log: TrainingLog) -> None:
+        self.stream, self.log, self.pending = stream, log, ""
+
+    def write(self, text: str) -> int:
+        self.stream.write(text)
+        self.pending += text
+        *lines, self.pending = self.pending.split("\n")
+        for line in lines:
+            self.log.read_line(line)
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def train_pipeline(config_path: Path, output: Path, settings: TrainSettings) -> dict[str, Any]:
+    """Train as ``spacy train`` does; write model-best, model-last and training.json.
+
+    RETURNS (dict): The training summary (also in ``output/training.json``).
+    """
+    from dataclasses import replace
+
+    from spacy import util
+    from spacy.cli._util import setup_gpu, show_validation_error
+    from spacy.training.initialize import init_nlp
+    from spacy.training.loop import train as train_nlp
+
+    from spacy_xlproj.io.atomic import write_atomic
 
     output.mkdir(parents=True, exist_ok=True)
-    dev = gold_dev_docbin(gold_dev, output, lang) or dev
-    overrides = build_overrides(
-        config_path,
-        lang,
-        train,
-        dev,
-        trf_model,
-        max_steps,
-        max_epochs,
-        eval_frequency,
-        entity_fragments,
-    )
-    spacy_train(config_path, output, use_gpu=gpu_id, overrides=overrides)
+    gold = gold_dev_docbin(settings.gold_dev, output, settings.lang)
+    if gold is not None:
+        settings = replace(settings, dev=gold)
+    overrides = build_overrides(config_path, settings)
+    setup_gpu(settings.gpu_id)
+    with show_validation_error(config_path):
+        config = util.load_config(config_path, overrides=overrides, interpolate=False)
+    with show_validation_error(config_path, hint_fill=False):
+        nlp = init_nlp(config, use_gpu=settings.gpu_id)
+    log = TrainingLog()
+    tee = _Tee(sys.stdout, log)
+    train_nlp(nlp, output, use_gpu=settings.gpu_id, stdout=tee, stderr=sys.stderr)
+    t = config.interpolate()["training"]
+    summary = log.summary(t["max_steps"], t["max_epochs"], t["patience"])
+    write_atomic(output / "training.json", json.dumps(summary, indent=2) + "\n")
+    return summary
 
 
 def main(
@@ -127,15 +217,19 @@ def main(
     max_steps: int = typer.Option(0, "--max-steps", help="Stop after N steps (0: config's)"),
     max_epochs: int = typer.Option(0, "--max-epochs", help="Stop after N epochs (0: config's)"),
     eval_frequency: int = typer.Option(0, "--eval-frequency", help="Evaluate every N steps"),
+    patience: int = typer.Option(
+        0, "--patience", help="Stop when the dev score has not improved for N steps (0: config's)"
+    ),
     entity_fragments: float = typer.Option(
         0.0,
         "--entity-fragments",
         help="Also train on entities alone, each with this probability (0: off)",
     ),
+    init_tok2vec: str = typer.Option(
+        "", "--init-tok2vec", help="Pretrained tok2vec weights from spacy pretrain ('': none)"
+    ),
 ) -> None:
-    train_pipeline(
-        config_path,
-        output,
+    settings = TrainSettings(
         lang,
         train,
         dev,
@@ -145,7 +239,15 @@ def main(
         max_steps,
         max_epochs,
         eval_frequency,
+        patience,
         entity_fragments,
+        init_tok2vec,
+    )
+    summary = train_pipeline(config_path, output, settings)
+    state = "converged" if summary["converged"] else f"stopped by {summary['stopped_by']}"
+    typer.echo(
+        f"{state} after {summary['steps']} steps (best at step {summary.get('best_step', 0)}); "
+        f"{output / 'training.json'}"
     )
 
 

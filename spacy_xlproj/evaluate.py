@@ -1,6 +1,6 @@
-"""Scoring: entity-level precision / recall / F1, and statistics of a projection run.
+"""Scoring: entity-level precision / recall / F1, error analysis, and projection statistics.
 
-Both work on plain spans (``types.Span``), so they serve the intrinsic benchmark
+All work on plain spans (``types.Span``), so they serve the intrinsic benchmark
 (projected vs. gold target spans), the ``evaluate`` command and the ``project``
 command's summary alike.
 """
@@ -210,3 +210,208 @@ class ProjectionStats:
 
 def _pct(n: int, d: int) -> str:
     return f"{100 * n / d:.1f}%" if d else "-"
+
+
+MISSED = "(missed)"
+SPURIOUS = "(spurious)"
+
+
+@dataclass(frozen=True)
+class EntityCount:
+    """An entity string (its words joined by spaces) with its label and how often it occurs."""
+
+    text: str
+    label: str
+    count: int
+
+    def to_dict(self) -> dict[str, str | int]:
+        return asdict(self)
+
+
+@dataclass
+class ErrorAnalysis:
+    """What a system gets wrong: label confusions, boundary errors, missed and spurious strings.
+
+    ``confusion[gold][pred]`` counts entities by gold label (rows) and predicted label
+    (columns); only non-zero cells are stored. See ``error_analysis`` for the definitions.
+    """
+
+    confusion: dict[str, dict[str, int]]
+    boundary: dict[str, int]
+    missed: list[EntityCount]
+    spurious: list[EntityCount]
+
+    @property
+    def labels(self) -> list[str]:
+        """Every entity label in the table, gold or predicted, sorted."""
+        found = {row for row in self.confusion if row != SPURIOUS}
+        for cells in self.confusion.values():
+            found.update(col for col in cells if col != MISSED)
+        return sorted(found)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "confusion": {row: dict(cells) for row, cells in self.confusion.items()},
+            "boundary": dict(self.boundary),
+            "missed": [e.to_dict() for e in self.missed],
+            "spurious": [e.to_dict() for e in self.spurious],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ErrorAnalysis:
+        """Read back what ``to_dict`` wrote (e.g. the ``errors`` key of a metrics file)."""
+        return cls(
+            confusion={row: dict(cells) for row, cells in data.get("confusion", {}).items()},
+            boundary={"same_label": 0, "other_label": 0, **data.get("boundary", {})},
+            missed=[EntityCount(**e) for e in data.get("missed", [])],
+            spurious=[EntityCount(**e) for e in data.get("spurious", [])],
+        )
+
+    def confusion_table(self) -> str:
+        """The confusion table as aligned text: gold labels down, predicted labels across."""
+        labels = self.labels
+        rows = [*labels, SPURIOUS]
+        cols = [*labels, MISSED]
+        head = ["gold \\ pred", *cols]
+        body = []
+        for row in rows:
+            cells = self.confusion.get(row, {})
+            # A spurious entity that is also missed does not exist: that cell stays empty.
+            body.append(
+                [
+                    row,
+                    *(
+                        "-" if row == SPURIOUS and c == MISSED else str(cells.get(c, 0))
+                        for c in cols
+                    ),
+                ]
+            )
+        widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
+        lines = []
+        for r in [head, *body]:
+            first = f"{r[0]:<{widths[0]}}"
+            lines.append(
+                "  ".join([first, *(f"{c:>{w}}" for c, w in zip(r[1:], widths[1:], strict=True))])
+            )
+        return "\n".join(lines)
+
+    def table(self, top: int | None = None) -> str:
+        """Confusion table, boundary errors, then the ``top`` most frequent missed and spurious."""
+        lines = [
+            self.confusion_table(),
+            "",
+            f"boundary errors: {self.boundary.get('same_label', 0)} same label, "
+            f"{self.boundary.get('other_label', 0)} other label",
+        ]
+        for title, entries in (
+            ("missed (gold, not predicted exactly)", self.missed),
+            ("spurious (predicted, not in gold)", self.spurious),
+        ):
+            shown = entries[:top] if top is not None else entries
+            lines += ["", f"{title}:"]
+            if not shown:
+                lines.append("  (none)")
+            width = max((len(str(e.count)) for e in shown), default=1)
+            label_width = max((len(e.label) for e in shown), default=1)
+            lines += [f"  {e.count:>{width}}  {e.label:<{label_width}}  {e.text}" for e in shown]
+        return "\n".join(lines)
+
+
+def error_analysis(
+    pred: Sequence[Sequence[Span]],
+    gold: Sequence[Sequence[Span]],
+    words: Sequence[Sequence[str]],
+    top: int = 20,
+) -> ErrorAnalysis:
+    """Count what the predictions get wrong, sentence by sentence.
+
+    Spans are compared as sets per sentence, like ``entity_scores``, so the counts agree
+    with its TP, FP and FN.
+
+    - ``confusion[gold_label][pred_label]``: a gold and a predicted span with the same
+      boundaries (start and end). Spans with the same boundaries are paired one to one,
+      same labels first, so the diagonal is the true positives and the other cells are
+      label errors.
+    - ``confusion[gold_label]["(missed)"]``: a gold span left unpaired (no predicted span
+      with its boundaries).
+    - ``confusion["(spurious)"][pred_label]``: a predicted span left unpaired.
+    - ``boundary``: the unpaired predicted spans that overlap a gold span with other
+      boundaries: ``same_label`` when one of those gold spans has the predicted label, else
+      ``other_label``. Each is also counted in the ``(spurious)`` row.
+    - ``missed``: gold entities not predicted exactly (same boundaries and label): the
+      false negatives, by words and label, most frequent first.
+    - ``spurious``: predicted entities not in gold exactly: the false positives.
+
+    pred (Sequence[Sequence[Span]]): The predicted spans of each sentence.
+    gold (Sequence[Sequence[Span]]): The gold spans of each sentence.
+    words (Sequence[Sequence[str]]): The words of each sentence, for the entity strings.
+    top (int): How many missed and spurious strings to keep.
+    RETURNS (ErrorAnalysis): The confusion table, boundary errors, missed and spurious.
+    """
+    if not len(pred) == len(gold) == len(words):
+        raise ValueError(
+            f"Cannot analyse {len(pred)} predicted sentences against {len(gold)} gold sentences "
+            f"with {len(words)} word lists: all three must have the same number of sentences."
+        )
+    confusion: dict[str, Counter[str]] = {}
+    boundary: Counter[str] = Counter({"same_label": 0, "other_label": 0})
+    missed: Counter[tuple[str, str]] = Counter()
+    spurious: Counter[tuple[str, str]] = Counter()
+
+    def count(row: str, col: str) -> None:
+        confusion.setdefault(row, Counter())[col] += 1
+
+    for p_spans, g_spans, ws in zip(pred, gold, words, strict=True):
+        p_set, g_set = set(p_spans), set(g_spans)
+        for s in g_set - p_set:
+            missed[(" ".join(ws[s.start : s.end]), s.label)] += 1
+        for s in p_set - g_set:
+            spurious[(" ".join(ws[s.start : s.end]), s.label)] += 1
+        # Group the labels by boundaries; sorted so that the pairing is reproducible.
+        g_at: dict[tuple[int, int], list[str]] = {}
+        p_at: dict[tuple[int, int], list[str]] = {}
+        for s in sorted(g_set):
+            g_at.setdefault((s.start, s.end), []).append(s.label)
+        for s in sorted(p_set):
+            p_at.setdefault((s.start, s.end), []).append(s.label)
+        for bounds in g_at.keys() | p_at.keys():
+            g_labels, p_labels = g_at.get(bounds, []), p_at.get(bounds, [])
+            for label in [lab for lab in g_labels if lab in p_labels]:
+                count(label, label)
+                g_labels.remove(label)
+                p_labels.remove(label)
+            for g_label, p_label in zip(g_labels, p_labels, strict=False):
+                count(g_label, p_label)
+            n = min(len(g_labels), len(p_labels))
+            for g_label in g_labels[n:]:
+                count(g_label, MISSED)
+            for p_label in p_labels[n:]:
+                count(SPURIOUS, p_label)
+                start, end = bounds
+                overlapping = {
+                    g.label
+                    for g in g_set
+                    if g.start < end and start < g.end and (g.start, g.end) != bounds
+                }
+                if overlapping:
+                    boundary["same_label" if p_label in overlapping else "other_label"] += 1
+    return ErrorAnalysis(
+        confusion={
+            row: dict(sorted(cells.items(), key=_labels_first))
+            for row, cells in sorted(confusion.items(), key=_labels_first)
+        },
+        boundary=dict(boundary),
+        missed=_most_frequent(missed, top),
+        spurious=_most_frequent(spurious, top),
+    )
+
+
+def _labels_first(item: tuple[str, Any]) -> tuple[bool, str]:
+    # "(missed)" and "(spurious)" go after the entity labels.
+    return item[0] in (MISSED, SPURIOUS), item[0]
+
+
+def _most_frequent(counts: Counter[tuple[str, str]], top: int) -> list[EntityCount]:
+    # Ties are broken by string and label, so the lists do not depend on the input order.
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1]))
+    return [EntityCount(text, label, n) for (text, label), n in ranked[:top]]

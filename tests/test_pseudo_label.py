@@ -212,6 +212,46 @@ def test_pseudo_label_checks_teachers_and_settings():
         pseudo_label(WORDS, [Short("short", {})])
 
 
+# A nationality adjective that projection calls MISC (issue 11): hand-written.
+GOVERNMENT = ["El", "gobierno", "español", "habló", "con", "Juan", "Pérez", "."]
+
+
+def test_span_filter_makes_accepted_spans_outside():
+    from spacy_xlproj.io import blank_vocab
+    from spacy_xlproj.transfer.span_filters import SpanFilter
+
+    agreed = [S(2, 3, "MISC"), S(5, 7, "PER", 0.5)]
+    a = FixedTeacher("a", {"El": [S(1, 2, "ORG"), *agreed]})  # gobierno: a disagreement
+    b = FixedTeacher("b", {"El": agreed})
+    out, stats = pseudo_label([GOVERNMENT], [a, b])
+    assert "filtered spans" not in stats.table()
+    assert stats.to_dict()["filtered"] == {}
+
+    out, stats = pseudo_label([GOVERNMENT], [a, b], span_filter=SpanFilter(drop_lowercase=True))
+    assert out[0].spans == [S(5, 7, "PER", 0.5)]
+    assert out[0].missing == [1]  # the disagreement stays missing; español becomes O
+    doc = to_doc(blank_vocab("es"), out[0])
+    assert [t.ent_iob_ for t in doc] == ["O", "", "O", "O", "O", "B", "I", "O"]
+    d = stats.to_dict()
+    assert d["filtered"] == {"lowercase": 1}
+    assert d["span_filter"] == {"drop_lowercase": True, "drop_labels": []}
+    # The ensemble's counts are before the filter; spans_written after it.
+    assert (d["agreed_spans"], d["spans_written"], d["agreed_per_label"]) == (
+        2,
+        1,
+        {"MISC": 1, "PER": 1},
+    )
+    assert "filtered spans" in stats.table() and "  lowercase" in stats.table()
+
+    # Dropped sentences are counted too, like agreed_spans; a label never seen shows 0.
+    span_filter = SpanFilter(drop_labels=("PER", "PERSON"))
+    out, stats = pseudo_label(
+        [GOVERNMENT], [a, b], uncertain="drop-sentence", span_filter=span_filter
+    )
+    assert out == []
+    assert stats.to_dict()["filtered"] == {"label:PER": 1, "label:PERSON": 0}
+
+
 def test_docs_mark_missing_tokens_and_keep_scores(tmp_path):
     from spacy.tokens import DocBin
 
@@ -565,3 +605,26 @@ def test_cli_errors(models, tmp_path):
     assert result.exit_code == 1
     assert _error(result).startswith("Error: Unknown translator spec 'babel'")
     assert not out.exists()
+
+
+def test_cli_span_filter(tmp_path):
+    model, text = tmp_path / "es_ruler", tmp_path / "es.txt"
+    _ruler("es", [("MISC", "español"), ("PER", "Juan Pérez"), ("ORG", "EFE")]).to_disk(model)
+    text.write_text(" ".join(GOVERNMENT) + "\nEFE informa .\n", encoding="utf8")
+    out, stats = tmp_path / "pseudo.spacy", tmp_path / "stats.json"
+    args = ["--teacher", f"spacy:{model}", "--tgt-lang", "es", "--no-progress"]
+    flags = ["--drop-lowercase-spans", "--drop-labels", "ORG", "--stats", stats]
+    result = _run(text, out, *args, *flags)
+    assert result.exit_code == 0, result.output
+    docs = _read(out)
+    assert [_ents(d) for d in docs] == [[(5, 7, "PER")], []]
+    assert all(t.ent_iob_ == "O" for d in docs for t in d if not t.ent_type_)
+    report = json.loads(stats.read_text(encoding="utf8"))
+    assert report["filtered"] == {"label:ORG": 1, "lowercase": 1}
+    assert report["span_filter"] == {"drop_lowercase": True, "drop_labels": ["ORG"]}
+    assert (report["agreed_spans"], report["spans_written"]) == (3, 1)
+    assert "filtered spans" in result.output and "label:ORG" in result.output
+
+    result = _run(text, out, *args, "--drop-labels", "ORG,,MISC")
+    assert result.exit_code == 2
+    assert _error(result).startswith("Error: --drop-labels: labels separated by commas")

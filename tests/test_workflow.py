@@ -188,24 +188,13 @@ def test_convert_keeps_only_the_given_labels(tmp_path):
 
 def test_train_overrides_depend_on_the_config():
     train = load_script("train")
-    cnn = train.build_overrides(
-        ROOT / "configs/ner_cnn.cfg",
-        "es",
-        Path("t"),
-        Path("d"),
-        trf_model="/models/xlmr",
-        max_steps=50,
+    settings = train.TrainSettings(
+        "es", Path("t"), Path("d"), trf_model="/models/xlmr", max_steps=50
     )
+    cnn = train.build_overrides(ROOT / "configs/ner_cnn.cfg", settings)
     assert "components.transformer.model.name" not in cnn
     assert cnn["training.max_steps"] == 50 and cnn["nlp.lang"] == "es"
-    trf = train.build_overrides(
-        ROOT / "configs/ner_trf.cfg",
-        "es",
-        Path("t"),
-        Path("d"),
-        trf_model="/models/xlmr",
-        max_steps=50,
-    )
+    trf = train.build_overrides(ROOT / "configs/ner_trf.cfg", settings)
     assert trf["components.transformer.model.name"] == "/models/xlmr"
     assert trf["training.optimizer.learn_rate.total_steps"] == 50
     assert trf["training.optimizer.learn_rate.warmup_steps"] == 5
@@ -318,16 +307,17 @@ def test_cnn_config_trains_and_packages_without_spacy_xlproj(tmp_path):
 
     train_script, package = load_script("train"), load_script("package")
     train, dev = _sample(tmp_path, 30, "en")
-    train_script.train_pipeline(
+    summary = train_script.train_pipeline(
         ROOT / "configs/ner_cnn.cfg",
         tmp_path / "model",
-        "en",
-        train,
-        dev,
-        trf_model="ignored-by-the-cnn-config",
-        max_steps=6,
-        eval_frequency=3,
+        train_script.TrainSettings(
+            "en", train, dev, trf_model="ignored-by-the-cnn-config", max_steps=6, eval_frequency=3
+        ),
     )
+    # Cut by max_steps, not converged; the record is the one training.json holds.
+    assert summary["steps"] == 6 and summary["stopped_by"] == "max_steps"
+    assert not summary["converged"] and summary["max_steps"] == 6
+    assert json.loads((tmp_path / "model" / "training.json").read_text()) == summary
     model = tmp_path / "model" / "model-best"
     nlp = spacy.load(model)
     assert nlp.pipe_names == ["tok2vec", "ner"]
@@ -345,24 +335,17 @@ def test_source_model_trains_with_entity_fragments(tmp_path):
     import spacy
 
     train, dev = _sample(tmp_path, 20, "en")
-    overrides = load_script("train").build_overrides(
-        ROOT / "configs/ner_cnn.cfg", "en", train, dev, entity_fragments=0.5
+    script = load_script("train")
+    settings = script.TrainSettings(
+        "en", train, dev, max_steps=4, eval_frequency=2, entity_fragments=0.5
     )
+    overrides = script.build_overrides(ROOT / "configs/ner_cnn.cfg", settings)
     assert overrides["corpora.train.augmenter"] == {
         "@augmenters": "spacy_xlproj.entity_fragments.v1",
         "level": 0.5,
         "seed": 0,
     }
-    load_script("train").train_pipeline(
-        ROOT / "configs/ner_cnn.cfg",
-        tmp_path / "model",
-        "en",
-        train,
-        dev,
-        max_steps=4,
-        eval_frequency=2,
-        entity_fragments=0.5,
-    )
+    script.train_pipeline(ROOT / "configs/ner_cnn.cfg", tmp_path / "model", settings)
     nlp = spacy.load(tmp_path / "model" / "model-last")
     augmenter = nlp.config["corpora"]["train"]["augmenter"]
     assert augmenter["@augmenters"] == "spacy_xlproj.entity_fragments.v1"
@@ -407,15 +390,13 @@ def test_transformer_config_trains_with_a_local_encoder(tmp_path):
     train, dev = _sample(tmp_path, 12, "en")
     # 12 sentences, 4 steps: the code path of the transformer config, not its quality
     # (no wall-clock assert: the machine is shared).
-    load_script("train").train_pipeline(
+    script = load_script("train")
+    script.train_pipeline(
         ROOT / "configs/ner_trf.cfg",
         tmp_path / "model",
-        "en",
-        train,
-        dev,
-        trf_model=str(MINILM),
-        max_steps=4,
-        eval_frequency=2,
+        script.TrainSettings(
+            "en", train, dev, trf_model=str(MINILM), max_steps=4, eval_frequency=2
+        ),
     )
     nlp = spacy.load(tmp_path / "model" / "model-last")
     assert nlp.pipe_names == ["transformer", "ner"]
@@ -423,3 +404,29 @@ def test_transformer_config_trains_with_a_local_encoder(tmp_path):
     assert set(nlp.get_pipe("ner").labels) == {"PER", "ORG", "LOC", "MISC"}
     doc = nlp("Angela Merkel visited Paris on Monday .")
     assert len(doc) == 7 and doc._.trf_data is not None
+
+
+def test_training_log_reads_the_console_table_and_says_why_training_stopped():
+    log = load_script("train").TrainingLog()
+    for line in [
+        "E    #       LOSS TOK2VEC  LOSS NER  ENTS_F  ENTS_P  ENTS_R  SCORE ",
+        "---  ------  ------------  --------  ------  ------  ------  ------",
+        "  0       0          0.00     42.50    0.00    0.00    0.00    0.00",
+        "  0     200        100.73   3049.85   53.67   55.28   52.15    0.54",
+        "  1     400        192.20   2166.62   69.31   70.19   68.44    0.69",
+        "  2     600        150.00   1000.00   68.00   70.00   66.00    0.68",
+        "  3     800        150.00   1000.00   69.00   70.00   68.00    0.69",
+        "✔ Saved pipeline to output directory",
+    ]:
+        log.read_line(line)
+    assert log.rows[-1] == (3, 800, 0.69)
+    # Best is the first step reaching the top score; 400 steps without gain = patience.
+    summary = log.summary(max_steps=20000, max_epochs=0, patience=400)
+    assert (summary["steps"], summary["best_step"], summary["best_score"]) == (800, 400, 0.69)
+    assert summary["stopped_by"] == "patience" and summary["converged"]
+    cut = log.summary(max_steps=800, max_epochs=0, patience=1600)
+    assert cut["stopped_by"] == "max_steps" and not cut["converged"]
+    epochs = log.summary(max_steps=0, max_epochs=4, patience=1600)
+    assert epochs["stopped_by"] == "max_epochs" and epochs["epochs"] == 4
+    empty = load_script("train").TrainingLog().summary(100, 0, 10)
+    assert empty == {"steps": 0, "converged": False, "stopped_by": "no evaluation"}

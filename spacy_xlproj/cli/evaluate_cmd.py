@@ -1,16 +1,20 @@
-"""``evaluate``: entity-level precision, recall and F1 of predicted against gold spans."""
+"""``evaluate``: entity-level precision, recall and F1 of predicted against gold spans,
+with an error analysis (label confusions, boundary errors, missed and spurious entities).
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from ..errors import DataFormatError, XlprojError
-from ..evaluate import EntityScores, entity_scores
+from ..evaluate import EntityScores, ErrorAnalysis, entity_scores, error_analysis
+from ..types import Sentence
 from ._app import app
-from ._checks import check_input, check_output
+from ._checks import PathProblem, check_input, check_output
 
 
 def evaluate_files(pred_path: str | Path, gold_path: str | Path) -> EntityScores:
@@ -21,6 +25,37 @@ def evaluate_files(pred_path: str | Path, gold_path: str | Path) -> EntityScores
     pred_path (str | Path): The predicted (e.g. projected) sentences.
     gold_path (str | Path): The gold sentences.
     RETURNS (EntityScores): Micro and per-label precision, recall and F1.
+    """
+    pred, gold = read_pair(pred_path, gold_path)
+    return entity_scores([p.spans for p in pred], [g.spans for g in gold])
+
+
+def analyse_files(
+    pred_path: str | Path, gold_path: str | Path, top: int = 20
+) -> tuple[EntityScores, ErrorAnalysis]:
+    """Score ``pred_path`` against ``gold_path`` and count its errors (files read once).
+
+    pred_path (str | Path): The predicted (e.g. projected) sentences.
+    gold_path (str | Path): The gold sentences; the entity strings take its words.
+    top (int): How many missed and spurious entity strings to keep.
+    RETURNS (tuple[EntityScores, ErrorAnalysis]): The scores and the error analysis.
+    """
+    pred, gold = read_pair(pred_path, gold_path)
+    pred_spans, gold_spans = [p.spans for p in pred], [g.spans for g in gold]
+    return (
+        entity_scores(pred_spans, gold_spans),
+        error_analysis(pred_spans, gold_spans, [g.words for g in gold], top=top),
+    )
+
+
+def read_pair(
+    pred_path: str | Path, gold_path: str | Path
+) -> tuple[list[Sentence], list[Sentence]]:
+    """Read predicted and gold sentences, checking they hold the same words.
+
+    pred_path (str | Path): The predicted sentences.
+    gold_path (str | Path): The gold sentences.
+    RETURNS (tuple[list[Sentence], list[Sentence]]): The predicted and the gold sentences.
     """
     from ..io import read_sentences
 
@@ -48,7 +83,21 @@ def evaluate_files(pred_path: str | Path, gold_path: str | Path) -> EntityScores
                 f"{where + 1}: {p_word!r} vs {g_word!r}.",
                 "Both files must hold the same tokens; only the tags may differ.",
             )
-    return entity_scores([p.spans for p in pred], [g.spans for g in gold])
+    return pred, gold
+
+
+def read_training(path: Path) -> dict[str, Any]:
+    """The JSON object a training run wrote (steps, best step, convergence...)."""
+    check_input(path, what="Training summary")
+    try:
+        data = json.loads(path.read_text(encoding="utf8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise PathProblem(f"Training summary {path} is not valid JSON: {err}.") from None
+    if not isinstance(data, dict):
+        raise PathProblem(
+            f"Training summary {path} holds a JSON {type(data).__name__}; expected an object."
+        )
+    return data
 
 
 @app.command("evaluate")
@@ -60,7 +109,21 @@ def evaluate_cli(
         ..., help="Gold sentences with the same tokens (column file or .spacy)."
     ),
     output: Path | None = typer.Option(
-        None, "--output", "-o", help="Write the scores to this JSON file."
+        None,
+        "--output",
+        "-o",
+        help='Write the scores to this JSON file, with the error analysis under "errors".',
+    ),
+    training: Path | None = typer.Option(
+        None,
+        "--training",
+        help="JSON summary of the training run (steps, convergence); copied into the "
+        '--output file under "training".',
+    ),
+    errors: bool = typer.Option(
+        True,
+        "--errors/--no-errors",
+        help="Print the confusion table and the 10 most frequent missed and spurious entities.",
     ),
 ) -> None:
     """Print entity precision, recall and F1 of PRED against GOLD, per label and micro.
@@ -70,15 +133,22 @@ def evaluate_cli(
     try:
         for path in (pred, gold):
             check_input(path)
+        summary = read_training(training) if training is not None else None
         if output is not None:
-            check_output(output, pred, gold, what="Scores file")
-        scores = evaluate_files(pred, gold)
+            check_output(output, pred, gold, training, what="Scores file")
+        scores, analysis = analyse_files(pred, gold)
     except (XlprojError, ValueError, OSError) as err:
         typer.echo(f"Error: {err}", err=True)
         raise typer.Exit(1) from None
     typer.echo(scores.table())
+    if errors:
+        typer.echo("\n" + analysis.table(top=10))
     if output is not None:
         from ..io.atomic import write_atomic
 
-        write_atomic(output, json.dumps(scores.to_dict(), indent=2) + "\n")
+        # New keys go after the scores, so readers of the old layout keep working.
+        result: dict[str, Any] = {**scores.to_dict(), "errors": analysis.to_dict()}
+        if summary is not None:
+            result["training"] = summary
+        write_atomic(output, json.dumps(result, indent=2, ensure_ascii=False) + "\n")
         typer.echo(f"Wrote scores to {output}")

@@ -97,6 +97,15 @@ def pseudo_label_cli(
         help="Sentences each teacher labels per call (eflomal aligns each batch on its own)",
     ),
     limit: int | None = typer.Option(None, "--limit", "-n", help="Only the first N sentences"),
+    drop_lowercase: bool = typer.Option(
+        False,
+        "--drop-lowercase-spans",
+        help="Make accepted spans with no upper-case letter O (español as MISC); spans "
+        "without cased letters (digits, Chinese) are kept",
+    ),
+    drop_labels: str = typer.Option(
+        "", "--drop-labels", help="Make accepted spans with these labels O: MISC,…"
+    ),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars"),
 ) -> None:
     """Label INPUT with the spans the teachers agree on and write OUTPUT for `spacy train`.
@@ -108,6 +117,7 @@ def pseudo_label_cli(
     from ..teach.ensemble import VOTES, check_agreement
     from ..teach.pseudo_labels import UNCERTAIN_MODES, pseudo_label_file
     from ..teach.teachers import build_teacher, parse_teacher_spec
+    from ..transfer.span_filters import SpanFilter, parse_labels
 
     # Everything the user typed is checked before any model is loaded.
     try:
@@ -127,6 +137,7 @@ def pseudo_label_cli(
                 "is translate-test:MODEL."
             )
         labels = parse_label_map(label_map)
+        span_filter = SpanFilter(drop_lowercase, parse_labels(drop_labels))
     except (XlprojError, ValueError) as err:
         raise fail(_one_line(err), 2) from None
     # Paths too: loading models and translating must not come before "file not found".
@@ -188,6 +199,7 @@ def pseudo_label_cli(
             progress=progress,
             report=report,
             spans_key=spans_key or None,
+            span_filter=span_filter,
         )
     except (XlprojError, ValueError, OSError) as err:
         raise fail(_one_line(err)) from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
@@ -21,6 +22,7 @@ import typer
 from ..errors import XlprojError
 from ..project.build import ALIGNMENT_METHODS, METHODS, build_projector
 from ..project.options import ProjectionOptions
+from ..transfer.span_filters import SpanFilter, describe, parse_labels
 from ._app import app
 from ._checks import PathProblem, check_input, check_output, fail
 from ._options import projection_options
@@ -162,6 +164,15 @@ def translate_train_cli(
     limit: int | None = typer.Option(
         None, "--limit", "-n", help="Only the first N sentences (0: all)"
     ),
+    drop_lowercase: bool = typer.Option(
+        False,
+        "--drop-lowercase-spans",
+        help="Drop projected spans with no upper-case letter (francés as MISC); spans "
+        "without cased letters (digits, Chinese) are kept",
+    ),
+    drop_labels: str = typer.Option(
+        "", "--drop-labels", help="Drop projected spans with these labels: MISC,…"
+    ),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars"),
 ) -> None:
     """Translate a labelled corpus and project its entities: training data for TGT_LANG."""
@@ -171,6 +182,7 @@ def translate_train_cli(
     # Every option and path first: nothing is read or translated before they pass.
     _check_counts(limit, chunk_size)
     marker_pair = _markers(markers)
+    span_filter = _span_filter(drop_lowercase, drop_labels)
     files = _translator_files(translator)
     try:
         check_input(src)
@@ -191,18 +203,30 @@ def translate_train_cli(
     run = _run_translate_train(
         src, output, options, mt, word_aligner, projector, marker_pair,
         src_lang=src_lang, tgt_lang=tgt_lang, chunk_size=chunk_size, work_dir=work_dir,
-        limit=limit, total=total, progress=progress, files=files,
+        limit=limit, total=total, progress=progress, files=files, span_filter=span_filter,
     )  # fmt: skip
-    n_written, projection_stats, marker_stats = run
+    n_written, projection_stats, marker_stats, filtered = run
     typer.echo(projection_stats.table())
     report = {"command": "translate-train", "options": options.applicable(), "translator": mt.name}
     report["aligner"] = getattr(word_aligner, "name", None)
     report["projection"] = projection_stats.to_dict()
+    # The projection counts are before the filter; "filtered" is what it then removed.
+    report["span_filter"] = span_filter.to_dict()
+    report["filtered"] = dict(filtered)
+    if span_filter.active:
+        typer.echo(describe(filtered))
     if marker_stats is not None:
         report["markers"] = marker_stats.to_dict()
         typer.echo(json.dumps(report["markers"], indent=2))
     typer.secho(f"✔ Wrote {n_written} sentences to {output}", fg=typer.colors.GREEN)
     _write_stats(stats, report, started)
+
+
+def _span_filter(drop_lowercase: bool, drop_labels: str) -> SpanFilter:
+    try:
+        return SpanFilter(drop_lowercase, parse_labels(drop_labels))
+    except ValueError as err:
+        raise fail(str(err)) from None
 
 
 def _scan_source(src: Path, src_lang: str) -> int:
@@ -273,8 +297,13 @@ def _run_translate_train(
     total: int,
     progress: bool,
     files: list[Path],
-) -> tuple[int, Any, Any]:
-    """Stream the source through the chunked runner into the output, atomically."""
+    span_filter: SpanFilter,
+) -> tuple[int, Any, Any, Counter[str]]:
+    """Stream the source through the chunked runner into the output, atomically.
+
+    The span filter works on the finished chunks, so it is not a work-folder setting:
+    a resumed run may change it without translating again.
+    """
     from ..evaluate import ProjectionStats
     from ..io import iter_sentences
     from ..project.markers import MarkerStats
@@ -285,6 +314,7 @@ def _run_translate_train(
     method = options.method
     marker_stats = MarkerStats() if method == "markers" else None
     projection_stats = ProjectionStats()
+    filtered = span_filter.new_counts()
     try:
         # What the work folder's chunks depend on, besides the backends' own settings.
         settings: dict[str, Any] = {
@@ -310,11 +340,13 @@ def _run_translate_train(
             marker_stats=marker_stats,
             settings=settings,
             total=total,
+            span_filter=span_filter if span_filter.active else None,
+            filtered=filtered,
         )
         n_written = write_stream(output, stream, tgt_lang)
     except _USER_ERRORS as err:
         raise fail(str(err)) from None
-    return n_written, projection_stats, marker_stats
+    return n_written, projection_stats, marker_stats, filtered
 
 
 @app.command("translate-test")

@@ -10,6 +10,11 @@ the words the teachers disagree on (``uncertain``):
 * ``outside``: they become O, as if no teacher had proposed anything there.
 * ``drop-sentence``: a sentence with any uncertain word is left out (and counted).
 
+A ``span_filter`` (:class:`~spacy_xlproj.transfer.span_filters.SpanFilter`) then removes
+accepted spans the target language does not call names (lower-case spans such as
+``español`` as MISC, chosen labels). Their words become O, not missing: the filter
+says they are not entities, which is a decision, not a disagreement.
+
 :func:`to_doc` and :func:`write_pseudo_docbin` write the result for ``spacy train``:
 ``doc.ents`` are the accepted spans, missing words have ``token.ent_iob_ == ""``, and
 ``doc.spans["xlproj"]`` holds the same spans with ``attrs["scores"]``, their ensemble
@@ -32,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..project.base import Projector
 from ..registry import taggers
+from ..transfer.span_filters import SpanFilter
 from ..types import Sentence, Span
 from .ensemble import VOTES, ScoredSpan, Vote, check_agreement, check_weights, combine, ranges
 from .teachers import Teacher
@@ -79,7 +85,8 @@ class PseudoLabelStats:
     into ``below_agreement`` and ``overlapping`` (reached the threshold but overlapped
     a better span). ``uncertain_tokens`` are the words of disagreements outside every
     accepted span; ``missing_tokens`` are those written as missing (``uncertain``
-    ``missing`` only).
+    ``missing`` only). ``filtered`` counts accepted spans that the ``span_filter``
+    removed, by reason (dropped sentences included, like ``agreed_spans``).
     """
 
     teachers: list[str] = field(default_factory=list)
@@ -103,6 +110,8 @@ class PseudoLabelStats:
     uncertain_tokens: int = 0
     missing_tokens: int = 0
     confidence_sum: float = 0.0
+    span_filter: SpanFilter = field(default_factory=SpanFilter)
+    filtered: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
 
     @property
@@ -141,6 +150,8 @@ class PseudoLabelStats:
             "uncertain_tokens": self.uncertain_tokens,
             "missing_tokens": self.missing_tokens,
             "average_confidence": round(self.average_confidence, 4),
+            "span_filter": self.span_filter.to_dict(),
+            "filtered": dict(self.filtered),
             "seconds": round(self.seconds, 3),
         }
 
@@ -168,6 +179,9 @@ class PseudoLabelStats:
             ("uncertain tokens", f"{self.uncertain_tokens} of {self.tokens}"),
             ("missing tokens", str(self.missing_tokens)),
         ]
+        if self.span_filter.active:
+            rows.append(("filtered spans", str(sum(self.filtered.values()))))
+            rows += [(f"  {reason}", str(n)) for reason, n in self.filtered.items()]
         for label, n in sorted(self.agreed_per_label.items()):
             rows.append((f"label {label}", str(n)))
         width = max(len(k) for k, _ in rows)
@@ -195,11 +209,13 @@ def iter_pseudo_label(
     stats: PseudoLabelStats | None = None,
     progress: bool = False,
     total: int | None = None,
+    span_filter: SpanFilter | None = None,
 ) -> Iterator[PseudoLabelled]:
     """Stream :func:`pseudo_label`: batches of ``batch_size`` sentences, one at a time.
 
     stats (PseudoLabelStats | None): Counts are added to it.
     total (int | None): The number of sentences, for the progress bar.
+    span_filter (SpanFilter | None): As for :func:`pseudo_label`.
     """
     if not teachers:
         raise ValueError("pseudo-labelling needs at least one teacher.")
@@ -221,6 +237,10 @@ def iter_pseudo_label(
         stats.teacher_spans = [0] * len(teachers)
         stats.teacher_accepted = [0] * len(teachers)
     stats.agreement, stats.vote, stats.uncertain = agreement, vote, uncertain
+    span_filter = span_filter or SpanFilter()
+    stats.span_filter = span_filter
+    for reason in span_filter.reasons():  # a 0 shows a label that never came (a typo)
+        stats.filtered.setdefault(reason, 0)
     from tqdm import tqdm
 
     bar = tqdm(total=total, desc="pseudo-label", unit="sent", disable=not progress, file=sys.stderr)
@@ -241,7 +261,9 @@ def iter_pseudo_label(
                 proposals.append([[_as_scored(x) for x in spans] for spans in labelled])
             for offset, words in enumerate(batch):
                 votes = [p[offset] for p in proposals]
-                result = _decide(words, votes, weights, agreement, uncertain, vote, stats)
+                result = _decide(
+                    words, votes, weights, agreement, uncertain, vote, stats, span_filter
+                )
                 if result is not None:
                     result.index = index + offset
                     yield result
@@ -261,6 +283,7 @@ def pseudo_label(
     vote: Vote = "weight",
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: bool = False,
+    span_filter: SpanFilter | None = None,
 ) -> tuple[list[PseudoLabelled], PseudoLabelStats]:
     """Label unlabelled sentences with the spans their teachers agree on.
 
@@ -276,6 +299,8 @@ def pseudo_label(
         (weight × confidence), see :mod:`~spacy_xlproj.teach.ensemble`.
     batch_size (int): Sentences each teacher labels per call.
     progress (bool): Show a progress bar on stderr.
+    span_filter (SpanFilter | None): Removes accepted spans (lower-case ones, chosen
+        labels); their words become O. Counted in ``stats.filtered``.
     RETURNS (tuple[list[PseudoLabelled], PseudoLabelStats]): The kept sentences, in
         input order (``index`` is the input position), and the counts.
     """
@@ -292,6 +317,7 @@ def pseudo_label(
             stats=stats,
             progress=progress,
             total=total,
+            span_filter=span_filter,
         )
     )
     return out, stats
@@ -320,8 +346,10 @@ def _decide(
     uncertain: str,
     vote: Vote,
     stats: PseudoLabelStats,
+    span_filter: SpanFilter,
 ) -> PseudoLabelled | None:
-    """Combine one sentence's votes, count them, apply the ``uncertain`` policy."""
+    """Combine one sentence's votes, count them, apply the ``uncertain`` policy and the
+    span filter."""
     n = len(words)
     for k, spans in enumerate(votes):
         for span in spans:
@@ -344,6 +372,9 @@ def _decide(
     stats.below_agreement += combined.below_agreement
     stats.overlapping += combined.overlapping
     stats.uncertain_tokens += len(combined.uncertain)
+    # After the vote, on accepted spans only: the words of a removed span are covered by
+    # no other accepted span and are not uncertain, so they become O.
+    spans = span_filter.apply(words, combined.spans, stats.filtered)
     if combined.uncertain:
         stats.sentences_with_uncertain += 1
         if uncertain == "drop-sentence":
@@ -351,9 +382,9 @@ def _decide(
             return None
     missing = combined.uncertain if uncertain == "missing" else []
     stats.sentences_written += 1
-    stats.spans_written += len(combined.spans)
+    stats.spans_written += len(spans)
     stats.missing_tokens += len(missing)
-    return PseudoLabelled(-1, words, combined.spans, list(missing))
+    return PseudoLabelled(-1, words, spans, list(missing))
 
 
 # -- spaCy output ---------------------------------------------------------------------
@@ -470,6 +501,7 @@ def pseudo_label_file(
     progress: bool | None = None,
     report: dict[str, Any] | None = None,
     spans_key: str | None = SPANS_KEY,
+    span_filter: SpanFilter | None = None,
 ) -> PseudoLabelStats:
     """Pseudo-label a file of unlabelled sentences and write a ``.spacy`` training file.
 
@@ -519,6 +551,7 @@ def pseudo_label_file(
         stats=stats,
         progress=progress,
         total=len(sentences),
+        span_filter=span_filter,
     )
     write_pseudo_docbin(output_path, items, lang, spans_key=spans_key)
     if stats_path is not None:

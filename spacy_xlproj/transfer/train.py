@@ -13,6 +13,7 @@ their batches.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ from ..translate.base import Translator
 from ..types import Dropped, DropReason, Projection, Sentence, Span
 from . import chunks
 from .chunks import check_count, run_chunks, sentences_key
+from .span_filters import SpanFilter
 
 MARKERS = "markers"
 
@@ -192,6 +194,8 @@ def iter_translate_train(
     marker_stats: MarkerStats | None = None,
     settings: Mapping[str, Any] | None = None,
     total: int | None = None,
+    span_filter: SpanFilter | None = None,
+    filtered: Counter[str] | None = None,
 ) -> Iterator[Sentence]:
     """Translate labelled sentences and carry their entities across, streaming.
 
@@ -230,6 +234,12 @@ def iter_translate_train(
         source file's identity (``chunks.file_identity``) under ``"source"``. Without
         ``"source"``, a sequence of sentences is identified by a hash of its content.
     total (int | None): The number of sentences, for the progress bar.
+    span_filter (SpanFilter | None): Drop projected spans the target language does not
+        call names (``transfer.span_filters``). It is applied as the sentences are
+        yielded, after the work folder: the stored chunks hold every projected span,
+        so a resumed run may change the filter (it is not in the manifest) and ``stats``
+        count the projection before the filter.
+    filtered (Counter[str] | None): The filter's dropped spans, counted by reason.
     YIELDS (Sentence): One target sentence per source sentence whose translation was
         not empty, in order.
     """
@@ -289,7 +299,10 @@ def iter_translate_train(
                 stats.add(result.source.spans, result.projection)
                 if marker_stats is not None and result.marker_status is not None:
                     marker_stats.add(result.marker_status, result.by_markers, result.projection)
-                yield result.target()
+                target = result.target()
+                if span_filter is not None:
+                    target.spans = span_filter.apply(target.words, target.spans, filtered)
+                yield target
     finally:
         bar.close()
     if lines is not None and n != len(lines):
