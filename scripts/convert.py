@@ -46,18 +46,38 @@ def keep_labels(
 
 
 def convert(
-    input_path: Path, output_path: Path, lang: str = "xx", labels: str = "", limit: int = 0
+    input_path: Path,
+    output_path: Path,
+    lang: str = "xx",
+    labels: str = "",
+    limit: int = 0,
+    holdout: Path | None = None,
+    holdout_every: int = 10,
 ) -> dict[str, object]:
-    """Read ``input_path``, filter labels, write ``output_path``; return a summary."""
+    """Read ``input_path``, filter labels, write ``output_path``; return a summary.
+
+    With ``holdout``, every ``holdout_every``-th sentence goes there instead (a
+    development set cut from a training set, so that no test set decides when
+    training stops).
+    """
     report = ReadReport()
     sentences = read_sentences(input_path, report=report, lang=lang)
     if limit > 0:
         sentences = sentences[:limit]
     sentences, removed = keep_labels(sentences, parse_labels(labels))
+    summary: dict[str, object] = {}
+    if holdout is not None:
+        if holdout_every < 2:
+            raise typer.BadParameter(f"--holdout-every must be at least 2, got {holdout_every}.")
+        held = sentences[holdout_every - 1 :: holdout_every]
+        sentences = [s for i, s in enumerate(sentences) if (i + 1) % holdout_every]
+        write_sentences(holdout, held, lang=lang)
+        summary["holdout"] = {"output": str(holdout), "sentences": len(held)}
     write_sentences(output_path, sentences, lang=lang)
     return {
         "input": str(input_path),
         "output": str(output_path),
+        **summary,
         "sentences": len(sentences),
         "entities": sum(len(s.spans) for s in sentences),
         "removed_by_label": dict(removed),
@@ -73,8 +93,12 @@ def main(
         "", "--labels", help="Labels to keep, comma-separated (all if empty)"
     ),
     limit: int = typer.Option(0, "--limit", help="Keep only the first N sentences (0: all)"),
+    holdout: Path | None = typer.Option(
+        None, "--holdout", help="Write every --holdout-every-th sentence here instead"
+    ),
+    holdout_every: int = typer.Option(10, "--holdout-every", help="See --holdout"),
 ) -> None:
-    summary = convert(input_path, output_path, lang=lang, labels=labels, limit=limit)
+    summary = convert(input_path, output_path, lang, labels, limit, holdout, holdout_every)
     typer.echo(json.dumps(summary, ensure_ascii=False))
 
 

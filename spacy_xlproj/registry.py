@@ -2,8 +2,9 @@
 
 ``[x.translator] @xlproj_translators = "spacy_xlproj.ApertiumTranslator.v1"``.
 Third-party packages add backends through the entry point groups
-``spacy_xlproj_translators``, ``spacy_xlproj_aligners``, ``spacy_xlproj_projectors`` and
-``spacy_xlproj_taggers``.
+``spacy_xlproj_translators``, ``spacy_xlproj_aligners``, ``spacy_xlproj_projectors``,
+``spacy_xlproj_taggers`` and ``spacy_xlproj_encoders`` (word encoders of the embedding
+score).
 
 The registries are plain ``catalogue`` registries: importing this module does not import
 spaCy, whose ``spacy.util`` pulls in thinc and with it torch (seconds), although
@@ -26,7 +27,13 @@ import catalogue
 if TYPE_CHECKING:
     from spacy.util import registry as SpacyRegistry
 
-REGISTRY_NAMES = ("xlproj_translators", "xlproj_aligners", "xlproj_projectors", "xlproj_taggers")
+REGISTRY_NAMES = (
+    "xlproj_translators",
+    "xlproj_aligners",
+    "xlproj_projectors",
+    "xlproj_taggers",
+    "xlproj_encoders",
+)
 
 
 def _create(name: str) -> catalogue.Registry:
@@ -41,16 +48,17 @@ translators = _create("xlproj_translators")
 aligners = _create("xlproj_aligners")
 projectors = _create("xlproj_projectors")
 taggers = _create("xlproj_taggers")
+encoders = _create("xlproj_encoders")
 
 _REGISTRIES: dict[str, catalogue.Registry] = dict(
-    zip(REGISTRY_NAMES, (translators, aligners, projectors, taggers), strict=True)
+    zip(REGISTRY_NAMES, (translators, aligners, projectors, taggers, encoders), strict=True)
 )
 
 
 def attach_to_spacy() -> type[SpacyRegistry]:
     """Make our registries attributes of ``spacy.util.registry``; safe to call repeatedly.
 
-    Imports spaCy. Afterwards ``registry.xlproj_projectors`` (and the other three) is
+    Imports spaCy. Afterwards ``registry.xlproj_projectors`` (and the other four) is
     the same object as :data:`projectors`, and configs naming ``@xlproj_*`` blocks resolve.
 
     RETURNS (type): ``spacy.util.registry``.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
 from pathlib import Path
 
 import pytest
@@ -32,21 +33,32 @@ NON_DEFAULT = {
     "n_proj": (2, "n_proj"),
     "constraint": ("ge", "constraint"),
     "weights": ({"align": 1.0, "string": 0.5}, "weights"),
+    "embedding_model": ("/models/encoder", "encoder.model_name"),
+    "embedding_layer": (3, "encoder.layer"),
     "refine": (False, "refine"),
+}
+# The options an option needs beside it (an encoder serves the embedding weight only).
+WITH_EMBEDDING = {"weights": {"align": 1.0, "embedding": 0.5}}
+NEEDS = {
+    "embedding_model": WITH_EMBEDDING,
+    "embedding_layer": {**WITH_EMBEDDING, "embedding_model": "/models/encoder"},
+}
+MATCHING_OPTIONS = {
+    "candidates",
+    "max_len",
+    "n_proj",
+    "constraint",
+    "weights",
+    "embedding_model",
+    "embedding_layer",
+    "refine",
+    "expand_names",
 }
 USES = {
     "heuristic": {"merge_distance", "length_ratio", "top_k", "only_i", "refine", "expand_names"},
     "markers": {"merge_distance", "length_ratio", "top_k", "only_i", "refine"},
-    "greedy": {
-        "candidates",
-        "max_len",
-        "n_proj",
-        "constraint",
-        "weights",
-        "refine",
-        "expand_names",
-    },
-    "ilp": {"candidates", "max_len", "n_proj", "constraint", "weights", "refine", "expand_names"},
+    "greedy": MATCHING_OPTIONS,
+    "ilp": MATCHING_OPTIONS,
 }
 PAIRS = [(m, o) for m in METHODS for o in NON_DEFAULT if o in USES[m]]
 UNUSED = [(m, o) for m in METHODS for o in [*NON_DEFAULT, "expand_names"] if o not in USES[m]]
@@ -61,10 +73,11 @@ def test_every_option_is_classified():
 @pytest.mark.parametrize(("method", "option"), PAIRS)
 def test_option_reaches_the_projector(method, option):
     value, attr = NON_DEFAULT[option]
-    projector = build_projector(ProjectionOptions(method=method, **{option: value}))
+    given = {**NEEDS.get(option, {}), option: value}
+    projector = build_projector(ProjectionOptions(method=method, **given))
     expected = HeuristicProjector if method in ("heuristic", "markers") else MatchingProjector
     assert type(projector) is expected
-    assert getattr(projector, attr) == value
+    assert attrgetter(attr)(projector) == value
     if method in ("greedy", "ilp"):
         assert projector.solver == method
 

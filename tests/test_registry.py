@@ -12,16 +12,16 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "spacy_xlproj"
-REGISTRIES = ("translators", "aligners", "projectors", "taggers")
+REGISTRIES = ("translators", "aligners", "projectors", "taggers", "encoders")
 # `@aligners("name")` or `@aligners.register("name")`, then the function it decorates.
 REGISTRATION = re.compile(
-    r'^@(?:registry\.)?(translators|aligners|projectors|taggers)(?:\.register)?\(\s*"([^"]+)"\s*\)'
+    r'^@(?:registry\.)?(translators|aligners|projectors|taggers|encoders)(?:\.register)?\(\s*"([^"]+)"\s*\)'
     r"\s*\n(?:@.*\n)*def (\w+)",
     re.M,
 )
 # `projectors.register("name", func=Class)`: a class registered as it is.
 ASSIGNED = re.compile(
-    r'^(translators|aligners|projectors|taggers)\.register\(\s*"([^"]+)",\s*func=(\w+)\)', re.M
+    r'^(translators|aligners|projectors|taggers|encoders)\.register\(\s*"([^"]+)",\s*func=(\w+)\)', re.M
 )
 
 
@@ -136,7 +136,7 @@ LIGHT_THEN_SPACY = """
 import json, sys
 # The projection core first, as `python -m spacy_xlproj project` imports it: no spaCy.
 from spacy_xlproj.project.heuristic import HeuristicProjector
-from spacy_xlproj.registry import aligners, projectors, taggers, translators
+from spacy_xlproj.registry import aligners, encoders, projectors, taggers, translators
 light = [m for m in ("spacy", "thinc", "torch") if m in sys.modules]
 # spaCy afterwards: creating a pipeline attaches the same registries to spaCy's.
 import spacy
@@ -154,9 +154,12 @@ print(json.dumps({
         registry.xlproj_aligners is aligners,
         registry.xlproj_projectors is projectors,
         registry.xlproj_taggers is taggers,
+        registry.xlproj_encoders is encoders,
     ],
     "made": [type(made) is HeuristicProjector, made.merge_distance],
-    "groups": [r.entry_point_namespace for r in (translators, aligners, projectors, taggers)],
+    "groups": [
+        r.entry_point_namespace for r in (translators, aligners, projectors, taggers, encoders)
+    ],
 }))
 """
 
@@ -166,7 +169,7 @@ def test_registries_load_without_spacy_and_attach_to_it_later():
     assert out.returncode == 0, out.stderr[-3000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["light"] == []
-    assert result["same"] == [True] * 4
+    assert result["same"] == [True] * 5
     assert result["made"] == [True, 3]
     # The entry point groups that pyproject.toml advertises.
     assert result["groups"] == [f"spacy_xlproj_{reg}" for reg in REGISTRIES]

@@ -208,3 +208,16 @@ def test_empty_texts_stay_empty_and_never_reach_the_backend():
     assert len(seen) == 1  # nothing to translate: no backend call at all
     with pytest.raises(ValueError, match="returned 1 translations for 2 texts"):
         translate_nonempty(["a", "b"], lambda texts: ["x"])
+
+
+def test_no_progress_reaches_the_translation_bar(files, tmp_path, capsys):
+    src, tgt = files
+    spec = f"file:{tgt}:{src}"
+    quiet = build_translator(spec, "en", "es", cache_dir=tmp_path / "a", progress=False)
+    loud = build_translator(spec, "en", "es", cache_dir=tmp_path / "b", progress=True)
+    assert (quiet.progress, loud.progress) == (False, True)
+    assert build_translator(spec, "en", "es", cache_dir=tmp_path / "c").progress is None
+    assert quiet.translate(SOURCES[:2]) == TARGETS[:2]
+    assert "translate" not in capsys.readouterr().err
+    assert loud.translate(SOURCES[:2]) == TARGETS[:2]
+    assert "translate file" in capsys.readouterr().err

@@ -104,6 +104,8 @@ def test_workflows_name_existing_commands(project):
     commands = {c["name"] for c in project["commands"]}
     assert set(project["workflows"]["all"]) <= commands
     assert set(project["workflows"]["demo"]) <= commands
+    assert set(project["workflows"]["student"]) <= commands
+    assert "teacher-student" in project["workflows"]["demo"]
     for needed in (
         "convert",
         "train-source",
@@ -165,6 +167,20 @@ def test_link_assets_links_and_rejects_a_changed_file(tmp_path, shared_data):
 
 
 # --- scripts ---------------------------------------------------------------------------
+
+
+def test_convert_holds_out_every_nth_sentence(tmp_path):
+    convert = load_script("convert")
+    src = tmp_path / "in.iob"
+    write_sentences(src, [Sentence([f"w{i}", "."], [Span(0, 1, "PER")]) for i in range(7)])
+    summary = convert.convert(
+        src, tmp_path / "train.iob", holdout=tmp_path / "dev.iob", holdout_every=3
+    )
+    assert summary["holdout"] == {"output": str(tmp_path / "dev.iob"), "sentences": 2}
+    assert [s.words[0] for s in read_sentences(tmp_path / "dev.iob")] == ["w2", "w5"]
+    train = read_sentences(tmp_path / "train.iob")
+    assert [s.words[0] for s in train] == ["w0", "w1", "w3", "w4", "w6"]
+    assert summary["sentences"] == 5
 
 
 def test_convert_keeps_only_the_given_labels(tmp_path):
@@ -239,6 +255,10 @@ def test_run_langs_skips_finished_languages(tmp_path, monkeypatch, capsys):
     done.mkdir(parents=True)
     for name in ("translate-test-heuristic.json", "translate-train-heuristic.json"):
         (done / name).write_text("{}")
+    # The demo's student round is part of a finished run: without it the run is redone.
+    run_langs.run_language("es", ["heuristic"], "demo", {}, dry=True)
+    assert "project run demo" in capsys.readouterr().out
+    (done / "student-heuristic-1.json").write_text("{}")
     run_langs.run_language("es", ["heuristic", "ilp"], "demo", {}, dry=True)
     out = capsys.readouterr().out
     assert "es heuristic: done already" in out
@@ -246,6 +266,7 @@ def test_run_langs_skips_finished_languages(tmp_path, monkeypatch, capsys):
     assert len(commands) == 1
     assert "project run demo" in commands[0] and "--vars.method=ilp" in commands[0]
     assert "--vars.src_train=assets/demo/en_train.iob" in commands[0]
+    assert "--vars.unlabelled=assets/demo/es_unlabelled.txt" in commands[0]
 
 
 def _write_metrics(path: Path, pred, gold) -> None:

@@ -10,8 +10,10 @@ layer, method and ``token_type``, but many sentences share one forward pass.
 For BERT-family encoders in a local directory (BERT, RoBERTa, XLM-R, CamemBERT) the
 encoder runs here, in plain torch, without transformers: only the layers up to the
 one read, over sentences packed without padding (see ``_PackedEncoder``). Other
-models go through transformers' ``AutoModel``. torch is imported when the model is
-first needed, transformers only when a model or tokenizer needs it.
+models go through transformers' ``AutoModel`` (the text tower, for CLIP-style
+models). torch is imported when the model is first needed, transformers only when a
+model or tokenizer needs it. ``SimAligner.word_vectors`` is this module's encoder for
+other users too: the embedding score of matching projection (``spacy_xlproj.embed``).
 """
 
 from __future__ import annotations
@@ -575,7 +577,8 @@ class SimAligner:
     """Align words by the similarity of their contextual embeddings (SimAlign).
 
     model (str | Path): A local model directory (or hub name) of a Hugging Face encoder
-        with a fast tokenizer (``tokenizer.json``).
+        with a fast tokenizer (``tokenizer.json``): BERT- or XLM-R-like, a
+        sentence-transformers folder, or a CLIP-style model (its text tower is used).
     layer (int | None): Which hidden state to use: 0 is the embedding layer, ``k``
         the output of the ``k``-th layer. ``None``: two thirds of the model's depth
         (8 of mBERT's 12 layers, SimAlign's default; 4 of MiniLM-L6's 6).
@@ -640,6 +643,7 @@ class SimAligner:
         self._encoder: _PackedEncoder | _TransformersEncoder | None = None
         self._tokenizer: _WordTokenizer | None = None
         self._position_limit: int | None = None
+        self._model_dir = self.model_name
 
     # -- loading ------------------------------------------------------------------
 
@@ -656,7 +660,8 @@ class SimAligner:
                 "torch and transformers (for the SimAlign aligner)",
                 "pip install spacy-xlproj[transformers]",
             ) from err
-        folder = Path(self.model_name)
+        self._model_dir = _model_folder(self.model_name)
+        folder = Path(self._model_dir)
         config = _read_json(folder / "config.json") if folder.is_dir() else None
         packed = self.implementation == "auto" and config is not None and _packed_config_ok(config)
         device = torch.device(self.device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -704,7 +709,7 @@ class SimAligner:
 
     def _hf_tokenizer(self, model_type: str) -> _WordTokenizer:
         try:
-            return _load_hf_tokenizer(self.model_name, model_type)
+            return _load_hf_tokenizer(self._model_dir, model_type)
         except (OSError, ValueError) as err:
             if isinstance(err, _NotFastError):
                 raise
@@ -714,7 +719,7 @@ class SimAligner:
         from transformers import AutoModel
 
         try:
-            model = AutoModel.from_pretrained(self.model_name)
+            model = _text_tower(AutoModel.from_pretrained(self._model_dir))
         except (OSError, ValueError) as err:
             raise self._loading_error(err) from err
         config = model.config.to_dict()
@@ -907,13 +912,44 @@ class SimAligner:
         return vectors
 
 
+def _model_folder(name: str) -> str:
+    """Where the encoder's own files are: ``name``, or for a sentence-transformers folder
+    in the older layout (no ``config.json`` at the top), its Transformer module's folder."""
+    folder = Path(name)
+    modules = folder / "modules.json"
+    if (folder / "config.json").is_file() or not modules.is_file():
+        return name
+    with modules.open(encoding="utf8") as handle:
+        entries = json.load(handle)
+    for entry in entries if isinstance(entries, list) else []:
+        if str(entry.get("type", "")).endswith(".Transformer"):
+            return str(folder / entry.get("path", ""))
+    return name
+
+
+def _text_tower(model: Any) -> Any:
+    """The text encoder of a text-image model (CLIP, AltCLIP, SigLIP…), else ``model``.
+
+    Their ``AutoModel`` needs images too; the text tower alone maps token ids to
+    hidden states like any encoder (``CLIPTextModel`` directories load as they are).
+    """
+    tower = getattr(model, "text_model", None)
+    if getattr(model.config, "text_config", None) is not None and tower is not None:
+        return tower
+    return model
+
+
+# Model types whose positions count from 0 although their pad_token_id is not 0.
+_ZERO_BASED_POSITIONS = {"bert", "clip_text_model", "siglip_text_model"}
+
+
 def _position_limit(config: dict[str, Any]) -> int | None:
     positions = config.get("max_position_embeddings")
     if not positions:
         return None
     # RoBERTa-style models reserve the first positions (padding index + 1).
     offset = config.get("pad_token_id", 0) or 0
-    if config.get("model_type") == "bert":
+    if config.get("model_type") in _ZERO_BASED_POSITIONS:
         offset = 0
     return int(positions) - (offset + 1 if offset else 0)
 

@@ -1,9 +1,11 @@
-"""The projection flags of ``project``, ``translate-train`` and ``translate-test``.
+"""Flags shared by several commands, each defined once.
 
 ``projection_options`` derives every flag from ``ProjectionOptions`` (name, help,
 default), so a command cannot forget or mistype one: the command declares one
 ``options: ProjectionOptions`` parameter and receives the options the user gave,
 checked against the method (an option the method does not use is an error).
+``engine_options`` gives ``--engine``, ``--workers`` and ``--ray-address`` to the
+commands that can run on Ray; the command receives ``engine: EngineOptions``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,14 @@ from typing import Any, TypeVar, get_type_hints
 import typer
 
 from ..project.options import FIELDS, ProjectionOptionError, ProjectionOptions
+from ..transfer.engine import (
+    EngineError,
+    EngineOptions,
+    LocalPool,
+    RayPool,
+    WorkerSpec,
+    require_ray,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -129,3 +139,79 @@ def projection_options(methods: tuple[str, ...]) -> Callable[[F], F]:
         return command  # type: ignore[return-value]
 
     return decorate
+
+
+# fmt: off
+_ENGINE_PARAMETERS = [
+    inspect.Parameter(
+        "engine", inspect.Parameter.KEYWORD_ONLY, annotation=str,
+        default=typer.Option(
+            "local", "--engine",
+            # No "[ray]" here: typer's rich help would read it as markup.
+            help="Where the work runs: local (this process) or ray (Ray workers, each "
+            "loading the backends once; needs the package's ray extra)",
+        ),
+    ),
+    inspect.Parameter(
+        "workers", inspect.Parameter.KEYWORD_ONLY, annotation=int | None,
+        default=typer.Option(
+            None, "--workers",
+            help="--engine ray: workers (Ray actors); default one per GPU, else one per CPU",
+        ),
+    ),
+    inspect.Parameter(
+        "ray_address", inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
+        default=typer.Option(
+            None, "--ray-address",
+            help="--engine ray: the cluster to join (auto, ray://HOST:PORT); default a "
+            "local Ray started for this run",
+        ),
+    ),
+]
+# fmt: on
+
+
+def engine_options(func: F) -> F:
+    """Give a typer command ``--engine``, ``--workers`` and ``--ray-address``.
+
+    The command declares ``engine: EngineOptions`` and receives the options, checked
+    (``--workers 4`` without ``--engine ray`` is an error), with Ray importable when
+    it is asked for: both fail in one ``Error:`` line before any work.
+    """
+    signature = inspect.signature(func, eval_str=True)
+    kept = [p for p in signature.parameters.values() if p.name != "engine"]
+    params = kept + _ENGINE_PARAMETERS
+
+    @functools.wraps(func)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        engine = EngineOptions(
+            kwargs.pop("engine"), kwargs.pop("workers"), kwargs.pop("ray_address")
+        )
+        try:
+            engine.check()
+        except EngineError as err:
+            typer.echo(f"Error: {err}", err=True)
+            raise typer.Exit(2) from None
+        if not engine.local:
+            try:
+                require_ray()
+            except EngineError as err:  # a missing extra, not a usage error
+                typer.echo(f"Error: {err}", err=True)
+                raise typer.Exit(1) from None
+        return func(*args, engine=engine, **kwargs)
+
+    command.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in params}
+    return command  # type: ignore[return-value]
+
+
+def start_engine(engine: EngineOptions, spec: WorkerSpec) -> LocalPool | RayPool:
+    """Build the workers of ``spec`` (here, or Ray actors); say how long Ray took."""
+    pool = engine.start(spec)
+    if isinstance(pool, RayPool):
+        typer.echo(
+            f"ray: {pool.workers} workers ready in {pool.workers_start_seconds:.1f}s "
+            f"(Ray itself: {pool.ray_start_seconds:.1f}s)",
+            err=True,
+        )
+    return pool

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from ..errors import XlprojError
 from ..project.build import ALIGNMENT_METHODS
 from ..project.options import ProjectionOptions
+from ..transfer.engine import EngineOptions
 from ._app import app
 from ._checks import check_input, check_output, fail
-from ._options import projection_options
+from ._options import engine_options, projection_options, start_engine
 
 
 def _one_line(err: BaseException) -> str:
@@ -20,8 +23,52 @@ def _one_line(err: BaseException) -> str:
     return " ".join(str(err).split())
 
 
+@dataclass(frozen=True)
+class TeacherBackends:
+    """pseudo-label's worker spec: the teachers as the command line names them.
+
+    Picklable, so each Ray worker builds its own teachers (models, translator, aligner)
+    from it, once; ``build()`` is the ``TeacherPanel`` that labels one batch.
+    """
+
+    specs: tuple[str, ...]
+    src_lang: str
+    tgt_lang: str
+    translator: str
+    aligner: str
+    options: ProjectionOptions
+    label_map: dict[str, str | None]
+    cache_dir: Path | None = None
+    ignore_wiki_markup: bool = False
+    progress: bool = False
+
+    def build(self) -> Any:
+        from ..project.build import build_projector
+        from ..teach.pseudo_labels import TeacherPanel
+        from ..teach.teachers import build_teacher
+
+        projector = build_projector(self.options, lang=self.tgt_lang)
+        teachers = [
+            build_teacher(
+                spec,
+                src_lang=self.src_lang,
+                tgt_lang=self.tgt_lang,
+                translator=self.translator,
+                aligner=self.aligner,
+                projector=projector,
+                label_map=self.label_map,
+                cache_dir=self.cache_dir,
+                ignore_wiki_markup=self.ignore_wiki_markup,
+                progress=self.progress,
+            )
+            for spec in self.specs
+        ]
+        return TeacherPanel(teachers)
+
+
 @app.command("pseudo-label")
 @projection_options(ALIGNMENT_METHODS)
+@engine_options
 def pseudo_label_cli(
     input: Path = typer.Argument(
         ...,
@@ -63,7 +110,7 @@ def pseudo_label_cli(
         "apertium",
         "--translator",
         "-T",
-        help="translate-test teachers: apertium, hf:MODEL_DIR or file:PATH (TGT -> SRC)",
+        help="translate-test teachers: apertium, hf:DIR, ct2:DIR or file:PATH (TGT -> SRC)",
     ),
     aligner: str = typer.Option(
         "eflomal",
@@ -94,7 +141,8 @@ def pseudo_label_cli(
     batch_size: int = typer.Option(
         10_000,
         "--batch-size",
-        help="Sentences each teacher labels per call (eflomal aligns each batch on its own)",
+        help="Sentences each teacher labels per call (eflomal aligns each batch on its own); "
+        "with --engine ray, the shards sent to the workers",
     ),
     limit: int | None = typer.Option(None, "--limit", "-n", help="Only the first N sentences"),
     drop_lowercase: bool = typer.Option(
@@ -107,6 +155,7 @@ def pseudo_label_cli(
         "", "--drop-labels", help="Make accepted spans with these labels O: MISC,…"
     ),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars"),
+    engine: EngineOptions = None,  # type: ignore[assignment]  # --engine, --workers…
 ) -> None:
     """Label INPUT with the spans the teachers agree on and write OUTPUT for `spacy train`.
 
@@ -115,8 +164,8 @@ def pseudo_label_cli(
     """
     from ..ner.build import parse_label_map
     from ..teach.ensemble import VOTES, check_agreement
-    from ..teach.pseudo_labels import UNCERTAIN_MODES, pseudo_label_file
-    from ..teach.teachers import build_teacher, parse_teacher_spec
+    from ..teach.pseudo_labels import UNCERTAIN_MODES, pseudo_label_file, voters
+    from ..teach.teachers import parse_teacher_spec
     from ..transfer.span_filters import SpanFilter, parse_labels
 
     # Everything the user typed is checked before any model is loaded.
@@ -155,52 +204,43 @@ def pseudo_label_cli(
         raise fail(_one_line(err)) from None
 
     started = time.perf_counter()
+    # The teachers are built where the batches are labelled: here, or on each Ray worker.
+    backends = TeacherBackends(
+        tuple(str(s) for s in specs), src_lang, tgt_lang, translator, aligner, options,
+        labels, cache_dir=cache_dir, ignore_wiki_markup=ignore_wiki_markup,
+        progress=progress and engine.local,
+    )  # fmt: skip
     try:
-        from ..project.build import build_projector
-
-        projector = build_projector(options, lang=tgt_lang)
-        teachers = [
-            build_teacher(
-                spec,
-                src_lang=src_lang,
-                tgt_lang=tgt_lang,
-                translator=translator,
-                aligner=aligner,
-                projector=projector,
-                label_map=labels,
-                cache_dir=cache_dir,
-                ignore_wiki_markup=ignore_wiki_markup,
+        with start_engine(engine, backends) as pool:
+            report = {
+                "command": "pseudo-label",
+                "input": str(input),
+                "teacher_specs": [str(s) for s in specs],
+                "src_lang": src_lang,
+                "tgt_lang": tgt_lang,
+            }
+            if any(s.kind == "translate-test" for s in specs):
+                report.update(
+                    translator=translator, aligner=aligner, projection_options=options.applicable()
+                )
+            report["engine"] = pool.report(memory=False)  # written before the run ends
+            result = pseudo_label_file(
+                input,
+                output,
+                voters(pool.info),
+                lang=tgt_lang,
+                agreement=agreement,
+                uncertain=uncertain,  # type: ignore[arg-type]
+                vote=vote,  # type: ignore[arg-type]
+                batch_size=batch_size,
+                limit=limit,
+                stats_path=stats,
                 progress=progress,
+                report=report,
+                spans_key=spans_key or None,
+                span_filter=span_filter,
+                pool=pool,
             )
-            for spec in specs
-        ]
-        report = {
-            "command": "pseudo-label",
-            "input": str(input),
-            "teacher_specs": [str(s) for s in specs],
-            "src_lang": src_lang,
-            "tgt_lang": tgt_lang,
-        }
-        if any(s.kind == "translate-test" for s in specs):
-            report.update(
-                translator=translator, aligner=aligner, projection_options=options.applicable()
-            )
-        result = pseudo_label_file(
-            input,
-            output,
-            teachers,
-            lang=tgt_lang,
-            agreement=agreement,
-            uncertain=uncertain,  # type: ignore[arg-type]
-            vote=vote,  # type: ignore[arg-type]
-            batch_size=batch_size,
-            limit=limit,
-            stats_path=stats,
-            progress=progress,
-            report=report,
-            spans_key=spans_key or None,
-            span_filter=span_filter,
-        )
     except (XlprojError, ValueError, OSError) as err:
         raise fail(_one_line(err)) from None
     typer.echo(result.table())

@@ -20,12 +20,13 @@ from typing import Any
 import typer
 
 from ..errors import XlprojError
-from ..project.build import ALIGNMENT_METHODS, METHODS, build_projector
+from ..project.build import ALIGNMENT_METHODS, METHODS
 from ..project.options import ProjectionOptions
+from ..transfer.engine import EngineOptions
 from ..transfer.span_filters import SpanFilter, describe, parse_labels
 from ._app import app
 from ._checks import PathProblem, check_input, check_output, fail
-from ._options import projection_options
+from ._options import engine_options, projection_options, start_engine
 
 # What a translation cache folder holds (translate/cache.py, and ProjectedCorpus.v1).
 CACHE_FILE = "translations.sqlite3"
@@ -129,6 +130,7 @@ def _limited(items: Iterator[Any], limit: int | None) -> Iterator[Any]:
 
 @app.command("translate-train")
 @projection_options(METHODS)
+@engine_options
 def translate_train_cli(
     src: Path = typer.Argument(
         ..., help="Labelled source file: column file (token<TAB>tag) or .spacy"
@@ -142,7 +144,7 @@ def translate_train_cli(
         "apertium",
         "--translator",
         "-T",
-        help="apertium, hf:MODEL_DIR, file:PATH (line i translates sentence i) or "
+        help="apertium, hf:MODEL_DIR, ct2:MODEL_DIR, file:PATH (line i translates sentence i) or "
         "file:PATH:SOURCE (looked up by source text)",
     ),
     aligner: str = typer.Option(
@@ -160,7 +162,12 @@ def translate_train_cli(
         "--work-dir",
         help="Store finished chunks here; a rerun with the same settings resumes",
     ),
-    chunk_size: int = typer.Option(10_000, "--chunk-size", help="Sentences per chunk"),
+    chunk_size: int = typer.Option(
+        10_000,
+        "--chunk-size",
+        help="Sentences per chunk: the unit of translation, alignment (eflomal learns from "
+        "the whole chunk), storage in --work-dir and of the shards sent to Ray workers",
+    ),
     limit: int | None = typer.Option(
         None, "--limit", "-n", help="Only the first N sentences (0: all)"
     ),
@@ -174,9 +181,11 @@ def translate_train_cli(
         "", "--drop-labels", help="Drop projected spans with these labels: MISC,…"
     ),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars"),
+    engine: EngineOptions = None,  # type: ignore[assignment]  # --engine, --workers…
 ) -> None:
     """Translate a labelled corpus and project its entities: training data for TGT_LANG."""
     from ..transfer.chunks import check_work_dir
+    from ..transfer.train import TrainBackends
 
     started = time.perf_counter()
     # Every option and path first: nothing is read or translated before they pass.
@@ -195,20 +204,27 @@ def translate_train_cli(
     try:
         n_source = _scan_source(src, src_lang)
         total = min(n_source, limit) if limit else n_source
-        backends = _train_backends(options, translator, aligner, src_lang, tgt_lang, cache_dir)
-        mt, word_aligner, projector = backends
-        _fit_positional(mt, src, n_source, total)
+        _check_positional(translator, src, n_source)
+        # The backends are built where the chunks run: here, or once on each Ray worker.
+        backends = TrainBackends(
+            translator, aligner, options, src_lang, tgt_lang, cache_dir=cache_dir,
+            markers=marker_pair, progress=progress and engine.local,
+        )  # fmt: skip
+        pool = start_engine(engine, backends)
     except _USER_ERRORS as err:
         raise fail(str(err)) from None
-    run = _run_translate_train(
-        src, output, options, mt, word_aligner, projector, marker_pair,
-        src_lang=src_lang, tgt_lang=tgt_lang, chunk_size=chunk_size, work_dir=work_dir,
-        limit=limit, total=total, progress=progress, files=files, span_filter=span_filter,
-    )  # fmt: skip
+    with pool:
+        run = _run_translate_train(
+            src, output, options, pool, src_lang=src_lang, tgt_lang=tgt_lang,
+            chunk_size=chunk_size, work_dir=work_dir, limit=limit, total=total,
+            progress=progress, files=files, span_filter=span_filter,
+        )  # fmt: skip
+        engine_report = pool.report()
     n_written, projection_stats, marker_stats, filtered = run
     typer.echo(projection_stats.table())
-    report = {"command": "translate-train", "options": options.applicable(), "translator": mt.name}
-    report["aligner"] = getattr(word_aligner, "name", None)
+    report = {"command": "translate-train", "options": options.applicable()}
+    report.update(translator=pool.info["translator"], aligner=pool.info["aligner"])
+    report["engine"] = engine_report
     report["projection"] = projection_stats.to_dict()
     # The projection counts are before the filter; "filtered" is what it then removed.
     report["span_filter"] = span_filter.to_dict()
@@ -245,49 +261,34 @@ def _scan_source(src: Path, src_lang: str) -> int:
     return report.sentences
 
 
-def _train_backends(
-    options: ProjectionOptions,
-    translator: str,
-    aligner: str,
-    src_lang: str,
-    tgt_lang: str,
-    cache_dir: Path | None,
-) -> tuple[Any, Any, Any]:
-    from ..align.build import build_aligner
-    from ..translate.build import build_translator
-
-    projector = build_projector(options, lang=tgt_lang)
-    mt = build_translator(translator, src_lang, tgt_lang, cache_dir=cache_dir)
-    word_aligner = None if aligner == "none" else build_aligner(aligner)
-    return mt, word_aligner, projector
-
-
-def _fit_positional(mt: Any, src: Path, n_source: int, total: int) -> None:
+def _check_positional(translator: str, src: Path, n_source: int) -> None:
     """``file:PATH`` answers by position: one line per source sentence, checked now."""
     from ..errors import DataFormatError
-    from ..translate.file import FileTranslator
+    from ..translate.build import _split_file_arg
+    from ..translate.file import read_lines
 
-    if not isinstance(mt, FileTranslator) or mt.lookup is not None:
+    kind, _, arg = translator.partition(":")
+    if kind.strip().lower() != "file" or not arg:
         return
-    if len(mt.lines) != n_source:
+    path, source = _split_file_arg(arg)
+    if source is not None:
+        return
+    n_lines = len(read_lines(Path(path)))
+    if n_lines != n_source:
         raise DataFormatError(
-            mt.path,
+            path,
             None,
-            f"has {len(mt.lines)} lines but {src} has {n_source} sentences.",
+            f"has {n_lines} lines but {src} has {n_source} sentences.",
             "Line i must translate sentence i (as the translate command writes them); or "
             "give file:PATH:SOURCE to look translations up by source text.",
         )
-    mt.lines = mt.lines[:total]  # --limit: only the first sentences are translated
 
 
 def _run_translate_train(
     src: Path,
     output: Path,
     options: ProjectionOptions,
-    mt: Any,
-    word_aligner: Any,
-    projector: Any,
-    markers: tuple[str, str],
+    pool: Any,
     *,
     src_lang: str,
     tgt_lang: str,
@@ -309,7 +310,7 @@ def _run_translate_train(
     from ..project.markers import MarkerStats
     from ..transfer.chunks import file_identity
     from ..transfer.output import write_stream
-    from ..transfer.train import iter_translate_train
+    from ..transfer.train import stream_translate_train
 
     method = options.method
     marker_stats = MarkerStats() if method == "markers" else None
@@ -325,14 +326,9 @@ def _run_translate_train(
         }
         if files:
             settings["translations"] = [file_identity(p) for p in files if p.is_file()]
-        stream = iter_translate_train(
+        stream = stream_translate_train(
             _limited(iter_sentences(src, lang=src_lang), limit),
-            translator=mt,
-            aligner=word_aligner,
-            projector="markers" if method == "markers" else projector,
-            fallback_projector=projector if method == "markers" else None,
-            tgt_lang=tgt_lang,
-            markers=markers,
+            pool,
             chunk_size=chunk_size,
             work_dir=work_dir,
             progress=progress,
@@ -351,6 +347,7 @@ def _run_translate_train(
 
 @app.command("translate-test")
 @projection_options(ALIGNMENT_METHODS)
+@engine_options
 def translate_test_cli(
     input: Path = typer.Argument(
         ..., help="Target-language sentences: column file, .spacy or plain text"
@@ -361,7 +358,10 @@ def translate_test_cli(
     src_lang: str = typer.Option("en", "--src-lang", "-s", help="Language of the NER model"),
     tgt_lang: str = typer.Option(..., "--tgt-lang", "-t", help="Language of INPUT"),
     translator: str = typer.Option(
-        "apertium", "--translator", "-T", help="apertium, hf:MODEL_DIR or file:PATH (TGT -> SRC)"
+        "apertium",
+        "--translator",
+        "-T",
+        help="apertium, hf:MODEL_DIR, ct2:MODEL_DIR or file:PATH (TGT -> SRC)",
     ),
     back_translator: str | None = typer.Option(
         None,
@@ -381,6 +381,12 @@ def translate_test_cli(
     refinement: str = typer.Option("none", "--refine", help="none or backtranslation"),
     stats: Path | None = typer.Option(None, "--stats", help="Write statistics JSON here"),
     cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Translation cache folder"),
+    chunk_size: int = typer.Option(
+        10_000,
+        "--chunk-size",
+        help="Sentences per chunk: the unit of translation, tagging, alignment (eflomal "
+        "learns from the whole chunk) and of the shards sent to Ray workers",
+    ),
     limit: int | None = typer.Option(
         None, "--limit", "-n", help="Only the first N sentences (0: all)"
     ),
@@ -396,6 +402,7 @@ def translate_test_cli(
         "label: first (head-initial names, Spanish 'Provincia de …'), last, or none",
     ),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars"),
+    engine: EngineOptions = None,  # type: ignore[assignment]  # --engine, --workers…
 ) -> None:
     """Tag TGT_LANG sentences with a SRC_LANG model through translation, and project back."""
     from ..io import read_sentences, write_sentences
@@ -405,7 +412,7 @@ def translate_test_cli(
         raise fail(f"Unknown --refine {refinement!r}: use none or backtranslation.")
     if harmonize_labels not in ("none", "first", "last"):
         raise fail(f"Unknown --harmonize-labels {harmonize_labels!r}: use none, first or last.")
-    _check_counts(limit)
+    _check_counts(limit, chunk_size)
     files = _translator_files(translator, back_translator)
     try:
         check_input(input)
@@ -420,7 +427,7 @@ def translate_test_cli(
             sentences, options, translator, back_translator, ner, label_map, aligner,
             refinement=refinement, cache_dir=cache_dir, src_lang=src_lang, tgt_lang=tgt_lang,
             ignore_wiki_markup=ignore_wiki_markup, harmonize_labels=harmonize_labels,
-            progress=progress,
+            progress=progress, chunk_size=chunk_size, engine=engine,
         )  # fmt: skip
         write_sentences(output, out, lang=tgt_lang)
     except _USER_ERRORS as err:
@@ -445,40 +452,35 @@ def _run_translate_test(
     ignore_wiki_markup: bool,
     harmonize_labels: str,
     progress: bool,
+    chunk_size: int,
+    engine: EngineOptions,
 ) -> tuple[list[Any], Any, dict[str, Any]]:
-    from ..align.build import build_aligner
-    from ..ner.build import build_tagger, parse_label_map
+    from ..ner.build import parse_label_map
     from ..transfer.backtranslation import RefineStats
-    from ..transfer.tagging import translate_test, wiki_markup
-    from ..translate.build import build_translator
+    from ..transfer.tagging import TranslateTestBackends, translate_test_shards
 
-    projector = build_projector(options, lang=tgt_lang)
-    tagger = build_tagger(ner, label_map=parse_label_map(label_map))
-    mt = build_translator(translator, tgt_lang, src_lang, cache_dir=cache_dir)
-    back = None
-    if refinement == "backtranslation":
-        back = build_translator(
-            back_translator or translator, src_lang, tgt_lang, cache_dir=cache_dir
-        )
-    word_aligner = build_aligner(aligner)
+    # The backends are built where the shards run: here, or once on each Ray worker.
+    backends = TranslateTestBackends(
+        translator, ner, aligner, options, src_lang, tgt_lang,
+        label_map=parse_label_map(label_map), refine=refinement,  # type: ignore[arg-type]
+        back_translator=back_translator, cache_dir=cache_dir,
+        ignore_wiki_markup=ignore_wiki_markup, progress=progress and engine.local,
+    )  # fmt: skip
     refine_stats = RefineStats()
-    out, projection_stats = translate_test(
-        sentences,
-        translator=mt,
-        tagger=tagger,
-        aligner=word_aligner,
-        projector=projector,
-        back_translator=back,
-        refine=refinement,
-        progress=progress,
-        refine_stats=refine_stats,
-        ignore=wiki_markup if ignore_wiki_markup else None,
-    )
+    with start_engine(engine, backends) as pool:
+        out, projection_stats = translate_test_shards(
+            sentences,
+            pool,
+            chunk_size=chunk_size,
+            progress=progress,
+            refine_stats=refine_stats,
+        )
+        engine_report = pool.report()
     typer.echo(projection_stats.table())
     report: dict[str, Any] = {"command": "translate-test", "options": options.applicable()}
     report.update(refine=refinement, ner=ner)
-    report["translator"] = mt.name
-    report["aligner"] = getattr(word_aligner, "name", None)
+    report.update(translator=pool.info["translator"], aligner=pool.info["aligner"])
+    report["engine"] = engine_report
     report["projection"] = projection_stats.to_dict()
     if refinement != "none":
         report["refinement"] = refine_stats.to_dict()

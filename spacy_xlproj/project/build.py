@@ -40,6 +40,12 @@ def build_projector(
     else:
         from .matching import MatchingProjector
 
+        encoder = None
+        if o.embedding_model is not None:
+            # Only the encoder's Python object: its model loads at the first sentence.
+            from ..embed.hf import HFEncoder
+
+            encoder = HFEncoder(o.embedding_model, layer=o.embedding_layer)
         projector = MatchingProjector(
             candidates=o.candidates,  # type: ignore[arg-type]
             max_len=o.max_len,
@@ -48,6 +54,7 @@ def build_projector(
             constraint=o.constraint,  # type: ignore[arg-type]
             weights=dict(o.weights),
             refine=o.refine,
+            encoder=encoder,
         )
     if o.expand_names:
         from .names import NameExpander, NameExpandingProjector

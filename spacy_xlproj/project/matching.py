@@ -12,6 +12,7 @@ from typing import Literal
 
 import numpy as np
 
+from ..embed.base import WordEncoder
 from ..registry import projectors
 from ..types import Dropped, DropReason, Link, ProjectedSpan, Projection, Span
 from . import scores as S
@@ -22,6 +23,7 @@ from .candidates import (
     given_candidates,
     ngram_candidates,
 )
+from .embedding import EmbeddingScorer
 from .options import DEFAULTS
 from .refine import LinkRefiner
 from .solve import CONSTRAINTS, METHODS, solve_pairs
@@ -43,9 +45,12 @@ class MatchingProjector:
     weights (dict[str, float] | None): Weight of each score: ``"align"`` (word
         alignments), ``"string"`` (word similarity, names/numbers/cognates), ``"ner"``
         and ``"ner_any"`` (target NER tag probabilities, same class / any class),
-        ``"translation"`` (``translation_scorer``). Default ``{"align": 1.0}``.
+        ``"translation"`` (``translation_scorer``), ``"embedding"`` (cosine of span
+        vectors from ``encoder``). Default ``{"align": 1.0}``.
     alpha (float): Length bonus of the NER score.
     translation_scorer (TranslationScorer | None): Needed for a ``"translation"`` weight.
+    encoder (WordEncoder | None): Needed for an ``"embedding"`` weight: the word vectors
+        of each sentence pair, asked once per pair and cached (``EmbeddingScorer``).
     min_score (float): Pairs whose normalised score is not above this are never chosen.
     refine (bool): Refine each entity's links before scoring, as
         ``HeuristicProjector(refine=True)`` does (see ``refine.LinkRefiner``): links to
@@ -82,6 +87,7 @@ class MatchingProjector:
         translation_scorer: S.TranslationScorer | None = None,
         min_score: float = 0.0,
         refine: bool = DEFAULTS.refine,
+        encoder: WordEncoder | None = None,
     ) -> None:
         weights = dict(weights) if weights is not None else {"align": 1.0}
         if candidates not in CANDIDATE_SOURCES:
@@ -106,6 +112,8 @@ class MatchingProjector:
             raise ValueError(f"weights must be >= 0 with at least one > 0, got {weights}")
         if weights.get("translation", 0) > 0 and translation_scorer is None:
             raise ValueError("A 'translation' weight needs a translation_scorer.")
+        if weights.get("embedding", 0) > 0 and encoder is None:
+            raise ValueError("An 'embedding' weight needs an encoder.")
         self.candidates = candidates
         self.max_len = max_len
         self.solver = solver
@@ -114,6 +122,8 @@ class MatchingProjector:
         self.weights = {k: float(v) for k, v in weights.items() if v > 0}
         self.alpha = alpha
         self.translation_scorer = translation_scorer
+        self.encoder = encoder
+        self._embedding = EmbeddingScorer(encoder) if encoder is not None else None
         self.min_score = min_score
         self.refine = refine
         self._norm = sum(self.weights.values())
@@ -125,10 +135,11 @@ class MatchingProjector:
         self.stats: dict[str, int] = {"solver_calls": 0, "relaxed": 0}
 
     def __repr__(self) -> str:
+        encoder = f", encoder={self.encoder!r}" if self.encoder is not None else ""
         return (
             f"MatchingProjector(candidates={self.candidates!r}, max_len={self.max_len}, "
             f"solver={self.solver!r}, n_proj={self.n_proj}, constraint={self.constraint!r}, "
-            f"weights={self.weights!r}, refine={self.refine})"
+            f"weights={self.weights!r}, refine={self.refine}{encoder})"
         )
 
     def project(
@@ -419,7 +430,9 @@ class MatchingProjector:
                 )
         weights: Mapping[str, float] = self.weights
         if "translation" in self.weights:
-            others = {k: v for k, v in self.weights.items() if k != "translation"}
+            # The embedding score is positive for almost every pair: it is no reason to
+            # send a pair to the (slow) translation scorer.
+            others = {k: v for k, v in self.weights.items() if k in named}
             evidence = (
                 S.fuse(named, others) > 0
                 if others
@@ -431,6 +444,9 @@ class MatchingProjector:
             named["translation"] = S.translation_scores(
                 self.translation_scorer, src_words, src_spans, tgt_words, cands, evidence
             )
+        if "embedding" in self.weights:
+            assert self._embedding is not None
+            named["embedding"] = self._embedding.scores(src_words, src_spans, tgt_words, cands)
         return S.fuse(named, weights)
 
 

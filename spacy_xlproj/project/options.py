@@ -107,6 +107,21 @@ class ProjectionOptions:
         "--weights",
         "Matching: weights of the fused scores, e.g. align=1,string=0.5.",
     )
+    embedding_model: str | None = _option(
+        None,
+        MATCHING,
+        "--embedding-model",
+        "Matching: encoder folder of the 'embedding' score (cosine of entity and candidate "
+        "span vectors): BERT- or XLM-R-like, sentence-transformers, or a CLIP-style "
+        "model's text tower; give an embedding=W weight with it.",
+    )
+    embedding_layer: int | None = _option(
+        None,
+        MATCHING,
+        "--embedding-layer",
+        "Matching: the --embedding-model layer read (0: embeddings); 'none': two thirds "
+        "of its depth.",
+    )
     refine: bool = _option(
         True,
         EVERY,
@@ -214,6 +229,19 @@ def _check_values(o: ProjectionOptions) -> None:
         problems.append(f"constraint must be one of {', '.join(CONSTRAINTS)}, got {o.constraint!r}")
     if not isinstance(o.weights, Mapping) or not o.weights:
         problems.append(f"weights must name at least one score, got {o.weights!r}")
+    elif o.weights.get("embedding", 0) > 0:
+        if o.embedding_model is None:
+            problems.append(
+                "the 'embedding' weight needs an encoder: give --embedding-model (embedding_model)"
+            )
+    elif o.embedding_model is not None or o.embedding_layer is not None:
+        # An encoder that no score reads would be loaded for nothing.
+        problems.append(
+            "--embedding-model and --embedding-layer serve the 'embedding' score only: "
+            "add embedding=W to --weights (weights)"
+        )
+    if o.embedding_layer is not None and o.embedding_layer < 0:
+        problems.append(f"embedding_layer must be >= 0 or None, got {o.embedding_layer}")
     if problems:
         raise ProjectionOptionError("; ".join(problems) + ".")
 

@@ -9,7 +9,9 @@ means "no evidence". ``fuse`` combines named matrices with weights. The scores a
 * ``string_scores``: a cheap, language-independent similarity of the entity's words and
   the candidate's words (identical names and numbers, cognates);
 * ``translation_scores``: a ``TranslationScorer`` (e.g. a seq2seq model) asked once per
-  sentence about every pair that has some other evidence.
+  sentence about every pair that has some other evidence;
+* ``embedding_scores``: the cosine of the entity's and the candidate's span vectors
+  (means of contextual word vectors, see ``embedding.EmbeddingScorer``), ``max(0, cos)``.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from .candidates import Candidates
 # Scores for which a candidate's end word with no evidence for an entity can be trimmed
 # without lowering the score (see ``candidates.endpoint_candidates``).
 TRIMMABLE_SCORES = frozenset({"align", "string"})
-KNOWN_SCORES = frozenset({"align", "ner", "ner_any", "string", "translation"})
+KNOWN_SCORES = frozenset({"align", "embedding", "ner", "ner_any", "string", "translation"})
 
 
 @runtime_checkable
@@ -303,6 +305,72 @@ def translation_scores(
         )
     out[ents, cols] = np.clip(values, 0.0, 1.0)
     return out
+
+
+def span_vectors(vectors: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The mean of the word vectors of each span ``[starts[i], ends[i])``.
+
+    vectors (np.ndarray): One row per word of the sentence (words × dim).
+    starts (np.ndarray): First word of each span.
+    ends (np.ndarray): One past the last word of each span (``ends > starts``).
+    RETURNS (np.ndarray): Float64 array (spans × dim).
+    """
+    vectors = np.asarray(vectors, dtype=np.float64)
+    starts = np.asarray(starts, dtype=np.int64)
+    ends = np.asarray(ends, dtype=np.int64)
+    # Prefix sums give every span's sum with two look-ups, however many spans overlap.
+    prefix = np.zeros((vectors.shape[0] + 1, vectors.shape[1]))
+    np.cumsum(vectors, axis=0, out=prefix[1:])
+    return (prefix[ends] - prefix[starts]) / (ends - starts)[:, None]
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    # A zero vector (a span of words the encoder could not represent) stays zero.
+    return np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 0)
+
+
+def embedding_scores(
+    src_vectors: np.ndarray,
+    src_spans: Sequence[Span],
+    tgt_vectors: np.ndarray,
+    cands: Candidates,
+) -> np.ndarray:
+    """The embedding similarity of every (entity, candidate) pair.
+
+    Each span is represented by the mean of its words' vectors (``span_vectors``); the
+    score is the cosine of the entity's and the candidate's vectors, clipped below at
+    0: ``max(0, cos)`` lies in [0, 1] like the other scores, and a dissimilar pair gets
+    no evidence rather than a penalty that other scores would have to outweigh. A span
+    whose words all have zero vectors scores 0.
+
+    src_vectors (np.ndarray): Source word vectors (source words × dim).
+    src_spans (Sequence[Span]): The source entities.
+    tgt_vectors (np.ndarray): Target word vectors (target words × dim).
+    cands (Candidates): The candidate target spans.
+    RETURNS (np.ndarray): Float array (entities × candidates).
+    """
+    if len(cands) == 0 or not src_spans:
+        return np.zeros((len(src_spans), len(cands)))
+    src = np.asarray(src_vectors)
+    tgt = np.asarray(tgt_vectors)
+    if src.ndim != 2 or tgt.ndim != 2 or src.shape[1] != tgt.shape[1]:
+        raise ValueError(
+            f"Word vectors must be (words × dim) arrays of one dim, got {src.shape} and "
+            f"{tgt.shape}."
+        )
+    if max(s.end for s in src_spans) > src.shape[0] or int(cands.ends.max()) > tgt.shape[0]:
+        raise ValueError(
+            f"A span ends beyond the word vectors ({src.shape[0]} source, {tgt.shape[0]} "
+            "target rows): give one vector per word."
+        )
+    ents = span_vectors(
+        src,
+        np.array([s.start for s in src_spans], dtype=np.int64),
+        np.array([s.end for s in src_spans], dtype=np.int64),
+    )
+    spans = span_vectors(tgt, cands.starts, cands.ends)
+    return np.maximum(_unit(ents) @ _unit(spans).T, 0.0)
 
 
 def fuse(scores: Mapping[str, np.ndarray], weights: Mapping[str, float]) -> np.ndarray:

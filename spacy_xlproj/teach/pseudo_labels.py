@@ -19,7 +19,8 @@ says they are not entities, which is a decision, not a disagreement.
 ``doc.ents`` are the accepted spans, missing words have ``token.ent_iob_ == ""``, and
 ``doc.spans["xlproj"]`` holds the same spans with ``attrs["scores"]``, their ensemble
 confidence, as the projection components write it. :func:`pseudo_label_file` is the
-whole command on files.
+whole command on files. The teachers label each batch in a :class:`TeacherPanel`, the
+worker of ``transfer.engine``: in this process, or on Ray workers (``pool=``).
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ import contextlib
 import json
 import sys
 import time
-from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -37,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..project.base import Projector
 from ..registry import taggers
+from ..transfer.engine import LocalPool, Pool
 from ..transfer.span_filters import SpanFilter
 from ..types import Sentence, Span
 from .ensemble import VOTES, ScoredSpan, Vote, check_agreement, check_weights, combine, ranges
@@ -210,12 +212,17 @@ def iter_pseudo_label(
     progress: bool = False,
     total: int | None = None,
     span_filter: SpanFilter | None = None,
+    pool: Pool | None = None,
 ) -> Iterator[PseudoLabelled]:
     """Stream :func:`pseudo_label`: batches of ``batch_size`` sentences, one at a time.
 
     stats (PseudoLabelStats | None): Counts are added to it.
     total (int | None): The number of sentences, for the progress bar.
     span_filter (SpanFilter | None): As for :func:`pseudo_label`.
+    pool (Pool | None): Workers that label the batches (``transfer.engine``: a pool of
+        ``TeacherPanel``, here or on Ray), in input order. ``teachers`` are then their
+        ``voters``: names and weights for the vote; their ``stats`` receive the
+        workers' projection statistics once the input is exhausted.
     """
     if not teachers:
         raise ValueError("pseudo-labelling needs at least one teacher.")
@@ -244,21 +251,22 @@ def iter_pseudo_label(
     from tqdm import tqdm
 
     bar = tqdm(total=total, desc="pseudo-label", unit="sent", disable=not progress, file=sys.stderr)
+    on_workers = pool is not None
+    if pool is None:
+        pool = LocalPool(TeacherPanel(teachers, on_teacher=bar.set_postfix_str))
+    held: deque[list[list[str]]] = deque()  # the batches in flight, for the ensemble
+
+    def batches() -> Iterator[list[list[str]]]:
+        items = iter(sentences)
+        while batch := [_words(s) for s in islice(items, batch_size)]:
+            held.append(batch)
+            yield batch
+
     started = time.perf_counter()
     index = 0
-    items = iter(sentences)
     try:
-        while batch := [_words(s) for s in islice(items, batch_size)]:
-            proposals = []
-            for k, teacher in enumerate(teachers):
-                bar.set_postfix_str(f"teacher {k + 1}/{len(teachers)}: {teacher.name}")
-                labelled = teacher.label(batch)
-                if len(labelled) != len(batch):
-                    raise ValueError(
-                        f"teacher {teacher.name} returned {len(labelled)} results for "
-                        f"{len(batch)} sentences; a teacher must label every sentence."
-                    )
-                proposals.append([[_as_scored(x) for x in spans] for spans in labelled])
+        for proposals in pool.map_ordered(batches()):
+            batch = held.popleft()
             for offset, words in enumerate(batch):
                 votes = [p[offset] for p in proposals]
                 result = _decide(
@@ -269,9 +277,87 @@ def iter_pseudo_label(
                     yield result
             index += len(batch)
             bar.update(len(batch))
+        if on_workers:
+            _gather_teacher_stats(pool, teachers)
     finally:
         bar.close()
         stats.seconds += time.perf_counter() - started
+
+
+class TeacherPanel:
+    """Every teacher labels one batch: the work of a pseudo-label shard.
+
+    The worker of ``transfer.engine``, in this process or on a Ray worker (built there
+    from the command line's specs). Returns, per teacher, one list of ``ScoredSpan``
+    per sentence.
+
+    teachers (Sequence[Teacher]): The teachers, in voting order.
+    on_teacher (Callable[[str], Any] | None): Told which teacher is labelling (a
+        progress bar's postfix).
+    """
+
+    def __init__(
+        self, teachers: Sequence[Teacher], on_teacher: Callable[[str], Any] | None = None
+    ) -> None:
+        self.teachers = list(teachers)
+        self.on_teacher = on_teacher
+
+    @property
+    def info(self) -> dict[str, Any]:
+        return {
+            "teachers": [[t.name, t.weight] for t in self.teachers],
+            "with_stats": [getattr(t, "stats", None) is not None for t in self.teachers],
+        }
+
+    def __call__(self, batch: list[list[str]]) -> list[list[list[ScoredSpan]]]:
+        proposals = []
+        for k, teacher in enumerate(self.teachers):
+            if self.on_teacher is not None:
+                self.on_teacher(f"teacher {k + 1}/{len(self.teachers)}: {teacher.name}")
+            labelled = teacher.label(batch)
+            if len(labelled) != len(batch):
+                raise ValueError(
+                    f"teacher {teacher.name} returned {len(labelled)} results for "
+                    f"{len(batch)} sentences; a teacher must label every sentence."
+                )
+            proposals.append([[_as_scored(x) for x in spans] for spans in labelled])
+        return proposals
+
+    def projection_stats(self) -> list[Any]:
+        """Each teacher's projection statistics (None for a teacher without them)."""
+        return [getattr(t, "stats", None) for t in self.teachers]
+
+
+@dataclass
+class Voter:
+    """A teacher that labels on a worker, as this process sees it: its name and weight
+    for the vote, and its statistics once the run is over (``voters``)."""
+
+    name: str
+    weight: float
+    stats: Any = None
+
+    def label(self, sentences: Sequence[Sequence[str]]) -> list[list[ScoredSpan]]:
+        raise TypeError(f"teacher {self.name} labels on its worker, not here.")
+
+
+def voters(info: Mapping[str, Any]) -> list[Voter]:
+    """The ``Voter`` of each teacher of a ``TeacherPanel`` pool (its ``info``)."""
+    from ..evaluate import ProjectionStats
+
+    return [
+        Voter(name, weight, ProjectionStats() if with_stats else None)
+        for (name, weight), with_stats in zip(info["teachers"], info["with_stats"], strict=True)
+    ]
+
+
+def _gather_teacher_stats(pool: Pool, teachers: Sequence[Teacher]) -> None:
+    # The teachers counted on their workers; their sums go to this process's voters.
+    for per_worker in pool.each(TeacherPanel.projection_stats):
+        for teacher, worker_stats in zip(teachers, per_worker, strict=True):
+            mine = getattr(teacher, "stats", None)
+            if mine is not None and worker_stats is not None and mine is not worker_stats:
+                mine.merge(worker_stats)
 
 
 def pseudo_label(
@@ -502,6 +588,7 @@ def pseudo_label_file(
     report: dict[str, Any] | None = None,
     spans_key: str | None = SPANS_KEY,
     span_filter: SpanFilter | None = None,
+    pool: Pool | None = None,
 ) -> PseudoLabelStats:
     """Pseudo-label a file of unlabelled sentences and write a ``.spacy`` training file.
 
@@ -516,6 +603,7 @@ def pseudo_label_file(
     report (dict | None): Extra entries for the statistics file (the command's settings).
     spans_key (str | None): The span group of the accepted spans and their scores;
         ``None`` writes none (see :func:`write_pseudo_docbin`).
+    pool (Pool | None): Workers that run the teachers (see :func:`iter_pseudo_label`).
     Other arguments as for :func:`pseudo_label`.
     RETURNS (PseudoLabelStats): The counts.
     """
@@ -552,6 +640,7 @@ def pseudo_label_file(
         progress=progress,
         total=len(sentences),
         span_filter=span_filter,
+        pool=pool,
     )
     write_pseudo_docbin(output_path, items, lang, spans_key=spans_key)
     if stats_path is not None:

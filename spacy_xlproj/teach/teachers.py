@@ -319,7 +319,13 @@ def build_teacher(
 
         ignore = wiki_markup
     return TranslateTestTeacher(
-        build_translator(translator, tgt_lang, src_lang, cache_dir=cache_dir),
+        build_translator(
+            translator,
+            tgt_lang,
+            src_lang,
+            cache_dir=cache_dir,
+            progress=None if progress else False,
+        ),
         tagger,
         build_aligner(aligner),
         projector if projector is not None else build_projector(lang=tgt_lang),

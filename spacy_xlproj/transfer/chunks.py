@@ -12,6 +12,10 @@ is only reused for the very sentences it was made from.
 Items are consumed lazily and each chunk's records are handed on as soon as they
 exist, so a caller that writes them out as they come runs in memory bounded by one
 chunk, whatever the size of the input. Every file is written atomically.
+
+The chunks not finished yet are processed by a ``process`` function, or by a pool of
+workers (``transfer.engine``: this process, or Ray workers); either way each chunk is
+stored here as its records come back, in order, so a run resumes with either engine.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
@@ -27,6 +32,7 @@ from typing import Any, TypeVar
 from ..errors import XlprojError
 from ..io.atomic import write_atomic
 from ..types import Dropped, ProjectedSpan, Projection, Sentence, Span
+from .engine import LocalPool, Pool, Ready
 
 T = TypeVar("T")
 
@@ -270,7 +276,7 @@ def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 def run_chunks(
     items: Iterable[T],
-    process: Callable[[int, int, list[T]], list[dict]],
+    process: Callable[[int, int, list[T]], list[dict]] | None = None,
     *,
     chunk_size: int,
     work_dir: str | Path | WorkDir | None = None,
@@ -278,16 +284,18 @@ def run_chunks(
     kind: str = "chunks",
     key: Callable[[list[T]], str] | None = None,
     on_chunk: Callable[[int], Any] | None = None,
+    pool: Pool | None = None,
 ) -> Iterator[list[dict]]:
     """Process ``items`` chunk by chunk, reusing the chunks a work folder already holds.
 
     Nothing is read, translated or stored before the work folder is checked, so a
-    wrong folder costs nothing. The items are read lazily, one chunk at a time.
+    wrong folder costs nothing. The items are read lazily, one chunk at a time (with a
+    ``pool`` of several workers, a few chunks ahead: two per worker).
 
     items (Iterable): The input; a generator is fine (never held whole).
-    process (Callable[[int, int, list], list[dict]]): Called with the chunk's index,
-        the index of its first item and its items; returns one JSON-able record per
-        item (or any list of JSON-able records) for the work folder.
+    process (Callable[[int, int, list], list[dict]] | None): Called with the chunk's
+        index, the index of its first item and its items; returns one JSON-able record
+        per item (or any list of JSON-able records) for the work folder.
     chunk_size (int): Items per chunk (>= 1): the unit of work, storage and resumption.
     work_dir (str | Path | WorkDir | None): Where finished chunks are stored; None:
         nowhere (nothing resumes).
@@ -298,26 +306,43 @@ def run_chunks(
         needs ``Sentence`` items).
     on_chunk (Callable[[int], Any] | None): Called with each chunk's size once done
         (progress bars).
+    pool (Pool | None): Instead of ``process``: workers (``transfer.engine``) that are
+        sent ``(index, begin, items)`` for each chunk not finished yet, in this process
+        or on Ray. Each chunk is stored here, in order, as its records come back, so a
+        killed run resumes with either engine.
     YIELDS (list[dict]): Each chunk's records, in order.
     RAISES (WorkDirError): See ``WorkDir``.
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    if (process is None) == (pool is None):
+        raise ValueError("run_chunks needs one of process= and pool=.")
     if isinstance(work_dir, WorkDir):
         work = work_dir
     else:
         work = WorkDir(work_dir, {**(settings or {}), "chunk_size": chunk_size}, kind)
     hash_of = key or sentences_key  # type: ignore[assignment]
-    begin = 0
-    for index, chunk in enumerate(batched(items, chunk_size)):
-        input_key = hash_of(chunk)  # type: ignore[arg-type]
-        records = work.load(index, input_key)
-        if records is None:
-            records = process(index, begin, chunk)
+    if pool is None:
+        assert process is not None
+        pool = LocalPool(lambda task: process(*task))
+    # What each chunk is, in order, for storing its records when they come back.
+    sent: deque[tuple[int, str, int, bool]] = deque()
+
+    def tasks() -> Iterator[tuple[int, int, list[T]] | Ready]:
+        begin = 0
+        for index, chunk in enumerate(batched(items, chunk_size)):
+            input_key = hash_of(chunk)  # type: ignore[arg-type]
+            records = work.load(index, input_key)
+            sent.append((index, input_key, len(chunk), records is None))
+            yield (index, begin, chunk) if records is None else Ready(records)
+            begin += len(chunk)
+
+    for records in pool.map_ordered(tasks()):
+        index, input_key, size, new = sent.popleft()
+        if new:
             work.save(index, input_key, records)
-        begin += len(chunk)
         if on_chunk is not None:
-            on_chunk(len(chunk))
+            on_chunk(size)
         yield records
 
 

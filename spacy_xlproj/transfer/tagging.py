@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..align.base import Aligner
 from ..evaluate import ProjectionStats
@@ -21,7 +22,11 @@ from ..tokenize import Tokenizer, detokenize
 from ..translate.base import Translator
 from ..types import DropReason, ProjectedSpan, Projection, Sentence, Span
 from .backtranslation import BacktranslationRefiner, RefineStats
-from .chunks import check_count
+from .chunks import batched, check_count
+from .engine import Pool
+
+if TYPE_CHECKING:
+    from ..project.options import ProjectionOptions
 
 REFINE_METHODS = ("none", "backtranslation")
 
@@ -127,6 +132,163 @@ def translate_test(
     if refiner is not None and refine_stats is not None:
         _merge_refine_stats(refine_stats, refiner.stats)
     return out, stats
+
+
+def translate_test_shards(
+    sentences: Sequence[Sentence],
+    pool: Pool,
+    *,
+    chunk_size: int = 10_000,
+    progress: bool = True,
+    refine_stats: RefineStats | None = None,
+) -> tuple[list[Sentence], ProjectionStats]:
+    """``translate_test`` on workers: each shard of ``chunk_size`` sentences goes to a
+    ``ShardTagger`` of ``pool`` (here or on Ray); results come back in input order.
+
+    The output and the statistics are those of ``translate_test`` with the same
+    ``chunk_size``: it too translates, tags and aligns chunk by chunk.
+
+    pool (Pool): From ``EngineOptions.start(TranslateTestBackends(...))``.
+    chunk_size (int): Sentences per shard (eflomal aligns each shard on its own).
+    progress (bool): Show a progress bar.
+    refine_stats (RefineStats | None): Filled with the refinement's counts.
+    """
+    from tqdm import tqdm
+
+    out: list[Sentence] = []
+    stats = ProjectionStats()
+    bar = tqdm(total=len(sentences), desc="translate-test", unit="sent", disable=not progress)
+    try:
+        for tagged, shard_stats, shard_refine in pool.map_ordered(batched(sentences, chunk_size)):
+            out.extend(tagged)
+            stats.merge(shard_stats)
+            if refine_stats is not None:
+                _merge_refine_stats(refine_stats, shard_refine)
+            bar.update(len(tagged))
+    finally:
+        bar.close()
+    return out, stats
+
+
+class ShardTagger:
+    """translate-test's worker: ``translate_test`` on one shard, with its backends held.
+
+    Arguments as for ``translate_test``. Called with a list of sentences, it returns
+    their tagged sentences, projection statistics and refinement statistics.
+    """
+
+    def __init__(
+        self,
+        *,
+        translator: Translator,
+        tagger: EntityTagger,
+        aligner: Aligner,
+        projector: Projector,
+        back_translator: Translator | None = None,
+        refine: Literal["none", "backtranslation"] = "none",
+        ignore: Callable[[str], bool] | None = None,
+    ) -> None:
+        self.translator = translator
+        self.tagger = tagger
+        self.aligner = aligner
+        self.projector = projector
+        self.back_translator = back_translator
+        self.refine = refine
+        self.ignore = ignore
+
+    @property
+    def info(self) -> dict[str, Any]:
+        return {
+            "translator": self.translator.name,
+            "aligner": getattr(self.aligner, "name", None),
+            "tagger": getattr(self.tagger, "name", type(self.tagger).__name__),
+        }
+
+    def __call__(
+        self, shard: list[Sentence]
+    ) -> tuple[list[Sentence], ProjectionStats, RefineStats]:
+        refine_stats = RefineStats()
+        out, stats = translate_test(
+            shard,
+            translator=self.translator,
+            tagger=self.tagger,
+            aligner=self.aligner,
+            projector=self.projector,
+            back_translator=self.back_translator,
+            refine=self.refine,
+            chunk_size=max(1, len(shard)),  # the shard is the chunk
+            progress=False,
+            refine_stats=refine_stats,
+            ignore=self.ignore,
+        )
+        return out, stats, refine_stats
+
+
+@dataclass(frozen=True)
+class TranslateTestBackends:
+    """translate-test's worker spec: the backends as the command line names them.
+
+    Picklable, so each Ray worker builds its own translators, tagger and aligner from
+    it, once (``transfer.engine``).
+
+    translator (str): Target -> source translator spec.
+    ner (str): Source NER model (spaCy name or folder, or ``hf:DIR``).
+    aligner (str): Aligner spec.
+    options (ProjectionOptions): The projection method and its options.
+    src_lang (str): Language of the NER model.
+    tgt_lang (str): Language of the input.
+    label_map (dict | None): Renames (or, with None, drops) the model's labels.
+    refine (str): ``none`` or ``backtranslation``.
+    back_translator (str | None): Source -> target spec for refinement; default
+        ``translator``'s.
+    cache_dir (str | Path | None): Translation cache folder.
+    ignore_wiki_markup (bool): Hide Wikipedia redirect keywords (``wiki_markup``).
+    progress (bool): The translation cache's progress bars.
+    """
+
+    translator: str
+    ner: str
+    aligner: str
+    options: ProjectionOptions
+    src_lang: str
+    tgt_lang: str
+    label_map: dict[str, str | None] | None = None
+    refine: Literal["none", "backtranslation"] = "none"
+    back_translator: str | None = None
+    cache_dir: str | Path | None = None
+    ignore_wiki_markup: bool = False
+    progress: bool = False
+
+    def build(self) -> ShardTagger:
+        from ..align.build import build_aligner
+        from ..ner.build import build_tagger
+        from ..project.build import build_projector
+        from ..translate.build import build_translator
+
+        projector = build_projector(self.options, lang=self.tgt_lang)
+        tagger = build_tagger(self.ner, label_map=self.label_map)
+        bar = None if self.progress else False  # False: never (--no-progress, Ray workers)
+        mt = build_translator(
+            self.translator, self.tgt_lang, self.src_lang, cache_dir=self.cache_dir, progress=bar
+        )
+        back = None
+        if self.refine == "backtranslation":
+            back = build_translator(
+                self.back_translator or self.translator,
+                self.src_lang,
+                self.tgt_lang,
+                cache_dir=self.cache_dir,
+                progress=bar,
+            )
+        return ShardTagger(
+            translator=mt,
+            tagger=tagger,
+            aligner=build_aligner(self.aligner),
+            projector=projector,
+            back_translator=back,
+            refine=self.refine,
+            ignore=wiki_markup if self.ignore_wiki_markup else None,
+        )
 
 
 @dataclass(slots=True)

@@ -8,7 +8,9 @@ broke fall back to alignment projection on the unmarked translation. It returns 
 ``ProjectedSentence`` per input, with the projection's scores and dropped entities:
 ``translate_train`` runs it chunk by chunk (resumable), and the
 ``xlproj_translate_train`` component and the ``ProjectedCorpus.v1`` reader call it on
-their batches.
+their batches. ``ChunkProjector`` is that work on one chunk, as a worker of
+``transfer.engine``; ``TrainBackends`` builds it from the command line's specs, so
+``stream_translate_train`` can run the chunks on Ray workers as well as here.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..align.base import Aligner
 from ..evaluate import ProjectionStats
@@ -36,7 +38,11 @@ from ..translate.base import Translator
 from ..types import Dropped, DropReason, Projection, Sentence, Span
 from . import chunks
 from .chunks import check_count, run_chunks, sentences_key
+from .engine import LocalPool, Pool
 from .span_filters import SpanFilter
+
+if TYPE_CHECKING:
+    from ..project.options import ProjectionOptions
 
 MARKERS = "markers"
 
@@ -245,45 +251,77 @@ def iter_translate_train(
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
-    fallback_projector = check_method(projector, aligner, fallback_projector)
-    tokenizer = tokenizer or Tokenizer(tgt_lang)
-    run_settings: dict[str, Any] = {
-        "translator": translator.name,
-        "aligner": getattr(aligner, "name", None),
-        "projector": projector if isinstance(projector, str) else repr(projector),
-        "fallback": repr(fallback_projector),
-        "tokenizer": repr(tokenizer),
-        "markers": list(markers),
-        "min_similarity": min_similarity,
-        **(settings or {}),
-    }
+    worker = ChunkProjector(
+        translator=translator,
+        aligner=aligner,
+        projector=projector,
+        tgt_lang=tgt_lang,
+        tokenizer=tokenizer,
+        fallback_projector=fallback_projector,
+        markers=markers,
+        min_similarity=min_similarity,
+    )
+    lines = _positional_lines(translator)
+    stats = stats if stats is not None else ProjectionStats()
+    before = stats.sentences
+    yield from stream_translate_train(
+        sentences,
+        LocalPool(worker),
+        chunk_size=chunk_size,
+        work_dir=work_dir,
+        progress=progress,
+        stats=stats,
+        marker_stats=marker_stats,
+        settings=settings,
+        total=total,
+        span_filter=span_filter,
+        filtered=filtered,
+    )
+    if lines is not None and stats.sentences - before != len(lines):
+        _line_count_error(translator, len(lines), stats.sentences - before)
+
+
+def stream_translate_train(
+    sentences: Iterable[Sentence],
+    pool: Pool,
+    *,
+    chunk_size: int = 10_000,
+    work_dir: str | Path | None = None,
+    progress: bool = True,
+    stats: ProjectionStats | None = None,
+    marker_stats: MarkerStats | None = None,
+    settings: Mapping[str, Any] | None = None,
+    total: int | None = None,
+    span_filter: SpanFilter | None = None,
+    filtered: Counter[str] | None = None,
+) -> Iterator[Sentence]:
+    """``iter_translate_train`` on workers: a ``Pool`` of ``ChunkProjector`` (local or Ray).
+
+    Each chunk is a shard: a worker translates, aligns (eflomal learns from the whole
+    chunk, as in one process) and projects it; the records come back in input order and
+    are stored in the work folder as they come, so a killed run resumes, with either
+    engine. The manifest is the same as ``iter_translate_train``'s (``pool.info`` holds
+    the backends' settings): a run started in one process may be resumed on Ray.
+
+    pool (Pool): From ``EngineOptions.start(TrainBackends(...))``, or
+        ``LocalPool(ChunkProjector(...))``.
+    Other arguments as for ``iter_translate_train``.
+    """
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    run_settings: dict[str, Any] = {**pool.info, **(settings or {})}
     if isinstance(sentences, Sequence):
         total = len(sentences) if total is None else total
         if "source" not in run_settings:
             run_settings["input"] = {"sentences": len(sentences), "sha1": sentences_key(sentences)}
-    lines = _positional_lines(translator)
     stats = stats if stats is not None else ProjectionStats()
     bar = _progress(total, progress)
-
-    def process(index: int, begin: int, chunk: list[Sentence]) -> list[dict]:
-        results = project_sentences(
-            chunk,
-            translator=chunk_translator(translator, begin, chunk),
-            aligner=aligner,
-            projector=projector,
-            tokenizer=tokenizer,
-            fallback_projector=fallback_projector,
-            markers=markers,
-            min_similarity=min_similarity,
-            on_step=bar.set_postfix_str,
-        )
-        return [to_record(r) for r in results]
-
-    n = 0
+    if isinstance(pool, LocalPool) and isinstance(pool.worker, ChunkProjector):
+        pool.worker.on_step = bar.set_postfix_str  # steps show only where the work runs
     try:
         for records in run_chunks(
             sentences,
-            process,
+            pool=pool,
             chunk_size=chunk_size,
             work_dir=work_dir,
             settings=run_settings,
@@ -291,7 +329,6 @@ def iter_translate_train(
             on_chunk=bar.update,
         ):
             for rec in records:
-                n += 1
                 result = from_record(rec)
                 if result.dropped_sentence is not None:
                     stats.add_sentence_dropped(result.dropped_sentence, result.source.spans)
@@ -305,8 +342,116 @@ def iter_translate_train(
                 yield target
     finally:
         bar.close()
-    if lines is not None and n != len(lines):
-        _line_count_error(translator, len(lines), n)
+
+
+class ChunkProjector:
+    """translate-train's worker: translates, aligns and projects one chunk.
+
+    ``run_chunks`` sends it ``(index, begin, sentences)``; it returns one record per
+    sentence (``to_record``). The same object runs in this process or on a Ray worker
+    (built there by ``TrainBackends``). Arguments as for ``project_sentences``.
+    """
+
+    def __init__(
+        self,
+        *,
+        translator: Translator,
+        aligner: Aligner | None,
+        projector: ProjectorArg,
+        tgt_lang: str,
+        tokenizer: Tokenizer | None = None,
+        fallback_projector: Projector | None = None,
+        markers: Markers = DEFAULT_MARKERS,
+        min_similarity: float = 0.5,
+        on_step: Callable[[str], Any] | None = None,
+    ) -> None:
+        self.fallback_projector = check_method(projector, aligner, fallback_projector)
+        self.translator = translator
+        self.aligner = aligner
+        self.projector = projector
+        self.tokenizer = tokenizer or Tokenizer(tgt_lang)
+        self.markers = markers
+        self.min_similarity = min_similarity
+        self.on_step = on_step
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """What the chunks depend on, for the work folder's manifest."""
+        projector = self.projector
+        return {
+            "translator": self.translator.name,
+            "aligner": getattr(self.aligner, "name", None),
+            "projector": projector if isinstance(projector, str) else repr(projector),
+            "fallback": repr(self.fallback_projector),
+            "tokenizer": repr(self.tokenizer),
+            "markers": list(self.markers),
+            "min_similarity": self.min_similarity,
+        }
+
+    def __call__(self, task: tuple[int, int, list[Sentence]]) -> list[dict]:
+        _, begin, chunk = task
+        results = project_sentences(
+            chunk,
+            translator=chunk_translator(self.translator, begin, chunk),
+            aligner=self.aligner,
+            projector=self.projector,
+            tokenizer=self.tokenizer,
+            fallback_projector=self.fallback_projector,
+            markers=self.markers,
+            min_similarity=self.min_similarity,
+            on_step=self.on_step,
+        )
+        return [to_record(r) for r in results]
+
+
+@dataclass(frozen=True)
+class TrainBackends:
+    """translate-train's worker spec: the backends as the command line names them.
+
+    Picklable, so each Ray worker builds its own translator, aligner and projector
+    from it, once (``transfer.engine``).
+
+    translator (str): Translator spec (``apertium``, ``hf:DIR``, ``file:PATH``…).
+    aligner (str): Aligner spec (``eflomal``, ``simalign:DIR``, ``lexical``), or
+        ``none`` (markers without a fallback).
+    options (ProjectionOptions): The projection method and its options.
+    src_lang (str): Source language code.
+    tgt_lang (str): Target language code.
+    cache_dir (str | Path | None): The translation cache folder (sqlite is safe to share).
+    markers (tuple[str, str]): The markers method's markers.
+    progress (bool): The translation cache's progress bar.
+    """
+
+    translator: str
+    aligner: str
+    options: ProjectionOptions
+    src_lang: str
+    tgt_lang: str
+    cache_dir: str | Path | None = None
+    markers: Markers = DEFAULT_MARKERS
+    progress: bool = False
+
+    def build(self) -> ChunkProjector:
+        from ..align.build import build_aligner
+        from ..project.build import build_projector
+        from ..translate.build import build_translator
+
+        projector = build_projector(self.options, lang=self.tgt_lang)
+        # None: the bar shows on long runs; False: never (--no-progress, Ray workers).
+        bar = None if self.progress else False
+        translator = build_translator(
+            self.translator, self.src_lang, self.tgt_lang, cache_dir=self.cache_dir, progress=bar
+        )
+        aligner = None if self.aligner == "none" else build_aligner(self.aligner)
+        markers = self.options.method == MARKERS
+        return ChunkProjector(
+            translator=translator,
+            aligner=aligner,
+            projector=MARKERS if markers else projector,
+            fallback_projector=projector if markers else None,
+            tgt_lang=self.tgt_lang,
+            markers=self.markers,
+        )
 
 
 def chunk_translator(translator: Translator, begin: int, chunk: list[Sentence]) -> Translator:

@@ -1,4 +1,5 @@
-"""Translators: Hugging Face seq2seq, Apertium, existing translations; cache.
+"""Translators: Hugging Face seq2seq (transformers or CTranslate2), Apertium, existing
+translations; cache.
 
 Each backend's module is imported on first access of one of its names (``from
 spacy_xlproj.translate import ApertiumTranslator``), so importing the package costs
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from .base import Translator
     from .build import SPEC_FORMS, TranslatorSpecError, build_translator
     from .cache import CachedTranslator, TranslationCache, default_cache_dir
+    from .ct2 import CT2Translator, default_ct2_dir
     from .file import FileTranslator
     from .hf import HFTranslator, ModelLoadError, split_to_fit
     from .langcodes import UnknownLanguageError
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "SPEC_FORMS": ".build",
     "ApertiumTranslator": ".apertium",
+    "CT2Translator": ".ct2",
     "CachedTranslator": ".cache",
     "FileTranslator": ".file",
     "HFTranslator": ".hf",
@@ -38,12 +41,14 @@ _EXPORTS = {
     "UnknownLanguageError": ".langcodes",
     "build_translator": ".build",
     "default_cache_dir": ".cache",
+    "default_ct2_dir": ".ct2",
     "split_to_fit": ".hf",
 }
 
 __all__ = [
     "SPEC_FORMS",
     "ApertiumTranslator",
+    "CT2Translator",
     "CachedTranslator",
     "FileTranslator",
     "HFTranslator",
@@ -55,6 +60,7 @@ __all__ = [
     "UnknownLanguageError",
     "build_translator",
     "default_cache_dir",
+    "default_ct2_dir",
     "split_to_fit",
 ]
 

@@ -12,6 +12,7 @@ SPEC_FORMS = (
     "apertium            the installed Apertium pair for the two languages",
     "apertium:MODE       a named Apertium mode, e.g. apertium:eng-spa",
     "hf:MODEL_OR_DIR     a Hugging Face seq2seq model (NLLB, M2M100, Marian), hub name or folder",
+    "ct2:DIR             a Hugging Face seq2seq folder run by CTranslate2 (converted once, cached)",
     "file:PATH           existing translations, one per line, aligned with the input",
     "file:PATH:SOURCE    existing translations looked up by source text (SOURCE: the input file)",
 )
@@ -33,12 +34,13 @@ def build_translator(
     cache_dir: str | Path | None = None,
     cache: bool = True,
     batch_size: int = 16,
+    progress: bool | None = None,
     **kwargs: Any,
 ) -> Translator:
     """Return the translator named by ``spec``, wrapped in the persistent cache.
 
-    spec (str): ``apertium``, ``apertium:MODE``, ``hf:MODEL_OR_DIR``, ``file:PATH`` or
-        ``file:PATH:SOURCE_PATH``.
+    spec (str): ``apertium``, ``apertium:MODE``, ``hf:MODEL_OR_DIR``, ``ct2:DIR``,
+        ``file:PATH`` or ``file:PATH:SOURCE_PATH``.
     src_lang (str): Source language code.
     tgt_lang (str): Target language code.
     cache_dir (str | Path | None): Folder of the translation cache (default: see
@@ -46,7 +48,10 @@ def build_translator(
     cache (bool): Wrap in :class:`~spacy_xlproj.translate.cache.CachedTranslator`.
         Translations read from a file by position are never cached.
     batch_size (int): Sentences per forward pass of a neural model.
-    kwargs: Passed on to the backend (``num_beams``, ``device``, ``chunk_size``…).
+    progress (bool | None): The cache's progress bar over texts sent to the backend;
+        ``None``: shown when there is more than one chunk of them.
+    kwargs: Passed on to the backend (``num_beams``, ``device``, ``compute_type``,
+        ``chunk_size``…).
     """
     kind, arg = parse_translator_spec(spec)
     translator: Any
@@ -58,6 +63,12 @@ def build_translator(
         from .hf import HFTranslator
 
         translator = HFTranslator(arg, src_lang, tgt_lang, batch_size=batch_size, **kwargs)
+    elif kind == "ct2" and arg:
+        from .ct2 import CT2Translator
+
+        if cache_dir is not None:  # converted models live next to the translations
+            kwargs.setdefault("ct2_dir", Path(cache_dir).expanduser() / "ct2")
+        translator = CT2Translator(arg, src_lang, tgt_lang, batch_size=batch_size, **kwargs)
     elif kind == "file" and arg:
         from .file import FileTranslator
 
@@ -68,7 +79,7 @@ def build_translator(
     if cache and getattr(translator, "cacheable", True):
         from .cache import CachedTranslator
 
-        translator = CachedTranslator(translator, cache_dir)
+        translator = CachedTranslator(translator, cache_dir, progress=progress)
     return translator
 
 
@@ -81,7 +92,7 @@ def parse_translator_spec(spec: str) -> tuple[str, str]:
     """
     kind, _, arg = spec.partition(":")
     kind = kind.strip().lower()
-    if kind == "apertium" or (kind in ("hf", "file") and arg.strip()):
+    if kind == "apertium" or (kind in ("hf", "ct2", "file") and arg.strip()):
         return kind, arg
     raise TranslatorSpecError(spec)
 

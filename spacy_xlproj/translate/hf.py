@@ -174,8 +174,18 @@ def _resolve_marian(tokenizer: Any, config: Any, model: str, src: str, tgt: str)
 
 def load_seq2seq(model: str) -> tuple[Any, Any]:
     """Load ``(tokenizer, model)`` from a local directory or a hub name, with clear errors."""
+    return _load(model, weights=True)
+
+
+def load_tokenizer(model: str) -> tuple[Any, Any]:
+    """Load ``(tokenizer, config)`` without the weights, for a backend that runs the model
+    in another engine (CTranslate2); same errors as :func:`load_seq2seq`."""
+    return _load(model, weights=False)
+
+
+def _load(model: str, weights: bool) -> tuple[Any, Any]:
     try:
-        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+        from transformers import AutoConfig, AutoModelForSeq2SeqLM, AutoTokenizer
     except ImportError as err:
         raise MissingDependencyError(
             "Hugging Face transformers", "pip install 'spacy-xlproj[transformers]'"
@@ -195,7 +205,10 @@ def load_seq2seq(model: str) -> tuple[Any, Any]:
             # Building a fast tokenizer from a sentencepiece file needs protobuf; the slow
             # tokenizer gives the same tokens.
             tokenizer = AutoTokenizer.from_pretrained(source, use_fast=False)
-        net = AutoModelForSeq2SeqLM.from_pretrained(source)
+        if weights:
+            net = AutoModelForSeq2SeqLM.from_pretrained(source)
+        else:
+            net = AutoConfig.from_pretrained(source)
     except (OSError, ValueError) as err:
         hint = (
             "Check that the folder has config.json, the weights and the tokenizer files."
@@ -208,7 +221,129 @@ def load_seq2seq(model: str) -> tuple[Any, Any]:
     return tokenizer, net
 
 
-class HFTranslator:
+def model_limit(config: Any, tokenizer: Any) -> int:
+    """Longest input, in tokens, that the model and its tokenizer accept."""
+    limits = [
+        getattr(config, "max_position_embeddings", None),
+        getattr(tokenizer, "model_max_length", None),
+    ]
+    # Tokenizers without a limit report a huge sentinel value.
+    usable = [int(x) for x in limits if isinstance(x, int) and 0 < x < 100_000]
+    return min(usable) if usable else 512
+
+
+class Seq2SeqText:
+    """The text side of a seq2seq translator, shared by every engine that runs the model
+    (:class:`HFTranslator`, :class:`~spacy_xlproj.translate.ct2.CT2Translator`).
+
+    Maps language codes, counts tokens, splits too-long sentences, batches by length and
+    decodes; a subclass only runs one batch (:meth:`_generate`). Both engines going
+    through the same code is what makes their translations comparable token for token.
+    """
+
+    tokenizer: Any
+    family: ModelLanguages
+    batch_size: int
+    max_length: int | None
+    max_input_tokens: int
+    n_split: int
+    n_parts: int
+
+    def _init_text(
+        self,
+        tokenizer: Any,
+        config: Any,
+        model: str,
+        src_lang: str,
+        tgt_lang: str,
+        max_input_tokens: int | None,
+    ) -> None:
+        self.tokenizer = tokenizer
+        self.family = resolve_family(tokenizer, config, model, src_lang, tgt_lang)
+        if self.family.src_code is not None:
+            tokenizer.src_lang = self.family.src_code
+        if self.family.tgt_code is not None and hasattr(tokenizer, "tgt_lang"):
+            tokenizer.tgt_lang = self.family.tgt_code
+        self.max_input_tokens = max_input_tokens or model_limit(config, tokenizer)
+        self._language_ids = language_ids(tokenizer)
+        self.n_split = 0  # sentences that were too long and translated in parts
+        self.n_parts = 0
+
+    def _count(self, text: str) -> int:
+        return self._counts([text])[0]
+
+    def _counts(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        return [len(x) for x in self._encode(texts)]
+
+    def _encode(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids of each text, with the model's language prefix and special tokens."""
+        return list(self.tokenizer([self.family.prefix + t for t in texts])["input_ids"])
+
+    def _max_new_tokens(self, longest: int) -> int:
+        """Most tokens generated for a batch whose longest input has ``longest`` tokens."""
+        if self.max_length is not None:
+            return self.max_length
+        return min(self.max_input_tokens, 2 * longest + 16)
+
+    def _decode(self, generated: list[list[int]]) -> list[str]:
+        # Language tokens are not always "special" to the tokenizer (M2M100): drop them here.
+        drop = self._language_ids
+        cleaned = [[t for t in seq if t not in drop] for seq in generated]
+        decoded = self.tokenizer.batch_decode(cleaned, skip_special_tokens=True)
+        return [" ".join(d.split()) for d in decoded]
+
+    def translate(self, texts: Sequence[str]) -> list[str]:
+        """Translate every text, in order; too-long texts are split and re-joined."""
+        units: list[str] = []
+        owners: list[int] = []
+        split_here = 0
+        for i, (text, n) in enumerate(zip(texts, self._counts(texts), strict=True)):
+            if n <= self.max_input_tokens:
+                units.append(" ".join(text.split()))
+                owners.append(i)
+                continue
+            parts = split_to_fit(text, self._count, self.max_input_tokens)
+            if len(parts) > 1:
+                split_here += 1
+                self.n_split += 1
+                self.n_parts += len(parts)
+                logger.debug("sentence %d translated in %d parts", i, len(parts))
+            units.extend(parts)
+            owners.extend([i] * len(parts))
+        if split_here:
+            logger.warning(
+                "%d of %d sentences had more than %d tokens and were translated in parts "
+                "(%d in total so far)",
+                split_here,
+                len(texts),
+                self.max_input_tokens,
+                self.n_split,
+            )
+        done = translate_nonempty(units, self._translate_batches)
+        out: list[list[str]] = [[] for _ in texts]
+        for owner, translation in zip(owners, done, strict=True):
+            out[owner].append(translation)
+        return [" ".join(p for p in parts if p) for parts in out]
+
+    def _translate_batches(self, texts: list[str]) -> list[str]:
+        out = [""] * len(texts)
+        lengths = self._counts(texts)
+        # Longest first: similar lengths share a batch (little padding), and an
+        # out-of-memory error shows up on the first batch, not after an hour.
+        todo = sorted(range(len(texts)), key=lambda i: -lengths[i])
+        for start in range(0, len(todo), self.batch_size):
+            idx = todo[start : start + self.batch_size]
+            for i, translation in zip(idx, self._generate([texts[i] for i in idx]), strict=True):
+                out[i] = translation
+        return out
+
+    def _generate(self, batch: list[str]) -> list[str]:
+        raise NotImplementedError
+
+
+class HFTranslator(Seq2SeqText):
     """Translate with a Hugging Face sequence-to-sequence model.
 
     model (str): Hub name or local directory.
@@ -245,119 +380,41 @@ class HFTranslator:
         self.batch_size = batch_size
         self.num_beams = num_beams
         self.max_length = max_length
-        self.tokenizer, self.model = load_seq2seq(self.model_name)
-        self.family = resolve_family(
-            self.tokenizer, self.model.config, self.model_name, src_lang, tgt_lang
+        tokenizer, self.model = load_seq2seq(self.model_name)
+        self._init_text(
+            tokenizer, self.model.config, self.model_name, src_lang, tgt_lang, max_input_tokens
         )
-        if self.family.src_code is not None:
-            self.tokenizer.src_lang = self.family.src_code
-        if self.family.tgt_code is not None and hasattr(self.tokenizer, "tgt_lang"):
-            self.tokenizer.tgt_lang = self.family.tgt_code
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.fp16 = self.device.type == "cuda" if fp16 is None else fp16
         self.model.to(self.device)
         if self.fp16:
             self.model.half()
         self.model.eval()
-        self.max_input_tokens = max_input_tokens or self._model_limit()
-        self._language_ids = language_ids(self.tokenizer)
-        self.n_split = 0  # sentences that were too long and translated in parts
-        self.n_parts = 0
         direction = f"{self.family.src_code or src_lang}-{self.family.tgt_code or tgt_lang}"
-        # A folder is named by its absolute path, so "./m" and "m" share cache entries.
-        local = Path(self.model_name).expanduser()
-        model_id = str(local.resolve()) if local.is_dir() else self.model_name
-        self.name = f"hf:{model_id}:{direction}:beams={num_beams}"
-
-    def _model_limit(self) -> int:
-        config = self.model.config
-        limits = [
-            getattr(config, "max_position_embeddings", None),
-            getattr(self.tokenizer, "model_max_length", None),
-        ]
-        # Tokenizers without a limit report a huge sentinel value.
-        usable = [int(x) for x in limits if isinstance(x, int) and 0 < x < 100_000]
-        return min(usable) if usable else 512
-
-    def _count(self, text: str) -> int:
-        return self._counts([text])[0]
-
-    def _counts(self, texts: Sequence[str]) -> list[int]:
-        if not texts:
-            return []
-        ids = self.tokenizer([self.family.prefix + t for t in texts])["input_ids"]
-        return [len(x) for x in ids]
-
-    def translate(self, texts: Sequence[str]) -> list[str]:
-        """Translate every text, in order; too-long texts are split and re-joined."""
-        units: list[str] = []
-        owners: list[int] = []
-        split_here = 0
-        for i, (text, n) in enumerate(zip(texts, self._counts(texts), strict=True)):
-            if n <= self.max_input_tokens:
-                units.append(" ".join(text.split()))
-                owners.append(i)
-                continue
-            parts = split_to_fit(text, self._count, self.max_input_tokens)
-            if len(parts) > 1:
-                split_here += 1
-                self.n_split += 1
-                self.n_parts += len(parts)
-                logger.debug("sentence %d translated in %d parts", i, len(parts))
-            units.extend(parts)
-            owners.extend([i] * len(parts))
-        if split_here:
-            logger.warning(
-                "%d of %d sentences had more than %d tokens and were translated in parts "
-                "(%d in total so far)",
-                split_here,
-                len(texts),
-                self.max_input_tokens,
-                self.n_split,
-            )
-        done = self._translate_units(units)
-        out: list[list[str]] = [[] for _ in texts]
-        for owner, translation in zip(owners, done, strict=True):
-            out[owner].append(translation)
-        return [" ".join(p for p in parts if p) for parts in out]
-
-    def _translate_units(self, texts: list[str]) -> list[str]:
-        return translate_nonempty(texts, self._translate_batches)
+        self.name = f"hf:{model_id(self.model_name)}:{direction}:beams={num_beams}"
 
     def _translate_batches(self, texts: list[str]) -> list[str]:
         import torch
 
-        out = [""] * len(texts)
-        lengths = self._counts(texts)
-        # Longest first: similar lengths share a batch (little padding), and an
-        # out-of-memory error shows up on the first batch, not after an hour.
-        todo = sorted(range(len(texts)), key=lambda i: -lengths[i])
         with torch.inference_mode():
-            for start in range(0, len(todo), self.batch_size):
-                idx = todo[start : start + self.batch_size]
-                for i, translation in zip(
-                    idx, self._generate([texts[i] for i in idx]), strict=True
-                ):
-                    out[i] = translation
-        return out
+            return super()._translate_batches(texts)
 
     def _generate(self, batch: list[str]) -> list[str]:
         enc = self.tokenizer(
             [self.family.prefix + t for t in batch], return_tensors="pt", padding=True
         ).to(self.device)
-        if self.max_length is not None:
-            max_new = self.max_length
-        else:
-            max_new = min(self.max_input_tokens, 2 * int(enc["input_ids"].shape[1]) + 16)
+        max_new = self._max_new_tokens(int(enc["input_ids"].shape[1]))
         kwargs: dict[str, Any] = {"num_beams": self.num_beams, "max_new_tokens": max_new}
         if self.family.forced_bos_token_id is not None:
             kwargs["forced_bos_token_id"] = self.family.forced_bos_token_id
-        generated = self.model.generate(**enc, **kwargs).tolist()
-        # Language tokens are not always "special" to the tokenizer (M2M100): drop them here.
-        drop = self._language_ids
-        cleaned = [[t for t in seq if t not in drop] for seq in generated]
-        decoded = self.tokenizer.batch_decode(cleaned, skip_special_tokens=True)
-        return [" ".join(d.split()) for d in decoded]
+        return self._decode(self.model.generate(**enc, **kwargs).tolist())
+
+
+def model_id(model: str) -> str:
+    """How a model is named in cache keys: a folder by its absolute path, so that ``./m``
+    and ``m`` share cache entries; a hub name as it is."""
+    local = Path(model).expanduser()
+    return str(local.resolve()) if local.is_dir() else model
 
 
 @translators("spacy_xlproj.HFTranslator.v1")
