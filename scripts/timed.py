@@ -17,11 +17,22 @@ from pathlib import Path
 
 
 def record(times_path: Path, step: str, seconds: float) -> None:
-    """Store ``seconds`` under ``step`` in the JSON file ``times_path``."""
-    times = json.loads(times_path.read_text(encoding="utf8")) if times_path.exists() else {}
-    times[step] = round(seconds, 2)
+    """Store ``seconds`` under ``step`` in the JSON file ``times_path``.
+
+    Steps of one language often run at the same time (two trainings on two cores):
+    the read-modify-write holds a lock, so neither loses the other's entry, and the
+    file is replaced atomically.
+    """
+    import fcntl
+
+    from spacy_xlproj.io.atomic import write_atomic
+
     times_path.parent.mkdir(parents=True, exist_ok=True)
-    times_path.write_text(json.dumps(times, indent=2, sort_keys=True) + "\n", encoding="utf8")
+    with open(times_path.with_name(times_path.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        times = json.loads(times_path.read_text(encoding="utf8")) if times_path.exists() else {}
+        times[step] = round(seconds, 2)
+        write_atomic(times_path, json.dumps(times, indent=2, sort_keys=True) + "\n")
 
 
 def main(argv: list[str]) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -208,6 +209,19 @@ def _clip_text_config(tokenizer):  # noqa: ANN001, ANN202
     )
 
 
+def _vision_config(config_cls: type[Any]) -> Any:
+    """The smallest image tower of a CLIP-style model (``CLIPVisionConfig``,
+    ``AltCLIPVisionConfig``): the tests read only the text tower."""
+    return config_cls(
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        image_size=8,
+        patch_size=4,
+    )
+
+
 @pytest.fixture(scope="module")
 def tiny_clip_text(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A random 2-layer ``CLIPTextModel`` and its tokenizer."""
@@ -230,14 +244,7 @@ def tiny_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     folder = tmp_path_factory.mktemp("tiny_clip")
     tokenizer = _clip_tokenizer(folder / "_tok")
-    vision = CLIPVisionConfig(
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        image_size=8,
-        patch_size=4,
-    )
+    vision = _vision_config(CLIPVisionConfig)
     torch.manual_seed(1)
     config = CLIPConfig.from_text_vision_configs(_clip_text_config(tokenizer), vision)
     CLIPModel(config).eval().save_pretrained(folder)
@@ -326,14 +333,7 @@ def tiny_altclip(tmp_path_factory: pytest.TempPathFactory, tiny_encoder: Path) -
         pad_token_id=1,  # XLM-R's padding index: positions start at 2
         project_dim=16,
     )
-    vision = AltCLIPVisionConfig(
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        image_size=8,
-        patch_size=4,
-    )
+    vision = _vision_config(AltCLIPVisionConfig)
     torch.manual_seed(2)
     config = AltCLIPConfig.from_text_vision_configs(text, vision, projection_dim=16)
     AltCLIPModel(config).eval().save_pretrained(folder)

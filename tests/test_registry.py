@@ -21,7 +21,9 @@ REGISTRATION = re.compile(
 )
 # `projectors.register("name", func=Class)`: a class registered as it is.
 ASSIGNED = re.compile(
-    r'^(translators|aligners|projectors|taggers|encoders)\.register\(\s*"([^"]+)",\s*func=(\w+)\)', re.M
+    r"^(translators|aligners|projectors|taggers|encoders)"
+    r'\.register\(\s*"([^"]+)",\s*func=(\w+)\)',
+    re.M,
 )
 
 

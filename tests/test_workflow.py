@@ -248,6 +248,23 @@ def test_timed_records_seconds_and_passes_failures_on(tmp_path):
     assert "bad" not in json.loads(times.read_text())
 
 
+def test_timed_steps_running_at_once_keep_each_others_times(tmp_path):
+    """Two trainings of one language finish at the same time: both times are kept."""
+    import threading
+
+    timed = load_script("timed")
+    times = tmp_path / "times.json"
+    threads = [
+        threading.Thread(target=timed.record, args=(times, f"step-{i}", float(i)))
+        for i in range(20)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert json.loads(times.read_text()) == {f"step-{i}": float(i) for i in range(20)}
+
+
 def test_run_langs_skips_finished_languages(tmp_path, monkeypatch, capsys):
     run_langs = load_script("run_langs")
     monkeypatch.setattr(run_langs, "ROOT", tmp_path)

@@ -193,25 +193,15 @@ def iter_translate_train(
     fallback_projector: Projector | None = None,
     markers: Markers = DEFAULT_MARKERS,
     min_similarity: float = 0.5,
-    chunk_size: int = 10_000,
-    work_dir: str | Path | None = None,
-    progress: bool = True,
     stats: ProjectionStats | None = None,
-    marker_stats: MarkerStats | None = None,
-    settings: Mapping[str, Any] | None = None,
-    total: int | None = None,
-    span_filter: SpanFilter | None = None,
-    filtered: Counter[str] | None = None,
+    **stream: Any,
 ) -> Iterator[Sentence]:
     """Translate labelled sentences and carry their entities across, streaming.
 
-    The sentences are read lazily and go through ``project_sentences`` one chunk at a
-    time (``chunks.run_chunks``); each chunk's target sentences are yielded as soon as
-    it is done, so a caller that writes them as they come holds one chunk in memory.
-    With a ``work_dir`` each finished chunk is stored there, so a rerun after a crash
-    resumes with the first unfinished chunk; the folder's manifest records the
-    translator, aligner, projector, tokenizer, markers, chunk size and ``settings``, and
-    a rerun with any other value is refused (``WorkDirError``, naming the setting).
+    ``stream_translate_train`` with one ``ChunkProjector`` in this process: the
+    sentences are read lazily and go through ``project_sentences`` one chunk at a time;
+    each chunk's target sentences are yielded as soon as it is done, so a caller that
+    writes them as they come holds one chunk in memory.
 
     A translator that answers by position (``FileTranslator`` without a source file:
     line *i* translates sentence *i*, the ``translate`` command's output) is given, for
@@ -230,27 +220,15 @@ def iter_translate_train(
     markers (tuple[str, str]): Opening and closing markers.
     min_similarity (float): Markers method: lowest similarity of entity and marked
         text for a match when the number of marked spans is wrong.
-    chunk_size (int): Sentences per chunk (translation, alignment and storage unit).
-    work_dir (str | Path | None): Folder for finished chunks; a rerun resumes there.
-    progress (bool): Show a progress bar.
     stats (ProjectionStats | None): Filled as the sentences come (complete once the
         iterator is exhausted).
-    marker_stats (MarkerStats | None): Filled with the markers method's counts.
-    settings (Mapping | None): More settings for the work folder's manifest, e.g. the
-        source file's identity (``chunks.file_identity``) under ``"source"``. Without
-        ``"source"``, a sequence of sentences is identified by a hash of its content.
-    total (int | None): The number of sentences, for the progress bar.
-    span_filter (SpanFilter | None): Drop projected spans the target language does not
-        call names (``transfer.span_filters``). It is applied as the sentences are
-        yielded, after the work folder: the stored chunks hold every projected span,
-        so a resumed run may change the filter (it is not in the manifest) and ``stats``
-        count the projection before the filter.
-    filtered (Counter[str] | None): The filter's dropped spans, counted by reason.
+    **stream: The chunking, work folder, progress and filter arguments of
+        ``stream_translate_train`` (``chunk_size``, ``work_dir``, ``progress``,
+        ``marker_stats``, ``settings``, ``total``, ``span_filter``, ``filtered``),
+        passed on as they are: one signature, kept there.
     YIELDS (Sentence): One target sentence per source sentence whose translation was
         not empty, in order.
     """
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
     worker = ChunkProjector(
         translator=translator,
         aligner=aligner,
@@ -264,19 +242,7 @@ def iter_translate_train(
     lines = _positional_lines(translator)
     stats = stats if stats is not None else ProjectionStats()
     before = stats.sentences
-    yield from stream_translate_train(
-        sentences,
-        LocalPool(worker),
-        chunk_size=chunk_size,
-        work_dir=work_dir,
-        progress=progress,
-        stats=stats,
-        marker_stats=marker_stats,
-        settings=settings,
-        total=total,
-        span_filter=span_filter,
-        filtered=filtered,
-    )
+    yield from stream_translate_train(sentences, LocalPool(worker), stats=stats, **stream)
     if lines is not None and stats.sentences - before != len(lines):
         _line_count_error(translator, len(lines), stats.sentences - before)
 
@@ -300,12 +266,32 @@ def stream_translate_train(
     Each chunk is a shard: a worker translates, aligns (eflomal learns from the whole
     chunk, as in one process) and projects it; the records come back in input order and
     are stored in the work folder as they come, so a killed run resumes, with either
-    engine. The manifest is the same as ``iter_translate_train``'s (``pool.info`` holds
-    the backends' settings): a run started in one process may be resumed on Ray.
+    engine. The folder's manifest records the workers' settings (``pool.info``: the
+    translator, aligner, projector, tokenizer and markers), the chunk size and
+    ``settings``, and a rerun with any other value is refused (``WorkDirError``, naming
+    the setting): a run started in one process may be resumed on Ray.
 
+    sentences (Iterable[Sentence]): Labelled source sentences; a generator is fine.
     pool (Pool): From ``EngineOptions.start(TrainBackends(...))``, or
         ``LocalPool(ChunkProjector(...))``.
-    Other arguments as for ``iter_translate_train``.
+    chunk_size (int): Sentences per chunk (translation, alignment and storage unit).
+    work_dir (str | Path | None): Folder for finished chunks; a rerun resumes there.
+    progress (bool): Show a progress bar.
+    stats (ProjectionStats | None): Filled as the sentences come (complete once the
+        iterator is exhausted).
+    marker_stats (MarkerStats | None): Filled with the markers method's counts.
+    settings (Mapping | None): More settings for the work folder's manifest, e.g. the
+        source file's identity (``chunks.file_identity``) under ``"source"``. Without
+        ``"source"``, a sequence of sentences is identified by a hash of its content.
+    total (int | None): The number of sentences, for the progress bar.
+    span_filter (SpanFilter | None): Drop projected spans the target language does not
+        call names (``transfer.span_filters``). It is applied as the sentences are
+        yielded, after the work folder: the stored chunks hold every projected span,
+        so a resumed run may change the filter (it is not in the manifest) and ``stats``
+        count the projection before the filter.
+    filtered (Counter[str] | None): The filter's dropped spans, counted by reason.
+    YIELDS (Sentence): One target sentence per source sentence whose translation was
+        not empty, in order.
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")

@@ -28,7 +28,7 @@ from typing import Any
 from ..errors import MissingDependencyError
 from ..registry import translators
 from .cache import default_cache_dir
-from .hf import ModelLoadError, Seq2SeqText, load_tokenizer, model_id
+from .hf import ModelLoadError, Seq2SeqText, load_tokenizer
 
 logger = logging.getLogger(__name__)
 
@@ -207,14 +207,18 @@ class CT2Translator(Seq2SeqText):
             import ctranslate2
         except ImportError as err:
             raise MissingDependencyError("CTranslate2", "pip install 'spacy-xlproj[ct2]'") from err
-        self.model_name = str(model)
-        self.src_lang = src_lang
-        self.tgt_lang = tgt_lang
-        self.batch_size = batch_size
-        self.num_beams = num_beams
-        self.max_length = max_length
         tokenizer, config = load_tokenizer(str(source))
-        self._init_text(tokenizer, config, self.model_name, src_lang, tgt_lang, max_input_tokens)
+        self._init_text(
+            tokenizer,
+            config,
+            str(model),
+            src_lang,
+            tgt_lang,
+            batch_size=batch_size,
+            num_beams=num_beams,
+            max_length=max_length,
+            max_input_tokens=max_input_tokens,
+        )
         # transformers forces the end token at the last allowed position (Marian);
         # CTranslate2 just stops there, so it is given one step less.
         self._forced_eos = _forced_eos(source, config)
@@ -242,8 +246,7 @@ class CT2Translator(Seq2SeqText):
         self._ids = {token: i for i, token in enumerate(self._vocab)}
         bos = self.family.forced_bos_token_id
         self._target_prefix = [self._vocab[bos]] if bos is not None else []
-        direction = f"{self.family.src_code or src_lang}-{self.family.tgt_code or tgt_lang}"
-        self.name = f"ct2:{model_id(str(source))}:{direction}:beams={num_beams}:{self.compute_type}"
+        self.name = f"{self._cache_name('ct2')}:{self.compute_type}"
 
     def _generate(self, batch: list[str]) -> list[str]:
         ids = self._encode(batch)

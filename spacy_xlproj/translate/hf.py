@@ -232,6 +232,13 @@ def model_limit(config: Any, tokenizer: Any) -> int:
     return min(usable) if usable else 512
 
 
+def model_id(model: str) -> str:
+    """How a model is named in cache keys: a folder by its absolute path, so that ``./m``
+    and ``m`` share cache entries; a hub name as it is."""
+    local = Path(model).expanduser()
+    return str(local.resolve()) if local.is_dir() else model
+
+
 class Seq2SeqText:
     """The text side of a seq2seq translator, shared by every engine that runs the model
     (:class:`HFTranslator`, :class:`~spacy_xlproj.translate.ct2.CT2Translator`).
@@ -241,9 +248,13 @@ class Seq2SeqText:
     through the same code is what makes their translations comparable token for token.
     """
 
+    model_name: str
+    src_lang: str
+    tgt_lang: str
     tokenizer: Any
     family: ModelLanguages
     batch_size: int
+    num_beams: int
     max_length: int | None
     max_input_tokens: int
     n_split: int
@@ -256,8 +267,19 @@ class Seq2SeqText:
         model: str,
         src_lang: str,
         tgt_lang: str,
+        *,
+        batch_size: int,
+        num_beams: int,
+        max_length: int | None,
         max_input_tokens: int | None,
     ) -> None:
+        """Set the settings every engine shares; arguments as for :class:`HFTranslator`."""
+        self.model_name = model
+        self.src_lang = src_lang
+        self.tgt_lang = tgt_lang
+        self.batch_size = batch_size
+        self.num_beams = num_beams
+        self.max_length = max_length
         self.tokenizer = tokenizer
         self.family = resolve_family(tokenizer, config, model, src_lang, tgt_lang)
         if self.family.src_code is not None:
@@ -268,6 +290,13 @@ class Seq2SeqText:
         self._language_ids = language_ids(tokenizer)
         self.n_split = 0  # sentences that were too long and translated in parts
         self.n_parts = 0
+
+    def _cache_name(self, engine: str) -> str:
+        """``ENGINE:MODEL:SRC-TGT:beams=N``: the name cache keys are made of (an engine
+        adds what else changes its output)."""
+        family = self.family
+        direction = f"{family.src_code or self.src_lang}-{family.tgt_code or self.tgt_lang}"
+        return f"{engine}:{model_id(self.model_name)}:{direction}:beams={self.num_beams}"
 
     def _count(self, text: str) -> int:
         return self._counts([text])[0]
@@ -374,15 +403,17 @@ class HFTranslator(Seq2SeqText):
     ) -> None:
         import torch
 
-        self.model_name = str(model)
-        self.src_lang = src_lang
-        self.tgt_lang = tgt_lang
-        self.batch_size = batch_size
-        self.num_beams = num_beams
-        self.max_length = max_length
-        tokenizer, self.model = load_seq2seq(self.model_name)
+        tokenizer, self.model = load_seq2seq(str(model))
         self._init_text(
-            tokenizer, self.model.config, self.model_name, src_lang, tgt_lang, max_input_tokens
+            tokenizer,
+            self.model.config,
+            str(model),
+            src_lang,
+            tgt_lang,
+            batch_size=batch_size,
+            num_beams=num_beams,
+            max_length=max_length,
+            max_input_tokens=max_input_tokens,
         )
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.fp16 = self.device.type == "cuda" if fp16 is None else fp16
@@ -390,8 +421,7 @@ class HFTranslator(Seq2SeqText):
         if self.fp16:
             self.model.half()
         self.model.eval()
-        direction = f"{self.family.src_code or src_lang}-{self.family.tgt_code or tgt_lang}"
-        self.name = f"hf:{model_id(self.model_name)}:{direction}:beams={num_beams}"
+        self.name = self._cache_name("hf")
 
     def _translate_batches(self, texts: list[str]) -> list[str]:
         import torch
@@ -408,13 +438,6 @@ class HFTranslator(Seq2SeqText):
         if self.family.forced_bos_token_id is not None:
             kwargs["forced_bos_token_id"] = self.family.forced_bos_token_id
         return self._decode(self.model.generate(**enc, **kwargs).tolist())
-
-
-def model_id(model: str) -> str:
-    """How a model is named in cache keys: a folder by its absolute path, so that ``./m``
-    and ``m`` share cache entries; a hub name as it is."""
-    local = Path(model).expanduser()
-    return str(local.resolve()) if local.is_dir() else model
 
 
 @translators("spacy_xlproj.HFTranslator.v1")
