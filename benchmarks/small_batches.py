@@ -74,12 +74,18 @@ def main() -> None:
                 links.update(zip(chunk, aligner.align([pairs[k] for k in chunk]), strict=False))
             for refine, runs in preds.items():
                 p = HeuristicProjector(refine=refine)
-                runs.append({k: p.project(*pairs[k][:1], spans[k], pairs[k][1], links[k])
-                             .target_spans() for k in keep})
+                runs.append(
+                    {
+                        k: p.project(*pairs[k][:1], spans[k], pairs[k][1], links[k]).target_spans()
+                        for k in keep
+                    }
+                )
         line = f"{name:6s} {kind:8s} B={batch:4s} n={len(keep):4d}"
         for refine, runs in preds.items():
-            f1 = [entity_scores([r.get(k, []) for k in scored], [gold[k] for k in scored])
-                  .micro.f1 for r in runs]
+            f1 = [
+                entity_scores([r.get(k, []) for k in scored], [gold[k] for k in scored]).micro.f1
+                for r in runs
+            ]
             changed = sum(any(r[k] != runs[0][k] for r in runs[1:]) for k in keep)
             line += f" | refine={int(refine)} F1 {min(f1):.3f}-{max(f1):.3f} changed {changed}"
         print(f"{line} | {(time.time() - start) / reps:.0f} s/run", flush=True)

@@ -40,6 +40,11 @@ import typer
 
 SCRIPTS = Path(__file__).resolve().parent
 MIXES = ("pseudo", "pseudo+projected")
+DEVS = ("projected", "pseudo")
+# Settings that older settings.json files lack, with the value those runs used.
+ADDED_DEFAULTS = {"dev": "projected"}
+# With --dev pseudo, every HOLDOUT-th pseudo-labelled sentence is the development set.
+HOLDOUT = 10
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class StudentSettings:
     projected: str
     config: str
     mix: str
+    dev: str
     agreement: float
     uncertain: str
     translator: str
@@ -104,6 +110,9 @@ class Paths:
     def train_dir(self, k: int) -> Path:
         return self.corpus / f"round-{k}" / "train"
 
+    def pseudo_dev(self, k: int) -> Path:
+        return self.corpus / f"round-{k}" / "dev.spacy"
+
     def model(self, k: int) -> Path:
         return self.training / f"student-{k}"
 
@@ -145,6 +154,8 @@ def check_settings(paths: Paths, settings: StudentSettings, force: bool) -> None
     current = asdict(settings)
     if paths.settings.exists() and not force:
         saved = json.loads(paths.settings.read_text("utf8"))
+        # Settings added after a run was made take their default for it.
+        saved = {**ADDED_DEFAULTS, **saved}
         changed = sorted(k for k in current if saved.get(k) != current[k])
         if changed:
             die(
@@ -174,10 +185,37 @@ def training_folder(paths: Paths, s: StudentSettings, k: int) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.spacy"):
         old.unlink()
-    (folder / "pseudo.spacy").symlink_to(paths.pseudo(k).resolve())
+    if s.dev == "pseudo":
+        split_pseudo(paths.pseudo(k), folder / "pseudo.spacy", paths.pseudo_dev(k), s.spacy_lang)
+    else:
+        (folder / "pseudo.spacy").symlink_to(paths.pseudo(k).resolve())
     if s.mix == "pseudo+projected":
         (folder / "projected.spacy").symlink_to((Path(s.projected) / "train.spacy").resolve())
     return folder
+
+
+def split_pseudo(pseudo: Path, train: Path, dev: Path, lang: str) -> None:
+    """Hold out every HOLDOUT-th pseudo-labelled sentence as the development set.
+
+    Real target text, labelled by the teachers' agreement: model selection then follows
+    the text the student is meant for, not translated source text. Missing words stay
+    missing, and spaCy's scorer ignores predictions on them.
+    """
+    from spacy.tokens import DocBin
+
+    from spacy_xlproj.io.atomic import atomic_path
+    from spacy_xlproj.io.docbin import blank_vocab
+
+    docs = list(DocBin().from_disk(pseudo).get_docs(blank_vocab(lang)))
+    parts = {
+        train: DocBin(attrs=["ORTH", "ENT_IOB", "ENT_TYPE"]),
+        dev: DocBin(attrs=["ORTH", "ENT_IOB", "ENT_TYPE"]),
+    }
+    for i, doc in enumerate(docs):
+        parts[dev if (i + 1) % HOLDOUT == 0 else train].add(doc)
+    for path, docbin in parts.items():
+        with atomic_path(path) as tmp:
+            docbin.to_disk(tmp)
 
 
 def pretrain(paths: Paths, s: StudentSettings) -> Path:
@@ -215,7 +253,8 @@ def pretrain(paths: Paths, s: StudentSettings) -> Path:
 def train_student(paths: Paths, s: StudentSettings, k: int, init_tok2vec: str) -> None:
     args = [str(SCRIPTS / "train.py"), s.config, str(paths.model(k)), "--lang", s.spacy_lang]
     args += ["--train", str(training_folder(paths, s, k))]
-    args += ["--dev", str(Path(s.projected) / "dev.spacy")]
+    dev = paths.pseudo_dev(k) if s.dev == "pseudo" else Path(s.projected) / "dev.spacy"
+    args += ["--dev", str(dev)]
     args += ["--max-steps", str(s.max_steps), "--patience", str(s.patience)]
     args += ["--eval-frequency", str(s.eval_frequency)]
     if init_tok2vec:
@@ -252,6 +291,12 @@ def main(
     ),
     rounds: int = typer.Option(1, "--rounds", help="Student rounds"),
     mix: str = typer.Option("pseudo+projected", "--mix", help="pseudo or pseudo+projected"),
+    dev: str = typer.Option(
+        "projected",
+        "--dev",
+        help="Development set of the students: projected (the translated source dev set) or "
+        "pseudo (every 10th pseudo-labelled sentence, held out)",
+    ),
     agreement: float = typer.Option(1.0, "--agreement", help="Vote share a span needs"),
     uncertain: str = typer.Option("missing", "--uncertain", help="missing, outside, drop-sentence"),
     translator: str = typer.Option("apertium", "--translator", help="TGT -> SRC translator"),
@@ -273,6 +318,8 @@ def main(
 ) -> None:
     if mix not in MIXES:
         die(f"--mix: use one of {', '.join(MIXES)}, got {mix!r}.")
+    if dev not in DEVS:
+        die(f"--dev: use one of {', '.join(DEVS)}, got {dev!r}.")
     if rounds < 1:
         die(f"--rounds must be at least 1, got {rounds}.")
     if not unlabelled.is_file():
@@ -285,7 +332,7 @@ def main(
             die(f"{path} not found: run the steps that make it first (translate-train).")
     settings = StudentSettings(
         lang, spacy_lang, str(unlabelled), source_model, target_model, str(projected), config,
-        mix, agreement, uncertain, translator, aligner, method_options, pseudo_options,
+        mix, dev, agreement, uncertain, translator, aligner, method_options, pseudo_options,
         max_steps, patience, eval_frequency, pretrain_, pretrain_epochs,
     )  # fmt: skip
     paths = Paths(name, workdir, lang)

@@ -172,3 +172,25 @@ def test_unlabelled_must_be_a_file(setup, tmp_path):
     result = _student(bad, tmp_path)
     assert result.returncode != 0
     assert f"--unlabelled {tmp_path / 'nope.txt'}: not a file" in result.stderr
+
+
+def test_pseudo_dev_holds_out_every_tenth_sentence_with_its_missing_words(tmp_path):
+    from test_workflow import load_script
+
+    from spacy_xlproj.teach import PseudoLabelled, ScoredSpan, write_pseudo_docbin
+
+    student = load_script("student")
+    items = [
+        PseudoLabelled(i, [f"W{i}", "vive", "en", "Lima"], [ScoredSpan(0, 1, "PER", 1.0)], [3])
+        for i in range(12)
+    ]
+    write_pseudo_docbin(tmp_path / "pseudo.spacy", items, "es")
+    student.split_pseudo(
+        tmp_path / "pseudo.spacy", tmp_path / "t.spacy", tmp_path / "d.spacy", "es"
+    )
+    train, dev = _docs(tmp_path / "t.spacy"), _docs(tmp_path / "d.spacy")
+    assert [d[0].text for d in dev] == ["W9"]
+    assert [d[0].text for d in train] == [f"W{i}" for i in range(12) if i != 9]
+    for doc in train + dev:
+        assert [(e.start, e.end, e.label_) for e in doc.ents] == [(0, 1, "PER")]
+        assert [t.ent_iob_ for t in doc] == ["B", "O", "O", ""]
