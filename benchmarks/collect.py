@@ -20,6 +20,7 @@ SECTIONS = (
     "transfer",
     "spacy_integration",
     "workflow",
+    "teacher_student",
 )
 
 

@@ -132,15 +132,23 @@ class TrainingLog:
         if not self.rows:
             return {"steps": 0, "converged": False, "stopped_by": "no evaluation"}
         epoch, step, _ = self.rows[-1]
-        best_epoch, best_step, best = max(self.rows, key=lambda r: (r[2], -r[1]))
+        # spaCy's loop ends for one of three reasons; a run that reached neither limit
+        # was stopped by its patience.
         if max_steps and step >= max_steps:
             stopped_by = "max_steps"
-        elif patience and step - best_step >= patience:
-            stopped_by = "patience"
         elif max_epochs and epoch >= max_epochs - 1:
             stopped_by = "max_epochs"
+        elif patience and step >= patience:
+            stopped_by = "patience"
         else:
             stopped_by = "unknown"
+        if stopped_by == "patience":
+            # It stops at the first evaluation `patience` steps after the best one, so the
+            # best is the last one evaluated at least `patience` steps before the end (the
+            # printed scores are rounded: they cannot tell close scores apart).
+            best_epoch, best_step, best = [r for r in self.rows if r[1] <= step - patience][-1]
+        else:
+            best_epoch, best_step, best = max(self.rows, key=lambda r: (r[2], r[1]))
         return {
             "steps": step,
             "epochs": epoch + 1,

@@ -454,15 +454,18 @@ def test_training_log_reads_the_console_table_and_says_why_training_stopped():
         "  1     400        192.20   2166.62   69.31   70.19   68.44    0.69",
         "  2     600        150.00   1000.00   68.00   70.00   66.00    0.68",
         "  3     800        150.00   1000.00   69.00   70.00   68.00    0.69",
+        "  3    1000        150.00   1000.00   69.10   70.00   68.00    0.69",
+        "  3    1200        150.00   1000.00   68.90   70.00   68.00    0.69",
         "✔ Saved pipeline to output directory",
     ]:
         log.read_line(line)
-    assert log.rows[-1] == (3, 800, 0.69)
-    # Best is the first step reaching the top score; 400 steps without gain = patience.
-    summary = log.summary(max_steps=20000, max_epochs=0, patience=400)
-    assert (summary["steps"], summary["best_step"], summary["best_score"]) == (800, 400, 0.69)
+    assert log.rows[-1] == (3, 1200, 0.69)
+    # Stopped by patience: the best step is the last one evaluated 400 steps before the end
+    # (1200's 0.69 ties it only after rounding).
+    summary = log.summary(max_steps=20000, max_epochs=0, patience=200)
+    assert (summary["steps"], summary["best_step"], summary["best_score"]) == (1200, 1000, 0.69)
     assert summary["stopped_by"] == "patience" and summary["converged"]
-    cut = log.summary(max_steps=800, max_epochs=0, patience=1600)
+    cut = log.summary(max_steps=1200, max_epochs=0, patience=1600)
     assert cut["stopped_by"] == "max_steps" and not cut["converged"]
     epochs = log.summary(max_steps=0, max_epochs=4, patience=1600)
     assert epochs["stopped_by"] == "max_epochs" and epochs["epochs"] == 4
