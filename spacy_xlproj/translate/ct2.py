@@ -275,29 +275,5 @@ def _forced_eos(source: Path, config: Any) -> bool:
     return generation.forced_eos_token_id is not None
 
 
-@translators("spacy_xlproj.CT2Translator.v1")
-def make_ct2_translator(
-    model: str,
-    src_lang: str,
-    tgt_lang: str,
-    batch_size: int = 16,
-    num_beams: int = 4,
-    max_length: int | None = None,
-    device: str | None = None,
-    compute_type: str | None = None,
-    threads: int = 0,
-    ct2_dir: str | None = None,
-) -> CT2Translator:
-    """Registered constructor of :class:`CT2Translator`."""
-    return CT2Translator(
-        model,
-        src_lang,
-        tgt_lang,
-        batch_size=batch_size,
-        num_beams=num_beams,
-        max_length=max_length,
-        device=device,
-        compute_type=compute_type,
-        threads=threads,
-        ct2_dir=ct2_dir,
-    )
+# The class itself is the registered function: its signature is the config block's.
+translators.register("spacy_xlproj.CT2Translator.v1", func=CT2Translator)
