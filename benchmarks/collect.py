@@ -21,6 +21,7 @@ SECTIONS = (
     "spacy_integration",
     "workflow",
     "teacher_student",
+    "embedding",
 )
 
 
