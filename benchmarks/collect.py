@@ -22,6 +22,7 @@ SECTIONS = (
     "workflow",
     "teacher_student",
     "embedding",
+    "ray",
 )
 
 
