@@ -34,9 +34,10 @@ import subprocess
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import NoReturn
 
 import typer
+
+from spacy_xlproj.cli._checks import fail
 
 SCRIPTS = Path(__file__).resolve().parent
 MIXES = ("pseudo", "pseudo+projected")
@@ -123,12 +124,6 @@ class Paths:
         return self.workdir / "corpus" / self.lang / test / f"pred-{self.name}-{k}.iob"
 
 
-def die(message: str) -> NoReturn:
-    """One line on stderr, as every command of the project reports bad input."""
-    print(f"Error: {message}", file=sys.stderr)
-    raise SystemExit(2)
-
-
 def run(args: list[str]) -> None:
     """Run a step as its own process (as a user would), stopping on failure."""
     print("$", shlex.join(args), flush=True)
@@ -137,13 +132,12 @@ def run(args: list[str]) -> None:
         raise SystemExit(status)
 
 
-def write_text(source: Path, target: Path, lang: str) -> int:
+def write_words(source: Path, target: Path, lang: str) -> int:
     """The words of every sentence, one sentence per line: the labels stay behind."""
-    from spacy_xlproj.io import read_sentences
-    from spacy_xlproj.io.atomic import write_atomic
+    from spacy_xlproj.io import read_sentences, write_text
 
     sentences = [s for s in read_sentences(source, lang=lang) if s.words]
-    write_atomic(target, "".join(" ".join(s.words) + "\n" for s in sentences))
+    write_text(target, sentences)
     return len(sentences)
 
 
@@ -158,10 +152,11 @@ def check_settings(paths: Paths, settings: StudentSettings, force: bool) -> None
         saved = {**ADDED_DEFAULTS, **saved}
         changed = sorted(k for k in current if saved.get(k) != current[k])
         if changed:
-            die(
+            raise fail(
                 f"{paths.corpus} holds student rounds made with other settings "
                 f"({', '.join(changed)}); rerun with --force to redo them, or use another "
-                "--name."
+                "--name.",
+                2,
             )
     write_atomic(paths.settings, json.dumps(current, indent=2) + "\n")
 
@@ -205,12 +200,10 @@ def split_pseudo(pseudo: Path, train: Path, dev: Path, lang: str) -> None:
 
     from spacy_xlproj.io.atomic import atomic_path
     from spacy_xlproj.io.docbin import blank_vocab
+    from spacy_xlproj.teach.pseudo_labels import DOCBIN_ATTRS
 
     docs = list(DocBin().from_disk(pseudo).get_docs(blank_vocab(lang)))
-    parts = {
-        train: DocBin(attrs=["ORTH", "ENT_IOB", "ENT_TYPE"]),
-        dev: DocBin(attrs=["ORTH", "ENT_IOB", "ENT_TYPE"]),
-    }
+    parts = {train: DocBin(attrs=DOCBIN_ATTRS), dev: DocBin(attrs=DOCBIN_ATTRS)}
     for i, doc in enumerate(docs):
         parts[dev if (i + 1) % HOLDOUT == 0 else train].add(doc)
     for path, docbin in parts.items():
@@ -317,19 +310,20 @@ def main(
     ),
 ) -> None:
     if mix not in MIXES:
-        die(f"--mix: use one of {', '.join(MIXES)}, got {mix!r}.")
+        raise fail(f"--mix: use one of {', '.join(MIXES)}, got {mix!r}.", 2)
     if dev not in DEVS:
-        die(f"--dev: use one of {', '.join(DEVS)}, got {dev!r}.")
+        raise fail(f"--dev: use one of {', '.join(DEVS)}, got {dev!r}.", 2)
     if rounds < 1:
-        die(f"--rounds must be at least 1, got {rounds}.")
+        raise fail(f"--rounds must be at least 1, got {rounds}.", 2)
     if not unlabelled.is_file():
-        die(
+        raise fail(
             f"--unlabelled {unlabelled}: not a file. Give raw target-language text (one "
-            "sentence per line) or a column file, e.g. --vars.unlabelled FILE."
+            "sentence per line) or a column file, e.g. --vars.unlabelled FILE.",
+            2,
         )
     for path in (projected / "train.spacy", projected / "dev.spacy"):
         if not path.exists():
-            die(f"{path} not found: run the steps that make it first (translate-train).")
+            raise fail(f"{path} not found: run the steps that make it first (translate-train).", 2)
     settings = StudentSettings(
         lang, spacy_lang, str(unlabelled), source_model, target_model, str(projected), config,
         mix, dev, agreement, uncertain, translator, aligner, method_options, pseudo_options,
@@ -339,7 +333,7 @@ def main(
     paths.corpus.mkdir(parents=True, exist_ok=True)
     check_settings(paths, settings, force)
     if force or not paths.text.exists():
-        n = write_text(unlabelled, paths.text, lang)
+        n = write_words(unlabelled, paths.text, lang)
         print(f"{n} unlabelled sentences (labels removed) -> {paths.text}", flush=True)
     init_tok2vec = str(pretrain(paths, settings)) if pretrain_ else ""
     for k in range(1, rounds + 1):

@@ -51,6 +51,9 @@ if TYPE_CHECKING:
 UNCERTAIN_MODES = ("missing", "outside", "drop-sentence")
 Uncertain = Literal["missing", "outside", "drop-sentence"]
 SPANS_KEY = "xlproj"
+# What a pseudo-labelled DocBin stores: the words and the entity annotation, whose
+# missing state (ENT_IOB 0) is the point of it.
+DOCBIN_ATTRS = ["ORTH", "ENT_IOB", "ENT_TYPE"]
 # eflomal learns alignments from the sentences of one call, so batches are as large
 # as translate-test's chunks: smaller ones would align worse, not only slower.
 DEFAULT_BATCH_SIZE = 10_000
@@ -523,7 +526,7 @@ def write_pseudo_docbin(
     from ..io.docbin import blank_vocab
 
     vocab = blank_vocab(lang)
-    docbin = DocBin(attrs=["ORTH", "ENT_IOB", "ENT_TYPE"], store_user_data=False)
+    docbin = DocBin(attrs=DOCBIN_ATTRS, store_user_data=False)
     checked: list[PseudoLabelled] = []
     for item in items:  # the teachers of iter_pseudo_label run here
         words = item.words
