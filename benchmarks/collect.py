@@ -23,6 +23,7 @@ SECTIONS = (
     "teacher_student",
     "embedding",
     "ray",
+    "translators_ct2",
 )
 
 

@@ -5,7 +5,7 @@
         --target-model training/es/conll2003-heuristic-ner_cnn/model-best \\
         --projected corpus/es/conll2003-heuristic --test-gold GOLD --test-name NAME \\
         [--rounds 1] [--mix pseudo|pseudo+projected] [--agreement 1.0] \\
-        [--pseudo-options "--drop-lowercase-spans"] [--pretrain]
+        [--pseudo-options "--drop-lowercase-spans"] [--capitalised-missing] [--pretrain]
 
 Round k (1 ≤ k ≤ ``--rounds``):
 
@@ -22,6 +22,12 @@ The labels of ``--unlabelled`` are never read: it is first written out as plain 
 (words only). Every step is skipped when its output exists and was made with the same
 settings (``corpus/<lang>/student/settings.json``), so a killed run resumes where it
 stopped; other settings with existing outputs are refused rather than mixed.
+``--capitalised-missing`` writes capitalised words outside every entity as missing, not
+O, both in the pseudo-labels and in a copy of the projected training data
+(``transfer.span_filters``: Spanish capitalises names, English writes ``the government``).
+``--filter-predictions`` (default) adds an ``xlproj_span_filter`` to each student: its
+lower-case entities (``español`` as MISC) are removed when it predicts, as a Spanish
+annotator would (``pipes.span_filter_pipe``).
 ``--pretrain`` first runs ``spacy pretrain`` on the raw text and starts every student's
 tok2vec from those weights.
 """
@@ -43,7 +49,7 @@ SCRIPTS = Path(__file__).resolve().parent
 MIXES = ("pseudo", "pseudo+projected")
 DEVS = ("projected", "pseudo")
 # Settings that older settings.json files lack, with the value those runs used.
-ADDED_DEFAULTS = {"dev": "projected"}
+ADDED_DEFAULTS = {"dev": "projected", "capitalised_missing": False, "filter_predictions": False}
 # With --dev pseudo, every HOLDOUT-th pseudo-labelled sentence is the development set.
 HOLDOUT = 10
 
@@ -67,6 +73,8 @@ class StudentSettings:
     aligner: str
     method_options: str
     pseudo_options: str
+    capitalised_missing: bool
+    filter_predictions: bool
     max_steps: int
     patience: int
     eval_frequency: int
@@ -171,6 +179,8 @@ def pseudo_label(paths: Paths, s: StudentSettings, k: int) -> None:
     args += ["--agreement", str(s.agreement), "--uncertain", s.uncertain]
     args += ["--stats", str(paths.pseudo_stats(k)), "--spans-key", "", "--no-progress"]
     args += ["--cache-dir", str(paths.workdir / ".cache" / "translations")]
+    if s.capitalised_missing:
+        args.append("--capitalised-missing")
     run(args + shlex.split(s.method_options) + shlex.split(s.pseudo_options))
 
 
@@ -185,7 +195,18 @@ def training_folder(paths: Paths, s: StudentSettings, k: int) -> Path:
     else:
         (folder / "pseudo.spacy").symlink_to(paths.pseudo(k).resolve())
     if s.mix == "pseudo+projected":
-        (folder / "projected.spacy").symlink_to((Path(s.projected) / "train.spacy").resolve())
+        projected = (Path(s.projected) / "train.spacy").resolve()
+        if s.capitalised_missing:
+            from spacy_xlproj.teach.pseudo_labels import mark_missing_docbin
+            from spacy_xlproj.transfer.span_filters import SpanFilter
+
+            span_filter = SpanFilter(capitalised_missing=True)
+            target = folder / "projected.spacy"
+            docs, marked = mark_missing_docbin(projected, target, span_filter, s.spacy_lang)
+            print(f"{target}: {marked} capitalised words outside entities made missing in "
+                  f"{docs} projected sentences", flush=True)  # fmt: skip
+        else:
+            (folder / "projected.spacy").symlink_to(projected)
     return folder
 
 
@@ -255,6 +276,16 @@ def train_student(paths: Paths, s: StudentSettings, k: int, init_tok2vec: str) -
     run(args)
 
 
+def filter_predictions(paths: Paths, k: int) -> None:
+    """Add the lower-case span filter to student k's saved pipelines (once)."""
+    from spacy_xlproj.pipes.span_filter_pipe import add_span_filter
+    from spacy_xlproj.transfer.span_filters import SpanFilter
+
+    for model in ("model-best", "model-last"):
+        if add_span_filter(paths.model(k) / model, SpanFilter(drop_lowercase=True)):
+            print(f"{paths.model(k) / model}: xlproj_span_filter added", flush=True)
+
+
 def evaluate(paths: Paths, k: int, gold: str, test: str, labels: str) -> None:
     pred, metrics = paths.prediction(k, test), paths.metrics(k, test)
     metrics.parent.mkdir(parents=True, exist_ok=True)
@@ -298,10 +329,21 @@ def main(
         "", "--method-options", help="Projection flags of translate-test"
     ),
     pseudo_options: str = typer.Option("", "--pseudo-options", help="More pseudo-label flags"),
+    capitalised_missing: bool = typer.Option(
+        False,
+        "--capitalised-missing/--no-capitalised-missing",
+        help="Capitalised words outside every entity are missing, not O, in the pseudo-labels "
+        "and the projected data",
+    ),
     config: str = typer.Option("configs/ner_cnn.cfg", "--config", help="Training config"),
     max_steps: int = typer.Option(20000, "--max-steps", help="Most steps per student"),
     patience: int = typer.Option(1600, "--patience", help="Steps without gain before stopping"),
     eval_frequency: int = typer.Option(200, "--eval-frequency", help="Evaluate every N steps"),
+    filter_predictions_: bool = typer.Option(
+        True,
+        "--filter-predictions/--no-filter-predictions",
+        help="The students drop lower-case entities when they predict (xlproj_span_filter)",
+    ),
     pretrain_: bool = typer.Option(False, "--pretrain/--no-pretrain", help="spacy pretrain first"),
     pretrain_epochs: int = typer.Option(5, "--pretrain-epochs", help="Epochs of spacy pretrain"),
     force: bool = typer.Option(False, "--force", help="Redo rounds made with other settings"),
@@ -327,7 +369,8 @@ def main(
     settings = StudentSettings(
         lang, spacy_lang, str(unlabelled), source_model, target_model, str(projected), config,
         mix, dev, agreement, uncertain, translator, aligner, method_options, pseudo_options,
-        max_steps, patience, eval_frequency, pretrain_, pretrain_epochs,
+        capitalised_missing, filter_predictions_, max_steps, patience, eval_frequency,
+        pretrain_, pretrain_epochs,
     )  # fmt: skip
     paths = Paths(name, workdir, lang)
     paths.corpus.mkdir(parents=True, exist_ok=True)
@@ -341,6 +384,8 @@ def main(
             pseudo_label(paths, settings, k)
         if force or not (paths.model(k) / "training.json").exists():
             train_student(paths, settings, k, init_tok2vec)
+        if filter_predictions_:
+            filter_predictions(paths, k)
         if test_gold:
             metrics = paths.metrics(k, test_name)
             if force or not metrics.exists():

@@ -180,6 +180,37 @@ class _Tee(io.TextIOBase):
         self.stream.flush()
 
 
+def load_training_config(config_path: Path, settings: TrainSettings) -> Any:
+    """The config ``spacy train`` gets: the file with the run's overrides, and a
+    [pretraining] block where ``init_tok2vec`` needs one (:func:`with_pretraining_block`)."""
+    from spacy import util
+    from spacy.cli._util import show_validation_error
+
+    overrides = build_overrides(config_path, settings)
+    with show_validation_error(config_path):
+        config = util.load_config(config_path, overrides=overrides, interpolate=False)
+    if settings.init_tok2vec and not config.get("pretraining"):
+        config = with_pretraining_block(config)
+    return config
+
+
+def with_pretraining_block(config: Any) -> Any:
+    """The config with spaCy's default [pretraining] block where it has an empty one.
+
+    spaCy loads ``initialize.init_tok2vec`` only when the training config has a filled
+    [pretraining] block (it names the layer the weights belong to); with an empty one
+    the weights are skipped without a word. These are the defaults ``spacy init
+    fill-config --pretraining`` writes, the config ``spacy pretrain`` learnt them with.
+    """
+    from spacy import util
+    from spacy.language import DEFAULT_CONFIG_PRETRAIN_PATH
+
+    defaults = util.load_config(DEFAULT_CONFIG_PRETRAIN_PATH, interpolate=False)
+    filled = defaults.merge(config)
+    filled["pretraining"] = defaults["pretraining"]
+    return filled
+
+
 def train_pipeline(config_path: Path, output: Path, settings: TrainSettings) -> dict[str, Any]:
     """Train as ``spacy train`` does; write model-best, model-last and training.json.
 
@@ -187,7 +218,6 @@ def train_pipeline(config_path: Path, output: Path, settings: TrainSettings) -> 
     """
     from dataclasses import replace
 
-    from spacy import util
     from spacy.cli._util import setup_gpu, show_validation_error
     from spacy.training.initialize import init_nlp
     from spacy.training.loop import train as train_nlp
@@ -198,10 +228,8 @@ def train_pipeline(config_path: Path, output: Path, settings: TrainSettings) -> 
     gold = gold_dev_docbin(settings.gold_dev, output, settings.lang)
     if gold is not None:
         settings = replace(settings, dev=gold)
-    overrides = build_overrides(config_path, settings)
     setup_gpu(settings.gpu_id)
-    with show_validation_error(config_path):
-        config = util.load_config(config_path, overrides=overrides, interpolate=False)
+    config = load_training_config(config_path, settings)
     with show_validation_error(config_path, hint_fill=False):
         nlp = init_nlp(config, use_gpu=settings.gpu_id)
     log = TrainingLog()

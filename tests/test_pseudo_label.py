@@ -7,6 +7,7 @@ translate-test through a file of translations and the lexical aligner.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 
 from spacy_xlproj.cli import app
 from spacy_xlproj.teach import (
+    EnsembleOptions,
     EnsembleTagger,
     PseudoLabelled,
     ScoredSpan,
@@ -140,11 +142,11 @@ def test_pseudo_label_missing_is_the_default():
 
 
 def test_pseudo_label_outside_and_drop_sentence():
-    out, stats = pseudo_label(WORDS, _fixed(), uncertain="outside")
+    out, stats = pseudo_label(WORDS, _fixed(), EnsembleOptions(uncertain="outside"))
     assert [item.missing for item in out] == [[], [], [], []]
     assert (stats.uncertain_tokens, stats.missing_tokens) == (1, 0)
 
-    out, stats = pseudo_label(WORDS, _fixed(), uncertain="drop-sentence")
+    out, stats = pseudo_label(WORDS, _fixed(), EnsembleOptions(uncertain="drop-sentence"))
     assert [item.index for item in out] == [1, 2, 3]
     assert (stats.sentences_dropped, stats.sentences_written, stats.spans_written) == (1, 3, 1)
     assert stats.agreed_spans == 2  # counted before the sentence was dropped
@@ -152,13 +154,13 @@ def test_pseudo_label_outside_and_drop_sentence():
 
 def test_pseudo_label_majority_and_weights():
     teachers = _fixed()
-    out, stats = pseudo_label(WORDS, teachers, agreement=0.5)
+    out, stats = pseudo_label(WORDS, teachers, EnsembleOptions(agreement=0.5))
     # LOC and ORG tie on share; LOC's confidence 0.8/2 is below ORG's 1/2.
     assert out[0].spans == [S(0, 2, "PER", pytest.approx(0.8)), S(4, 5, "ORG", 0.5)]
     assert out[0].missing == []
     assert (stats.below_agreement, stats.overlapping) == (0, 1)
     teachers[0].weight = 3.0
-    out, stats = pseudo_label(WORDS, teachers, agreement=0.5)
+    out, stats = pseudo_label(WORDS, teachers, EnsembleOptions(agreement=0.5))
     assert out[0].spans == [S(0, 2, "PER", pytest.approx(0.85)), S(4, 5, "LOC", pytest.approx(0.6))]
     assert stats.to_dict()["teachers"][0]["weight"] == 3.0
     # ORG now has 1/4 of the weight.
@@ -199,7 +201,7 @@ def test_pseudo_label_checks_teachers_and_settings():
     with pytest.raises(ValueError, match="at least one teacher"):
         pseudo_label(WORDS, [])
     with pytest.raises(ValueError, match="uncertain must be one of"):
-        pseudo_label(WORDS, _fixed(), uncertain="skip")  # type: ignore[arg-type]
+        EnsembleOptions(uncertain="skip")  # type: ignore[arg-type]
     bad = FixedTeacher("bad", {"Hoy": [S(3, 9, "PER")]})
     with pytest.raises(ValueError, match="teacher bad proposed"):
         pseudo_label(WORDS, [bad])
@@ -227,14 +229,20 @@ def test_span_filter_makes_accepted_spans_outside():
     assert "filtered spans" not in stats.table()
     assert stats.to_dict()["filtered"] == {}
 
-    out, stats = pseudo_label([GOVERNMENT], [a, b], span_filter=SpanFilter(drop_lowercase=True))
+    out, stats = pseudo_label(
+        [GOVERNMENT], [a, b], EnsembleOptions(span_filter=SpanFilter(drop_lowercase=True))
+    )
     assert out[0].spans == [S(5, 7, "PER", 0.5)]
     assert out[0].missing == [1]  # the disagreement stays missing; español becomes O
     doc = to_doc(blank_vocab("es"), out[0])
     assert [t.ent_iob_ for t in doc] == ["O", "", "O", "O", "O", "B", "I", "O"]
     d = stats.to_dict()
     assert d["filtered"] == {"lowercase": 1}
-    assert d["span_filter"] == {"drop_lowercase": True, "drop_labels": []}
+    assert d["span_filter"] == {
+        "drop_lowercase": True,
+        "drop_labels": [],
+        "capitalised_missing": False,
+    }
     # The ensemble's counts are before the filter; spans_written after it.
     assert (d["agreed_spans"], d["spans_written"], d["agreed_per_label"]) == (
         2,
@@ -246,10 +254,61 @@ def test_span_filter_makes_accepted_spans_outside():
     # Dropped sentences are counted too, like agreed_spans; a label never seen shows 0.
     span_filter = SpanFilter(drop_labels=("PER", "PERSON"))
     out, stats = pseudo_label(
-        [GOVERNMENT], [a, b], uncertain="drop-sentence", span_filter=span_filter
+        [GOVERNMENT], [a, b], EnsembleOptions(uncertain="drop-sentence", span_filter=span_filter)
     )
     assert out == []
     assert stats.to_dict()["filtered"] == {"label:PER": 1, "label:PERSON": 0}
+
+
+def test_capitalised_words_outside_the_spans_become_missing():
+    from spacy_xlproj.transfer.span_filters import SpanFilter
+
+    words = ["El", "Gobierno", "habló", "con", "Juan", "Pérez", "y", "EFE", "."]
+    a = FixedTeacher("a", {"El": [S(4, 6, "PER"), S(7, 8, "ORG")]})
+    b = FixedTeacher("b", {"El": [S(4, 6, "PER")]})  # EFE: a disagreement
+    out, stats = pseudo_label([words], [a, b])
+    assert (out[0].missing, stats.capitalised_missing) == ([7], 0)
+
+    span_filter = SpanFilter(capitalised_missing=True)
+    out, stats = pseudo_label([words], [a, b], EnsembleOptions(span_filter=span_filter))
+    assert out[0].spans == [S(4, 6, "PER")]
+    assert out[0].missing == [1, 7]  # Gobierno (no teacher) and EFE (disagreement)
+    d = stats.to_dict()
+    assert (d["missing_tokens"], d["capitalised_missing"]) == (2, 1)
+    assert d["span_filter"]["capitalised_missing"] is True
+    assert re.search(r"\n  capitalised, no span +1\n", stats.table())
+    # With --uncertain outside the disagreement is O, the capitalised word still missing.
+    out, _ = pseudo_label(
+        [words], [a, b], EnsembleOptions(uncertain="outside", span_filter=span_filter)
+    )
+    assert out[0].missing == [1, 7]
+    # A span the filter drops leaves its words O, even when capitalised: a decision.
+    both = SpanFilter(drop_labels=("PER",), capitalised_missing=True)
+    out, _ = pseudo_label([words], [a, a], EnsembleOptions(span_filter=both))
+    assert (out[0].spans, out[0].missing) == ([S(7, 8, "ORG")], [1, 4, 5])
+
+
+def test_mark_missing_in_projected_docs(tmp_path):
+    from spacy.tokens import Doc, DocBin
+    from spacy.tokens import Span as SpacySpan
+
+    from spacy_xlproj.io import blank_vocab
+    from spacy_xlproj.teach.pseudo_labels import mark_missing, mark_missing_docbin
+    from spacy_xlproj.transfer.span_filters import SpanFilter
+
+    vocab = blank_vocab("es")
+    doc = Doc(vocab, words=["El", "Gobierno", "de", "España", "y", "la", "Junta", "."])
+    doc.set_ents([SpacySpan(doc, 3, 4, "LOC")], default="outside")
+    source, target = tmp_path / "projected.spacy", tmp_path / "marked.spacy"
+    DocBin(docs=[doc]).to_disk(source)
+
+    span_filter = SpanFilter(capitalised_missing=True)
+    assert mark_missing_docbin(source, target, span_filter, "es") == (1, 2)
+    (marked,) = DocBin().from_disk(target).get_docs(vocab)
+    assert [t.ent_iob_ for t in marked] == ["O", "", "O", "B", "O", "O", "", "O"]
+    assert [(e.text, e.label_) for e in marked.ents] == [("España", "LOC")]
+    assert mark_missing(doc, SpanFilter()) == 0
+    assert [t.ent_iob_ for t in doc] == ["O", "O", "O", "B", "O", "O", "O", "O"]
 
 
 def test_docs_mark_missing_tokens_and_keep_scores(tmp_path):
@@ -621,9 +680,28 @@ def test_cli_span_filter(tmp_path):
     assert all(t.ent_iob_ == "O" for d in docs for t in d if not t.ent_type_)
     report = json.loads(stats.read_text(encoding="utf8"))
     assert report["filtered"] == {"label:ORG": 1, "lowercase": 1}
-    assert report["span_filter"] == {"drop_lowercase": True, "drop_labels": ["ORG"]}
+    assert report["span_filter"] == {
+        "drop_lowercase": True,
+        "drop_labels": ["ORG"],
+        "capitalised_missing": False,
+    }
     assert (report["agreed_spans"], report["spans_written"]) == (3, 1)
     assert "filtered spans" in result.output and "label:ORG" in result.output
+
+    result = _run(text, out, *args, "--capitalised-missing", "--stats", stats)
+    assert result.exit_code == 0, result.output
+    docs = _read(out)
+    assert [t.ent_iob_ for t in docs[0]] == ["O", "O", "B", "O", "O", "B", "I", "O"]
+    # EFE starts its sentence: capitalised by the rules of writing, so O.
+    assert [(_ents(d), [t.ent_iob_ for t in d]) for d in docs[1:]] == [
+        ([(0, 1, "ORG")], ["B", "O", "O"])
+    ]
+    assert json.loads(stats.read_text(encoding="utf8"))["capitalised_missing"] == 0
+    text.write_text("Dijo el Gobierno .\n", encoding="utf8")
+    result = _run(text, out, *args, "--capitalised-missing", "--stats", stats)
+    assert result.exit_code == 0, result.output
+    assert [t.ent_iob_ for t in _read(out)[0]] == ["O", "O", "", "O"]
+    assert json.loads(stats.read_text(encoding="utf8"))["capitalised_missing"] == 1
 
     result = _run(text, out, *args, "--drop-labels", "ORG,,MISC")
     assert result.exit_code == 2

@@ -60,6 +60,7 @@ def test_spacy_entry_points():
     assert _advertised("spacy_factories") == {
         "xlproj_translate_test": "spacy_xlproj.pipes.factories:make_translate_test",
         "xlproj_translate_train": "spacy_xlproj.pipes.factories:make_translate_train",
+        "xlproj_span_filter": "spacy_xlproj.pipes.factories:make_span_filter",
     }
     assert _advertised("spacy_readers") == {
         "spacy_xlproj.ProjectedCorpus.v1": "spacy_xlproj.readers:create_projected_corpus",

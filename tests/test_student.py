@@ -54,7 +54,8 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     projected = tmp / "projected"
     projected.mkdir()
     maria = ["María", "López", "habla", "en", "Lima", "."]
-    bank = ["El", "Banco", "Central", "sube", "."]
+    # "Junta": capitalised, no entity (what --capitalised-missing makes missing).
+    bank = ["El", "Banco", "Central", "y", "la", "Junta", "suben", "."]
     docs = [
         Sentence(maria, [Span(0, 2, "PER"), Span(4, 5, "LOC")]),
         Sentence(bank, [Span(1, 3, "ORG")]),
@@ -163,8 +164,45 @@ def test_mix_with_projected_data_and_named_rounds(setup, tmp_path):
     weights = tmp_path / "training" / "es" / "student-heuristic" / "pretrain" / "model-last.bin"
     assert weights.exists()
     assert util.load_config(model / "config.cfg")["paths"]["init_tok2vec"] == str(weights)
+    # ... and spaCy really loads them: with the config's empty [pretraining] block it
+    # skipped them without a word, so train.py fills that block in.
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import train
+    from spacy.training.initialize import init_nlp
+    from spacy.training.pretrain import get_tok2vec_ref
+
+    settings = train.TrainSettings(
+        lang="es", train=round1 / "train", dev=setup["projected"] / "dev.spacy",
+        init_tok2vec=str(weights),
+    )  # fmt: skip
+    nlp = init_nlp(train.load_training_config(ROOT / "configs" / "ner_cnn.cfg", settings))
+    tok2vec = get_tok2vec_ref(nlp, {"component": "tok2vec", "layer": ""})
+    assert tok2vec.to_bytes() == weights.read_bytes()
+    # --filter-predictions (the default): the student drops lower-case entities itself.
+    assert util.load_config(model / "config.cfg")["nlp"]["pipeline"][-1] == "xlproj_span_filter"
     pred = read_sentences(tmp_path / "corpus" / "es" / "tiny" / "pred-student-heuristic-1.iob")
     assert [s.words for s in pred] == [w for w, _ in ES]
+
+
+def test_capitalised_missing_marks_pseudo_labels_and_projected_data(setup, tmp_path):
+    result = _student(setup, tmp_path, "--capitalised-missing", "--no-filter-predictions")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "--capitalised-missing" in result.stdout  # the pseudo-label command line
+    round1 = tmp_path / "corpus" / "es" / "student" / "round-1"
+    stats = json.loads((round1 / "pseudo-stats.json").read_text(encoding="utf8"))
+    assert stats["span_filter"]["capitalised_missing"] is True
+    # The projected data is a marked copy, not a link: Junta is missing, the rest as it was.
+    projected = round1 / "train" / "projected.spacy"
+    assert not projected.is_symlink()
+    docs = _docs(projected)
+    assert len(docs) == 6
+    assert [t.ent_iob_ for t in docs[1]] == ["O", "B", "I", "O", "O", "", "O", "O"]
+    assert [(e.text, e.label_) for e in docs[0].ents] == [("María López", "PER"), ("Lima", "LOC")]
+    assert "3 capitalised words outside entities made missing in 6 projected" in result.stdout
+    settings = json.loads((tmp_path / "corpus" / "es" / "student" / "settings.json").read_text())
+    assert settings["capitalised_missing"] is True
+    model = tmp_path / "training" / "es" / "student" / "student-1" / "model-best"
+    assert "xlproj_span_filter" not in (model / "config.cfg").read_text(encoding="utf8")
 
 
 def test_unlabelled_must_be_a_file(setup, tmp_path):

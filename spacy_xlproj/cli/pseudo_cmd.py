@@ -154,6 +154,12 @@ def pseudo_label_cli(
     drop_labels: str = typer.Option(
         "", "--drop-labels", help="Make accepted spans with these labels O: MISC,…"
     ),
+    capitalised_missing: bool = typer.Option(
+        False,
+        "--capitalised-missing",
+        help="Write capitalised words that no accepted span covers (sentence starts "
+        "excepted) as missing, not O: for languages that capitalise only names (Gobierno)",
+    ),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars"),
     engine: EngineOptions = None,  # type: ignore[assignment]  # --engine, --workers…
 ) -> None:
@@ -164,7 +170,12 @@ def pseudo_label_cli(
     """
     from ..ner.build import parse_label_map
     from ..teach.ensemble import VOTES, check_agreement
-    from ..teach.pseudo_labels import UNCERTAIN_MODES, pseudo_label_file, voters
+    from ..teach.pseudo_labels import (
+        UNCERTAIN_MODES,
+        EnsembleOptions,
+        pseudo_label_file,
+        voters,
+    )
     from ..teach.teachers import parse_teacher_spec
     from ..transfer.span_filters import SpanFilter, parse_labels
 
@@ -186,7 +197,8 @@ def pseudo_label_cli(
                 "is translate-test:MODEL."
             )
         labels = parse_label_map(label_map)
-        span_filter = SpanFilter(drop_lowercase, parse_labels(drop_labels))
+        span_filter = SpanFilter(drop_lowercase, parse_labels(drop_labels), capitalised_missing)
+        ensemble = EnsembleOptions(agreement, uncertain, vote, span_filter)  # type: ignore[arg-type]
     except (XlprojError, ValueError) as err:
         raise fail(_one_line(err), 2) from None
     # Paths too: loading models and translating must not come before "file not found".
@@ -228,17 +240,14 @@ def pseudo_label_cli(
                 input,
                 output,
                 voters(pool.info),
+                ensemble,
                 lang=tgt_lang,
-                agreement=agreement,
-                uncertain=uncertain,  # type: ignore[arg-type]
-                vote=vote,  # type: ignore[arg-type]
                 batch_size=batch_size,
                 limit=limit,
                 stats_path=stats,
                 progress=progress,
                 report=report,
                 spans_key=spans_key or None,
-                span_filter=span_filter,
                 pool=pool,
             )
     except (XlprojError, ValueError, OSError) as err:

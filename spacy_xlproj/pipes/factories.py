@@ -1,4 +1,5 @@
-"""Factories of the ``xlproj_translate_test`` and ``xlproj_translate_train`` components.
+"""Factories of the ``xlproj_translate_test``, ``xlproj_translate_train`` and
+``xlproj_span_filter`` components.
 
 This is the module the ``spacy_factories`` entry point names, and spaCy imports every
 such entry point each time it creates a ``Language`` (``spacy.blank``, ``spacy.load``).
@@ -62,6 +63,7 @@ DEFAULT_TRANSLATE_TEST_CONFIG = Config().from_str(DEFAULT_TRANSLATE_TEST_CONFIG_
 DEFAULT_TRANSLATE_TRAIN_CONFIG = Config().from_str(DEFAULT_TRANSLATE_TRAIN_CONFIG_STR)
 
 if TYPE_CHECKING:
+    from .span_filter_pipe import SpanFilterComponent
     from .translate_test_pipe import TranslateTestComponent
     from .translate_train_pipe import TranslateTrainComponent
 
@@ -194,6 +196,27 @@ def make_translate_train(
         spans_key=spans_key,
         cache_dir=cache_dir,
     )
+
+
+@Language.factory(
+    "xlproj_span_filter",
+    assigns=["doc.ents"],
+    requires=["doc.ents"],
+    default_config={"drop_lowercase": True, "drop_labels": []},
+)
+def make_span_filter(
+    nlp: Language, name: str, drop_lowercase: bool, drop_labels: list[str]
+) -> SpanFilterComponent:
+    """Construct an ``xlproj_span_filter`` component, to place after ``ner``.
+
+    drop_lowercase (bool): Remove entities with a cased letter and no upper-case one
+        (``español`` as MISC); entities without cased letters (digits, Chinese) are kept.
+    drop_labels (list[str]): Remove entities with these labels.
+    """
+    from ..transfer.span_filters import SpanFilter
+    from .span_filter_pipe import SpanFilterComponent
+
+    return SpanFilterComponent(name, SpanFilter(drop_lowercase, tuple(drop_labels)))
 
 
 def check_specs(**specs: Any) -> None:

@@ -16,6 +16,7 @@ from .._lazy import lazy_exports
 if TYPE_CHECKING:
     from .ensemble import Combined, ScoredSpan, combine
     from .pseudo_labels import (
+        EnsembleOptions,
         EnsembleTagger,
         PseudoLabelled,
         PseudoLabelStats,
@@ -40,6 +41,7 @@ _EXPORTS = {
     "Combined": ".ensemble",
     "ScoredSpan": ".ensemble",
     "combine": ".ensemble",
+    "EnsembleOptions": ".pseudo_labels",
     "EnsembleTagger": ".pseudo_labels",
     "PseudoLabelStats": ".pseudo_labels",
     "PseudoLabelled": ".pseudo_labels",
@@ -60,6 +62,7 @@ _EXPORTS = {
 
 __all__ = [
     "Combined",
+    "EnsembleOptions",
     "EnsembleTagger",
     "PseudoLabelStats",
     "PseudoLabelled",

@@ -59,6 +59,38 @@ DOCBIN_ATTRS = ["ORTH", "ENT_IOB", "ENT_TYPE"]
 DEFAULT_BATCH_SIZE = 10_000
 
 
+@dataclass(frozen=True)
+class EnsembleOptions:
+    """How the teachers' proposals become pseudo-labels: the settings of the vote, in one
+    place for the command, the Python API and the ensemble tagger.
+
+    agreement (float): The vote share a span needs, in (0, 1]; 1.0 (default): every
+        teacher proposed exactly it; 0.5: half of the weight.
+    uncertain (str): ``missing``, ``outside`` or ``drop-sentence``: what becomes of
+        words the teachers disagree on (module docstring).
+    vote (str): ``weight`` (a teacher's vote counts its weight) or ``confidence``
+        (weight × confidence), see :mod:`~spacy_xlproj.teach.ensemble`.
+    span_filter (SpanFilter): Removes accepted spans (lower-case ones, chosen labels;
+        their words become O) and may make capitalised words missing. Counted in
+        ``stats.filtered`` and ``stats.capitalised_missing``.
+    RAISES (ValueError): A setting out of range, when built.
+    """
+
+    agreement: float = 1.0
+    uncertain: Uncertain = "missing"
+    vote: Vote = "weight"
+    span_filter: SpanFilter = field(default_factory=SpanFilter)
+
+    def __post_init__(self) -> None:
+        check_agreement(self.agreement)
+        if self.uncertain not in UNCERTAIN_MODES:
+            raise ValueError(
+                f"uncertain must be one of {', '.join(UNCERTAIN_MODES)}, got {self.uncertain!r}."
+            )
+        if self.vote not in VOTES:
+            raise ValueError(f"vote must be one of {', '.join(VOTES)}, got {self.vote!r}.")
+
+
 @dataclass(slots=True)
 class PseudoLabelled:
     """One pseudo-labelled sentence.
@@ -90,8 +122,10 @@ class PseudoLabelStats:
     into ``below_agreement`` and ``overlapping`` (reached the threshold but overlapped
     a better span). ``uncertain_tokens`` are the words of disagreements outside every
     accepted span; ``missing_tokens`` are those written as missing (``uncertain``
-    ``missing`` only). ``filtered`` counts accepted spans that the ``span_filter``
-    removed, by reason (dropped sentences included, like ``agreed_spans``).
+    ``missing`` only), together with ``capitalised_missing``, the capitalised words no
+    span covers that the span filter's ``capitalised_missing`` made missing. ``filtered``
+    counts accepted spans that the ``span_filter`` removed, by reason (dropped sentences
+    included, like ``agreed_spans``).
     """
 
     teachers: list[str] = field(default_factory=list)
@@ -114,6 +148,7 @@ class PseudoLabelStats:
     overlapping: int = 0
     uncertain_tokens: int = 0
     missing_tokens: int = 0
+    capitalised_missing: int = 0
     confidence_sum: float = 0.0
     span_filter: SpanFilter = field(default_factory=SpanFilter)
     filtered: Counter[str] = field(default_factory=Counter)
@@ -154,6 +189,7 @@ class PseudoLabelStats:
             "overlapping": self.overlapping,
             "uncertain_tokens": self.uncertain_tokens,
             "missing_tokens": self.missing_tokens,
+            "capitalised_missing": self.capitalised_missing,
             "average_confidence": round(self.average_confidence, 4),
             "span_filter": self.span_filter.to_dict(),
             "filtered": dict(self.filtered),
@@ -184,6 +220,8 @@ class PseudoLabelStats:
             ("uncertain tokens", f"{self.uncertain_tokens} of {self.tokens}"),
             ("missing tokens", str(self.missing_tokens)),
         ]
+        if self.span_filter.capitalised_missing:
+            rows.append(("  capitalised, no span", str(self.capitalised_missing)))
         if self.span_filter.active:
             rows.append(("filtered spans", str(sum(self.filtered.values()))))
             rows += [(f"  {reason}", str(n)) for reason, n in self.filtered.items()]
@@ -206,22 +244,18 @@ def _unique(names: Sequence[str]) -> list[str]:
 def iter_pseudo_label(
     sentences: Iterable[Sentence | Sequence[str]],
     teachers: Sequence[Teacher],
+    options: EnsembleOptions | None = None,
     *,
-    agreement: float = 1.0,
-    uncertain: Uncertain = "missing",
-    vote: Vote = "weight",
     batch_size: int = DEFAULT_BATCH_SIZE,
     stats: PseudoLabelStats | None = None,
     progress: bool = False,
     total: int | None = None,
-    span_filter: SpanFilter | None = None,
     pool: Pool | None = None,
 ) -> Iterator[PseudoLabelled]:
     """Stream :func:`pseudo_label`: batches of ``batch_size`` sentences, one at a time.
 
     stats (PseudoLabelStats | None): Counts are added to it.
     total (int | None): The number of sentences, for the progress bar.
-    span_filter (SpanFilter | None): As for :func:`pseudo_label`.
     pool (Pool | None): Workers that label the batches (``transfer.engine``: a pool of
         ``TeacherPanel``, here or on Ray), in input order. ``teachers`` are then their
         ``voters``: names and weights for the vote; their ``stats`` receive the
@@ -229,13 +263,7 @@ def iter_pseudo_label(
     """
     if not teachers:
         raise ValueError("pseudo-labelling needs at least one teacher.")
-    check_agreement(agreement)
-    if uncertain not in UNCERTAIN_MODES:
-        raise ValueError(
-            f"uncertain must be one of {', '.join(UNCERTAIN_MODES)}, got {uncertain!r}."
-        )
-    if vote not in VOTES:
-        raise ValueError(f"vote must be one of {', '.join(VOTES)}, got {vote!r}.")
+    options = options or EnsembleOptions()
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}.")
     weights = check_weights([t.weight for t in teachers])
@@ -246,10 +274,13 @@ def iter_pseudo_label(
         stats.weights = weights
         stats.teacher_spans = [0] * len(teachers)
         stats.teacher_accepted = [0] * len(teachers)
-    stats.agreement, stats.vote, stats.uncertain = agreement, vote, uncertain
-    span_filter = span_filter or SpanFilter()
-    stats.span_filter = span_filter
-    for reason in span_filter.reasons():  # a 0 shows a label that never came (a typo)
+    stats.agreement, stats.vote, stats.uncertain = (
+        options.agreement,
+        options.vote,
+        options.uncertain,
+    )
+    stats.span_filter = options.span_filter
+    for reason in options.span_filter.reasons():  # a 0 shows a label that never came (a typo)
         stats.filtered.setdefault(reason, 0)
     from tqdm import tqdm
 
@@ -272,9 +303,7 @@ def iter_pseudo_label(
             batch = held.popleft()
             for offset, words in enumerate(batch):
                 votes = [p[offset] for p in proposals]
-                result = _decide(
-                    words, votes, weights, agreement, uncertain, vote, stats, span_filter
-                )
+                result = _decide(words, votes, weights, options, stats)
                 if result is not None:
                     result.index = index + offset
                     yield result
@@ -366,13 +395,10 @@ def _gather_teacher_stats(pool: Pool, teachers: Sequence[Teacher]) -> None:
 def pseudo_label(
     sentences: Iterable[Sentence | Sequence[str]],
     teachers: Sequence[Teacher],
+    options: EnsembleOptions | None = None,
     *,
-    agreement: float = 1.0,
-    uncertain: Uncertain = "missing",
-    vote: Vote = "weight",
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: bool = False,
-    span_filter: SpanFilter | None = None,
 ) -> tuple[list[PseudoLabelled], PseudoLabelStats]:
     """Label unlabelled sentences with the spans their teachers agree on.
 
@@ -380,16 +406,10 @@ def pseudo_label(
         ``Sentence`` (its spans are ignored) or word lists.
     teachers (Sequence[Teacher]): The teachers, e.g. from
         :func:`~spacy_xlproj.teach.teachers.build_teacher`; each votes with its ``weight``.
-    agreement (float): The vote share a span needs, in (0, 1]; 1.0 (default): every
-        teacher proposed exactly it; 0.5: half of the weight.
-    uncertain (str): ``missing``, ``outside`` or ``drop-sentence``: what becomes of
-        words the teachers disagree on (module docstring).
-    vote (str): ``weight`` (a teacher's vote counts its weight) or ``confidence``
-        (weight × confidence), see :mod:`~spacy_xlproj.teach.ensemble`.
+    options (EnsembleOptions | None): The vote's settings (default: every teacher must
+        agree, disagreements are missing, no span filter).
     batch_size (int): Sentences each teacher labels per call.
     progress (bool): Show a progress bar on stderr.
-    span_filter (SpanFilter | None): Removes accepted spans (lower-case ones, chosen
-        labels); their words become O. Counted in ``stats.filtered``.
     RETURNS (tuple[list[PseudoLabelled], PseudoLabelStats]): The kept sentences, in
         input order (``index`` is the input position), and the counts.
     """
@@ -399,14 +419,11 @@ def pseudo_label(
         iter_pseudo_label(
             sentences,
             teachers,
-            agreement=agreement,
-            uncertain=uncertain,
-            vote=vote,
+            options,
             batch_size=batch_size,
             stats=stats,
             progress=progress,
             total=total,
-            span_filter=span_filter,
         )
     )
     return out, stats
@@ -431,11 +448,8 @@ def _decide(
     words: list[str],
     votes: list[list[ScoredSpan]],
     weights: list[float],
-    agreement: float,
-    uncertain: str,
-    vote: Vote,
+    options: EnsembleOptions,
     stats: PseudoLabelStats,
-    span_filter: SpanFilter,
 ) -> PseudoLabelled | None:
     """Combine one sentence's votes, count them, apply the ``uncertain`` policy and the
     span filter."""
@@ -448,7 +462,7 @@ def _decide(
                     "words; spans must lie inside the sentence."
                 )
         stats.teacher_spans[k] += len(spans)
-    combined = combine(votes, weights, agreement=agreement, vote=vote)
+    combined = combine(votes, weights, agreement=options.agreement, vote=options.vote)
     stats.sentences += 1
     stats.tokens += n
     for k, accepted in enumerate(combined.accepted_by):
@@ -463,13 +477,18 @@ def _decide(
     stats.uncertain_tokens += len(combined.uncertain)
     # After the vote, on accepted spans only: the words of a removed span are covered by
     # no other accepted span and are not uncertain, so they become O.
-    spans = span_filter.apply(words, combined.spans, stats.filtered)
+    spans = options.span_filter.apply(words, combined.spans, stats.filtered)
     if combined.uncertain:
         stats.sentences_with_uncertain += 1
-        if uncertain == "drop-sentence":
+        if options.uncertain == "drop-sentence":
             stats.sentences_dropped += 1
             return None
-    missing = combined.uncertain if uncertain == "missing" else []
+    missing = combined.uncertain if options.uncertain == "missing" else []
+    already = set(missing)
+    capitalised = [i for i in options.span_filter.missing(words, spans) if i not in already]
+    if capitalised:
+        stats.capitalised_missing += len(capitalised)
+        missing = sorted([*missing, *capitalised])
     stats.sentences_written += 1
     stats.spans_written += len(spans)
     stats.missing_tokens += len(missing)
@@ -504,6 +523,44 @@ def to_doc(vocab: Vocab, item: PseudoLabelled, *, spans_key: str | None = SPANS_
         attrs={"scores": [round(float(s.confidence), 6) for s in item.spans]},
     )
     return doc
+
+
+def mark_missing(doc: Doc, span_filter: SpanFilter) -> int:
+    """Make the words ``span_filter.missing`` names missing in a labelled Doc, in place.
+
+    For data that did not come through the ensemble, e.g. the projected translate-train
+    corpus a student also learns from: its capitalised words outside every entity
+    become missing, as in the pseudo-labels. Entities are left as they are.
+    RETURNS (int): How many words were made missing.
+    """
+    from spacy.tokens import Span as SpacySpan
+
+    words = [t.text for t in doc]
+    indices = [i for i in span_filter.missing(words, doc.ents) if doc[i].ent_iob_ == "O"]
+    missing = [SpacySpan(doc, start, end) for start, end in ranges(indices)]
+    doc.set_ents([], missing=missing, default="unmodified")
+    return len(indices)
+
+
+def mark_missing_docbin(
+    source: str | Path, target: str | Path, span_filter: SpanFilter, lang: str = "xx"
+) -> tuple[int, int]:
+    """Copy a labelled ``.spacy`` file with :func:`mark_missing` applied to every Doc,
+    atomically; returns (docs, words made missing)."""
+    from spacy.tokens import DocBin
+
+    from ..io.atomic import atomic_path
+    from ..io.docbin import blank_vocab
+
+    out = DocBin(attrs=DOCBIN_ATTRS, store_user_data=False)
+    docs = marked = 0
+    for doc in DocBin().from_disk(source).get_docs(blank_vocab(lang)):
+        marked += mark_missing(doc, span_filter)
+        out.add(doc)
+        docs += 1
+    with atomic_path(target) as tmp:
+        out.to_disk(tmp)
+    return docs, marked
 
 
 def write_pseudo_docbin(
@@ -579,18 +636,15 @@ def pseudo_label_file(
     input_path: str | Path,
     output_path: str | Path,
     teachers: Sequence[Teacher],
+    options: EnsembleOptions | None = None,
     *,
     lang: str = "xx",
-    agreement: float = 1.0,
-    uncertain: Uncertain = "missing",
-    vote: Vote = "weight",
     batch_size: int = DEFAULT_BATCH_SIZE,
     limit: int | None = None,
     stats_path: str | Path | None = None,
     progress: bool | None = None,
     report: dict[str, Any] | None = None,
     spans_key: str | None = SPANS_KEY,
-    span_filter: SpanFilter | None = None,
     pool: Pool | None = None,
 ) -> PseudoLabelStats:
     """Pseudo-label a file of unlabelled sentences and write a ``.spacy`` training file.
@@ -635,14 +689,11 @@ def pseudo_label_file(
     items = iter_pseudo_label(
         sentences,
         teachers,
-        agreement=agreement,
-        uncertain=uncertain,
-        vote=vote,
+        options,
         batch_size=batch_size,
         stats=stats,
         progress=progress,
         total=len(sentences),
-        span_filter=span_filter,
         pool=pool,
     )
     write_pseudo_docbin(output_path, items, lang, spans_key=spans_key)
@@ -678,8 +729,8 @@ class EnsembleTagger:
         batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> None:
         self.teachers = list(teachers)
-        self.agreement = check_agreement(agreement)
-        self.vote = vote
+        # A tagger has no "missing": uncertain words are simply not entities.
+        self.options = EnsembleOptions(agreement, "outside", vote)
         self.batch_size = batch_size
         self.name = "ensemble(" + "+".join(t.name for t in self.teachers) + ")"
         self.stats = PseudoLabelStats()
@@ -687,19 +738,13 @@ class EnsembleTagger:
     def tag(self, sentences: Sequence[Sequence[str]]) -> list[list[Span]]:
         out: list[list[Span]] = [[] for _ in sentences]
         for item in iter_pseudo_label(
-            sentences,
-            self.teachers,
-            agreement=self.agreement,
-            uncertain="outside",
-            vote=self.vote,
-            batch_size=self.batch_size,
-            stats=self.stats,
+            sentences, self.teachers, self.options, batch_size=self.batch_size, stats=self.stats
         ):
             out[item.index] = [Span(s.start, s.end, s.label) for s in item.spans]
         return out
 
     def __repr__(self) -> str:
-        return f"EnsembleTagger({self.name!r}, agreement={self.agreement:g})"
+        return f"EnsembleTagger({self.name!r}, agreement={self.options.agreement:g})"
 
 
 @taggers("spacy_xlproj.TeacherEnsemble.v1")
