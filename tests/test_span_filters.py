@@ -367,7 +367,7 @@ def test_cli_a_resumed_run_may_change_the_filter(files, calls):
 
 def test_cli_bad_drop_labels_fail_before_translation(files, calls):
     result = _cli(files, "--drop-labels", "MISC,")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output == (
         "Error: --drop-labels: labels separated by commas, e.g. MISC,LOC; got 'MISC,'.\n"
     )

@@ -6,6 +6,9 @@ default), so a command cannot forget or mistype one: the command declares one
 checked against the method (an option the method does not use is an error).
 ``engine_options`` gives ``--engine``, ``--workers`` and ``--ray-address`` to the
 commands that can run on Ray; the command receives ``engine: EngineOptions``.
+``span_filter_options`` gives ``--drop-lowercase-spans`` and ``--drop-labels`` (and, where
+the output can mark missing words, ``--capitalised-missing``); the command receives
+``span_filter: SpanFilter``.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from ..transfer.engine import (
     WorkerSpec,
     require_ray,
 )
+from ..transfer.span_filters import SpanFilter, parse_labels
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -215,3 +219,62 @@ def start_engine(engine: EngineOptions, spec: WorkerSpec) -> LocalPool | RayPool
             err=True,
         )
     return pool
+
+
+# fmt: off
+_SPAN_FILTER_PARAMETERS = [
+    inspect.Parameter(
+        "drop_lowercase", inspect.Parameter.KEYWORD_ONLY, annotation=bool,
+        default=typer.Option(
+            False, "--drop-lowercase-spans",
+            help="Make spans with no upper-case letter O (español as MISC); spans without "
+            "cased letters (digits, Chinese) are kept",
+        ),
+    ),
+    inspect.Parameter(
+        "drop_labels", inspect.Parameter.KEYWORD_ONLY, annotation=str,
+        default=typer.Option("", "--drop-labels", help="Make spans with these labels O: MISC,…"),
+    ),
+]
+_CAPITALISED_PARAMETER = inspect.Parameter(
+    "capitalised_missing", inspect.Parameter.KEYWORD_ONLY, annotation=bool,
+    default=typer.Option(
+        False, "--capitalised-missing",
+        help="Write capitalised words that no span covers (sentence starts excepted) as "
+        "missing, not O: for languages that capitalise only names (Gobierno)",
+    ),
+)
+# fmt: on
+
+
+def span_filter_options(*, capitalised: bool = False) -> Callable[[F], F]:
+    """Give a typer command the span-filter flags; it receives ``span_filter: SpanFilter``.
+
+    capitalised (bool): Also ``--capitalised-missing``, for commands whose output can
+        mark words as missing (pseudo-labels).
+    A bad ``--drop-labels`` fails in one ``Error:`` line (exit 2) before any work.
+    """
+    extra = _SPAN_FILTER_PARAMETERS + ([_CAPITALISED_PARAMETER] if capitalised else [])
+
+    def decorate(func: F) -> F:
+        signature = inspect.signature(func, eval_str=True)
+        kept = [p for p in signature.parameters.values() if p.name != "span_filter"]
+        params = kept + extra
+
+        @functools.wraps(func)
+        def command(*args: Any, **kwargs: Any) -> Any:
+            drop_lowercase, drop_labels = kwargs.pop("drop_lowercase"), kwargs.pop("drop_labels")
+            capitalised_missing = kwargs.pop("capitalised_missing", False)
+            try:
+                labels = parse_labels(drop_labels)
+            except ValueError as err:
+                typer.echo(f"Error: {err}", err=True)
+                raise typer.Exit(2) from None
+            span_filter = SpanFilter(drop_lowercase, labels, capitalised_missing)
+            return func(*args, span_filter=span_filter, **kwargs)
+
+        command.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+        command.__annotations__ = {p.name: p.annotation for p in params}
+        return command  # type: ignore[return-value]
+
+    return decorate

@@ -13,9 +13,10 @@ from ..errors import XlprojError
 from ..project.build import ALIGNMENT_METHODS
 from ..project.options import ProjectionOptions
 from ..transfer.engine import EngineOptions
+from ..transfer.span_filters import SpanFilter
 from ._app import app
 from ._checks import check_input, check_output, fail
-from ._options import engine_options, projection_options, start_engine
+from ._options import engine_options, projection_options, span_filter_options, start_engine
 
 
 def _one_line(err: BaseException) -> str:
@@ -69,6 +70,7 @@ class TeacherBackends:
 @app.command("pseudo-label")
 @projection_options(ALIGNMENT_METHODS)
 @engine_options
+@span_filter_options(capitalised=True)
 def pseudo_label_cli(
     input: Path = typer.Argument(
         ...,
@@ -145,23 +147,9 @@ def pseudo_label_cli(
         "with --engine ray, the shards sent to the workers",
     ),
     limit: int | None = typer.Option(None, "--limit", "-n", help="Only the first N sentences"),
-    drop_lowercase: bool = typer.Option(
-        False,
-        "--drop-lowercase-spans",
-        help="Make accepted spans with no upper-case letter O (español as MISC); spans "
-        "without cased letters (digits, Chinese) are kept",
-    ),
-    drop_labels: str = typer.Option(
-        "", "--drop-labels", help="Make accepted spans with these labels O: MISC,…"
-    ),
-    capitalised_missing: bool = typer.Option(
-        False,
-        "--capitalised-missing",
-        help="Write capitalised words that no accepted span covers (sentence starts "
-        "excepted) as missing, not O: for languages that capitalise only names (Gobierno)",
-    ),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars"),
     engine: EngineOptions = None,  # type: ignore[assignment]  # --engine, --workers…
+    span_filter: SpanFilter = None,  # type: ignore[assignment]  # --drop-lowercase-spans…
 ) -> None:
     """Label INPUT with the spans the teachers agree on and write OUTPUT for `spacy train`.
 
@@ -177,7 +165,6 @@ def pseudo_label_cli(
         voters,
     )
     from ..teach.teachers import parse_teacher_spec
-    from ..transfer.span_filters import SpanFilter, parse_labels
 
     # Everything the user typed is checked before any model is loaded.
     try:
@@ -197,7 +184,6 @@ def pseudo_label_cli(
                 "is translate-test:MODEL."
             )
         labels = parse_label_map(label_map)
-        span_filter = SpanFilter(drop_lowercase, parse_labels(drop_labels), capitalised_missing)
         ensemble = EnsembleOptions(agreement, uncertain, vote, span_filter)  # type: ignore[arg-type]
     except (XlprojError, ValueError) as err:
         raise fail(_one_line(err), 2) from None

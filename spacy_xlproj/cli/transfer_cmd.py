@@ -23,10 +23,10 @@ from ..errors import XlprojError
 from ..project.build import ALIGNMENT_METHODS, METHODS
 from ..project.options import ProjectionOptions
 from ..transfer.engine import EngineOptions
-from ..transfer.span_filters import SpanFilter, describe, parse_labels
+from ..transfer.span_filters import SpanFilter, describe
 from ._app import app
 from ._checks import PathProblem, check_input, check_output, fail
-from ._options import engine_options, projection_options, start_engine
+from ._options import engine_options, projection_options, span_filter_options, start_engine
 
 # What a translation cache folder holds (translate/cache.py, and ProjectedCorpus.v1).
 CACHE_FILE = "translations.sqlite3"
@@ -131,6 +131,7 @@ def _limited(items: Iterator[Any], limit: int | None) -> Iterator[Any]:
 @app.command("translate-train")
 @projection_options(METHODS)
 @engine_options
+@span_filter_options()
 def translate_train_cli(
     src: Path = typer.Argument(
         ..., help="Labelled source file: column file (token<TAB>tag) or .spacy"
@@ -171,17 +172,9 @@ def translate_train_cli(
     limit: int | None = typer.Option(
         None, "--limit", "-n", help="Only the first N sentences (0: all)"
     ),
-    drop_lowercase: bool = typer.Option(
-        False,
-        "--drop-lowercase-spans",
-        help="Drop projected spans with no upper-case letter (francés as MISC); spans "
-        "without cased letters (digits, Chinese) are kept",
-    ),
-    drop_labels: str = typer.Option(
-        "", "--drop-labels", help="Drop projected spans with these labels: MISC,…"
-    ),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars"),
     engine: EngineOptions = None,  # type: ignore[assignment]  # --engine, --workers…
+    span_filter: SpanFilter = None,  # type: ignore[assignment]  # --drop-lowercase-spans…
 ) -> None:
     """Translate a labelled corpus and project its entities: training data for TGT_LANG."""
     from ..transfer.chunks import check_work_dir
@@ -191,7 +184,6 @@ def translate_train_cli(
     # Every option and path first: nothing is read or translated before they pass.
     _check_counts(limit, chunk_size)
     marker_pair = _markers(markers)
-    span_filter = _span_filter(drop_lowercase, drop_labels)
     files = _translator_files(translator)
     try:
         check_input(src)
@@ -236,13 +228,6 @@ def translate_train_cli(
         typer.echo(json.dumps(report["markers"], indent=2))
     typer.secho(f"✔ Wrote {n_written} sentences to {output}", fg=typer.colors.GREEN)
     _write_stats(stats, report, started)
-
-
-def _span_filter(drop_lowercase: bool, drop_labels: str) -> SpanFilter:
-    try:
-        return SpanFilter(drop_lowercase, parse_labels(drop_labels))
-    except ValueError as err:
-        raise fail(str(err)) from None
 
 
 def _scan_source(src: Path, src_lang: str) -> int:
