@@ -484,9 +484,9 @@ def _decide(
             stats.sentences_dropped += 1
             return None
     missing = combined.uncertain if options.uncertain == "missing" else []
-    already = set(missing)
-    capitalised = [i for i in options.span_filter.missing(words, spans) if i not in already]
-    if capitalised:
+    if options.span_filter.capitalised_missing:  # per sentence: no set when it is off
+        already = set(missing)
+        capitalised = [i for i in options.span_filter.missing(words, spans) if i not in already]
         stats.capitalised_missing += len(capitalised)
         missing = sorted([*missing, *capitalised])
     stats.sentences_written += 1
