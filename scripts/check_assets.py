@@ -53,13 +53,18 @@ def md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-def expected_files(project_file: Path, data_prefix: str = "assets/data/") -> dict[str, str]:
-    """Relative path (under the data folder) -> MD5 of every checked data file."""
+def expected_files(
+    project_file: Path, data_prefix: str = "assets/data/", *, extra: bool = False
+) -> dict[str, str]:
+    """Relative path (under the data folder) -> MD5 of every checked data file; the
+    ``extra`` assets (languages beyond the shared data) only when ``extra``."""
     import srsly
 
     files = dict(EXTRACTED)
     for asset in srsly.read_yaml(project_file).get("assets", []):
         dest, checksum = asset.get("dest", ""), asset.get("checksum")
+        if asset.get("extra") and not extra:
+            continue
         if checksum and dest.startswith(data_prefix):
             files[dest[len(data_prefix) :]] = checksum
     return files

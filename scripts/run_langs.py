@@ -27,7 +27,7 @@ from pathlib import Path
 
 import typer
 
-from spacy_xlproj.languages import LANGUAGES, Language, TestSet, select
+from spacy_xlproj.languages import DEFAULT_ASSET_LANGS, LANGUAGES, Language, TestSet, select
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -184,10 +184,13 @@ def plan(
     ]
     if preset == "demo":
         lines.append(f"#   data {DEMO_TEST.path} (in the repository)")
+    # project.yml lists every file (from the same table); the shared data's languages
+    # come with `spacy project assets`, the others with `--extra`.
+    fetch = "spacy project assets" + ("" if lang in DEFAULT_ASSET_LANGS else " --extra")
     for test in [] if preset == "demo" else language.tests:
         for f in test.files:
             md5 = f"md5 {f.checksum}" if f.checksum else "md5 unknown"
-            lines.append(f"#   data {f.dest} <- {f.url} ({md5})")
+            lines.append(f"#   data {f.dest} <- {f.url} ({md5}; {fetch})")
     if not language.tests and preset != "demo":
         lines.append("#   data: no gold test set (trained and packaged, not scored)")
     src = v["src_lang"]

@@ -18,6 +18,7 @@ sets, two rows). Pure data: no spaCy import, so scripts and tests read it cheapl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 XTREME = "xtreme"
 MASAKHANER = "masakhaner"
@@ -31,6 +32,7 @@ class DataFile:
     dest: str
     url: str
     checksum: str | None = None  # None: not known here (check the file by hand)
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -469,3 +471,75 @@ def select(spec: str) -> list[str]:
         elif item:
             codes.append(item)
     return list(dict.fromkeys(codes))
+
+
+# --- project.yml assets ---------------------------------------------------------------
+# `spacy project assets` downloads these; the others with `--extra`. They are the
+# languages of the shared data folder, which `assets-local` links instead.
+DEFAULT_ASSET_LANGS = ("es", "eo", "eu", "is", "mk", "hau", "swa", "yor")
+_CONLL2003_URL = "https://raw.githubusercontent.com/kyzhouhzau/BERT-NER/master/NERdata"
+_EUROPARL_URL = "https://raw.githubusercontent.com/ixa-ehu/ner-evaluation-corpus-europarl/master"
+# The source-language data of every run (CoNLL-2003 English) and the parallel
+# Europarl-NER test of the projection benchmarks: in no language's row.
+SOURCE_FILES: tuple[DataFile, ...] = (
+    DataFile(
+        f"{_DATA}/conll2003/train.txt", f"{_CONLL2003_URL}/train.txt",
+        "c64202bf8f4491326ccf657914014ca3",
+        "CoNLL-2003 English train (Tjong Kim Sang & De Meulder 2003; research use only)",
+    ),
+    DataFile(
+        f"{_DATA}/conll2003/dev.txt", f"{_CONLL2003_URL}/dev.txt",
+        "e8e65acd7f78d42c0737cb3852a60644", "CoNLL-2003 English dev",
+    ),
+    DataFile(
+        f"{_DATA}/conll2003/test.txt", f"{_CONLL2003_URL}/test.txt",
+        "de14f7740af447529d550ed2b16e960e", "CoNLL-2003 English test",
+    ),
+    DataFile(
+        f"{_DATA}/europarl_ner/en-europarl.test.conll02",
+        f"{_EUROPARL_URL}/en-europarl.test.conll02", "d94e1850cff4705d57f90687845753ba",
+        "Europarl-NER English (Agerri et al. 2018), parallel to the Spanish file",
+    ),
+    DataFile(
+        f"{_DATA}/europarl_ner/es-europarl.test.conll02",
+        f"{_EUROPARL_URL}/es-europarl.test.conll02", "fa77c4e7be9629cb1924e991450c3f32",
+        "Europarl-NER Spanish",
+    ),
+)  # fmt: skip
+# How a data set's files are described: its name, and what it says in brackets.
+_DATASETS = {
+    "wikiann": ("WikiANN", "Rahimi et al. 2019 splits; PER/ORG/LOC"),
+    "masakhaner2": ("MasakhaNER 2.0", "Adelani et al. 2022; CC-BY-NC-4.0; PER/ORG/LOC/DATE"),
+    "conll2002": ("CoNLL-2002", "Tjong Kim Sang 2002; testa is the dev set"),
+}
+
+
+def project_assets() -> list[dict[str, Any]]:
+    """project.yml's ``assets``: the source files, then every language's downloads in
+    table order, those outside ``DEFAULT_ASSET_LANGS`` marked ``extra`` (fetched by
+    ``spacy project assets --extra``). ``scripts/sync_assets.py`` writes them there."""
+    assets: list[dict[str, Any]] = []
+    seen: set[str] = set()
+
+    def add(f: DataFile, description: str, extra: bool) -> None:
+        if f.dest in seen:
+            return
+        seen.add(f.dest)
+        asset: dict[str, Any] = {"dest": f.dest, "url": f.url}
+        if f.checksum:
+            asset["checksum"] = f.checksum
+        asset["description"] = description
+        if extra:
+            asset["extra"] = True
+        assets.append(asset)
+
+    for f in SOURCE_FILES:
+        add(f, f.description, False)
+    for lang in _ROWS:
+        for f in lang.files:
+            dataset, _, rest = f.dest.removeprefix(f"{_DATA}/").partition("/")
+            what = rest.rpartition("/")[2] if "/" in rest else "archive"
+            name, note = _DATASETS[dataset]
+            description = f.description or f"{name} {lang.name} {what} ({note})"
+            add(f, description, lang.code not in DEFAULT_ASSET_LANGS)
+    return assets

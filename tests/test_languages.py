@@ -12,11 +12,13 @@ import pytest
 
 from spacy_xlproj.languages import (
     CHECKSUMS,
+    DEFAULT_ASSET_LANGS,
     LANGUAGES,
     MASAKHANER,
     XTREME,
     Language,
     paper_languages,
+    project_assets,
     select,
 )
 from spacy_xlproj.translate import langcodes
@@ -149,6 +151,53 @@ def test_checksums_agree_with_project_yml() -> None:
     shared = set(published) & set(CHECKSUMS)
     assert shared, "the table and project.yml share no file"
     assert {key: CHECKSUMS[key] for key in shared} == {key: published[key] for key in shared}
+
+
+def sync_assets(*args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, str(ROOT / "scripts" / "sync_assets.py"), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+def test_project_yml_assets_are_the_table() -> None:
+    import srsly
+
+    assert sync_assets("--check").returncode == 0
+    assets = srsly.read_yaml(ROOT / "project.yml")["assets"]
+    assert assets == project_assets()
+    by_dest = {a["dest"]: a for a in assets}
+    assert len(by_dest) == len(assets), "a file listed twice"
+    # Every paper language's test set can be downloaded; only the shared data's
+    # languages (and the English source data) come without --extra.
+    for lang in paper_languages():
+        for f in lang.files:
+            assert by_dest[f.dest]["url"] == f.url
+            assert by_dest[f.dest].get("extra", False) == (lang.code not in DEFAULT_ASSET_LANGS)
+    default = {a["dest"] for a in assets if not a.get("extra")}
+    assert "assets/data/conll2003/train.txt" in default
+    assert "assets/data/wikiann/eu.tar.gz" in default
+    assert "assets/data/wikiann/de/test" not in default
+    assert by_dest["assets/data/masakhaner2/hau/test.txt"]["description"] == (
+        "MasakhaNER 2.0 Hausa test.txt (Adelani et al. 2022; CC-BY-NC-4.0; PER/ORG/LOC/DATE)"
+    )
+
+
+def test_sync_assets_rewrites_only_the_assets_block(tmp_path: Path) -> None:
+    text = (ROOT / "project.yml").read_text(encoding="utf8")
+    start, end = text.index("\nassets:\n"), text.index("\nworkflows:")
+    stale = text.replace('checksum: "c64202bf8f4491326ccf657914014ca3"', 'checksum: "0" ')
+    stale = stale.replace('  - dest: "assets/data/wikiann/de/test"', '  - dest: "old"')
+    project = tmp_path / "project.yml"
+    project.write_text(stale, encoding="utf8")
+    result = sync_assets("--check", "--project", str(project))
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"✘ {project}: its assets differ from spacy_xlproj/languages.py; run "
+        "python scripts/sync_assets.py"
+    )
+    assert sync_assets("--project", str(project)).returncode == 0
+    assert project.read_text(encoding="utf8") == text
+    # The edits were inside the block: what is around it is the same in both.
+    assert stale.startswith(text[:start]) and stale.endswith(text[end:])
 
 
 def test_select() -> None:

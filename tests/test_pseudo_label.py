@@ -288,6 +288,37 @@ def test_capitalised_words_outside_the_spans_become_missing():
     assert (out[0].spans, out[0].missing) == ([S(7, 8, "ORG")], [1, 4, 5])
 
 
+def test_harmonize_gives_each_teacher_its_majority_label_before_the_vote():
+    # Teacher a calls Pinochet PER twice and LOC once; b says PER every time. Without
+    # harmonizing the third sentence is a disagreement (missing); with it a votes PER.
+    corpus = [
+        ["Pinochet", "habló", "."],
+        ["Dijo", "Pinochet", "."],
+        ["Con", "Pinochet", "y", "Chile", "."],
+    ]
+    a = FixedTeacher(
+        "a",
+        {"Pinochet": [S(0, 1, "PER")], "Dijo": [S(1, 2, "PER")], "Con": [S(1, 2, "LOC", 0.5)]},
+    )
+    b = FixedTeacher("b", {"Pinochet": [S(0, 1, "PER")], "Dijo": [S(1, 2, "PER")],
+                           "Con": [S(1, 2, "PER"), S(3, 4, "LOC")]})  # fmt: skip
+    out, stats = pseudo_label(corpus, [a, b])
+    assert (out[2].spans, out[2].missing) == ([], [1, 3])
+    assert stats.to_dict()["harmonize"] == "none"
+
+    out, stats = pseudo_label(corpus, [a, b], EnsembleOptions(harmonize="first"))
+    # The relabelled span keeps a's confidence (0.5); Chile has one vote in all: missing.
+    assert (out[2].spans, out[2].missing) == ([S(1, 2, "PER", 0.75)], [3])
+    assert stats.harmonized == [1, 0]
+    assert [t["harmonized"] for t in stats.to_dict()["teachers"]] == [1, 0]
+    assert re.search(r"\n  a: relabelled by head word +1\n", stats.table())
+    # The majority is per batch: with one sentence per batch nothing is outvoted.
+    out, stats = pseudo_label(corpus, [a, b], EnsembleOptions(harmonize="first"), batch_size=1)
+    assert (out[2].spans, stats.harmonized) == ([], [0, 0])
+    with pytest.raises(ValueError, match="head must be 'first' or 'last', got 'middle'"):
+        EnsembleOptions(harmonize="middle")  # type: ignore[arg-type]
+
+
 def test_mark_missing_in_projected_docs(tmp_path):
     from spacy.tokens import Doc, DocBin
     from spacy.tokens import Span as SpacySpan
@@ -649,6 +680,13 @@ def test_cli_errors(models, tmp_path):
     )
     assert result.exit_code == 2
     assert "projection flags apply to translate-test teachers only" in _error(result)
+
+    result = _run(
+        models["es_txt"], out, "--teacher", f"spacy:{models['es']}",
+        "--harmonize-labels", "middle", *base,
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert _error(result) == "Error: Unknown --harmonize-labels 'middle': use none, first or last."
 
     for flag, value in (("--agreement", "0"), ("--uncertain", "skip"), ("--vote", "max")):
         result = _run(

@@ -278,3 +278,23 @@ def span_filter_options(*, capitalised: bool = False) -> Callable[[F], F]:
         return command  # type: ignore[return-value]
 
     return decorate
+
+
+HARMONIZE_MODES = ("none", "first", "last")
+
+
+def harmonize_option(when: str) -> Any:
+    """``--harmonize-labels``; ``when`` says over what the majority is taken."""
+    return typer.Option(
+        "none",
+        "--harmonize-labels",
+        help=f"{when}, give spans that share a head word their majority label: first "
+        "(head-initial names, Spanish 'Provincia de …'), last, or none",
+    )
+
+
+def check_harmonize(value: str) -> str:
+    """``value`` if it is a ``--harmonize-labels`` mode, else a ValueError naming the flag."""
+    if value not in HARMONIZE_MODES:
+        raise ValueError(f"Unknown --harmonize-labels {value!r}: use none, first or last.")
+    return value

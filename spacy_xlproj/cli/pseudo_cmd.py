@@ -16,7 +16,14 @@ from ..transfer.engine import EngineOptions
 from ..transfer.span_filters import SpanFilter
 from ._app import app
 from ._checks import check_input, check_output, fail
-from ._options import engine_options, projection_options, span_filter_options, start_engine
+from ._options import (
+    check_harmonize,
+    engine_options,
+    harmonize_option,
+    projection_options,
+    span_filter_options,
+    start_engine,
+)
 
 
 def _one_line(err: BaseException) -> str:
@@ -108,6 +115,9 @@ def pseudo_label_cli(
         help="Words of spans the teachers disagree on: missing (neither entity nor O, "
         "ignored in training), outside (O), or drop-sentence.",
     ),
+    harmonize_labels: str = harmonize_option(
+        "Before the vote, over each teacher's labels of each batch (--batch-size)"
+    ),
     translator: str = typer.Option(
         "apertium",
         "--translator",
@@ -184,7 +194,13 @@ def pseudo_label_cli(
                 "is translate-test:MODEL."
             )
         labels = parse_label_map(label_map)
-        ensemble = EnsembleOptions(agreement, uncertain, vote, span_filter)  # type: ignore[arg-type]
+        ensemble = EnsembleOptions(
+            agreement,
+            uncertain,  # type: ignore[arg-type]
+            vote,  # type: ignore[arg-type]
+            span_filter,
+            check_harmonize(harmonize_labels),  # type: ignore[arg-type]
+        )
     except (XlprojError, ValueError) as err:
         raise fail(_one_line(err), 2) from None
     # Paths too: loading models and translating must not come before "file not found".

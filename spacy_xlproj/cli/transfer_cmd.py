@@ -26,7 +26,14 @@ from ..transfer.engine import EngineOptions
 from ..transfer.span_filters import SpanFilter, describe
 from ._app import app
 from ._checks import PathProblem, check_input, check_output, fail
-from ._options import engine_options, projection_options, span_filter_options, start_engine
+from ._options import (
+    check_harmonize,
+    engine_options,
+    harmonize_option,
+    projection_options,
+    span_filter_options,
+    start_engine,
+)
 
 # What a translation cache folder holds (translate/cache.py, and ProjectedCorpus.v1).
 CACHE_FILE = "translations.sqlite3"
@@ -380,12 +387,7 @@ def translate_test_cli(
         "--ignore-wiki-markup",
         help="Hide Wikipedia redirect keywords (REDIRECCIÓN…, as in WikiANN) from MT and NER",
     ),
-    harmonize_labels: str = typer.Option(
-        "none",
-        "--harmonize-labels",
-        help="After tagging the whole input, give spans that share a head word its majority "
-        "label: first (head-initial names, Spanish 'Provincia de …'), last, or none",
-    ),
+    harmonize_labels: str = harmonize_option("After tagging the whole input"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars"),
     engine: EngineOptions = None,  # type: ignore[assignment]  # --engine, --workers…
 ) -> None:
@@ -395,8 +397,10 @@ def translate_test_cli(
     started = time.perf_counter()
     if refinement not in ("none", "backtranslation"):
         raise fail(f"Unknown --refine {refinement!r}: use none or backtranslation.")
-    if harmonize_labels not in ("none", "first", "last"):
-        raise fail(f"Unknown --harmonize-labels {harmonize_labels!r}: use none, first or last.")
+    try:
+        check_harmonize(harmonize_labels)
+    except ValueError as err:
+        raise fail(str(err)) from None
     _check_counts(limit, chunk_size)
     files = _translator_files(translator, back_translator)
     try:

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..project.base import Projector
 from ..registry import taggers
+from ..transfer.consistency import HEADS, check_head, head_majority, head_word
 from ..transfer.engine import LocalPool, Pool
 from ..transfer.span_filters import SpanFilter
 from ..types import Sentence, Span
@@ -49,6 +50,8 @@ if TYPE_CHECKING:
     from spacy.vocab import Vocab
 
 UNCERTAIN_MODES = ("missing", "outside", "drop-sentence")
+HARMONIZE_MODES = ("none", *HEADS)
+Harmonize = Literal["none", "first", "last"]
 Uncertain = Literal["missing", "outside", "drop-sentence"]
 SPANS_KEY = "xlproj"
 # What a pseudo-labelled DocBin stores: the words and the entity annotation, whose
@@ -73,6 +76,12 @@ class EnsembleOptions:
     span_filter (SpanFilter): Removes accepted spans (lower-case ones, chosen labels;
         their words become O) and may make capitalised words missing. Counted in
         ``stats.filtered`` and ``stats.capitalised_missing``.
+    harmonize (str): ``none`` (default), ``first`` or ``last``: before the vote, each
+        teacher's spans in a batch get the majority label that teacher gave the spans
+        with the same head word (their first or last word) in that batch
+        (:mod:`~spacy_xlproj.transfer.consistency`), so that a teacher that calls a name
+        PER in most sentences and LOC in a few votes PER everywhere. Counted in
+        ``stats.harmonized``.
     RAISES (ValueError): A setting out of range, when built.
     """
 
@@ -80,9 +89,12 @@ class EnsembleOptions:
     uncertain: Uncertain = "missing"
     vote: Vote = "weight"
     span_filter: SpanFilter = field(default_factory=SpanFilter)
+    harmonize: Harmonize = "none"
 
     def __post_init__(self) -> None:
         check_agreement(self.agreement)
+        if self.harmonize != "none":
+            check_head(self.harmonize)
         if self.uncertain not in UNCERTAIN_MODES:
             raise ValueError(
                 f"uncertain must be one of {', '.join(UNCERTAIN_MODES)}, got {self.uncertain!r}."
@@ -125,7 +137,8 @@ class PseudoLabelStats:
     ``missing`` only), together with ``capitalised_missing``, the capitalised words no
     span covers that the span filter's ``capitalised_missing`` made missing. ``filtered``
     counts accepted spans that the ``span_filter`` removed, by reason (dropped sentences
-    included, like ``agreed_spans``).
+    included, like ``agreed_spans``). ``harmonized`` counts teachers' spans relabelled
+    by ``harmonize`` before the vote, per teacher.
     """
 
     teachers: list[str] = field(default_factory=list)
@@ -140,6 +153,8 @@ class PseudoLabelStats:
     tokens: int = 0
     teacher_spans: list[int] = field(default_factory=list)
     teacher_accepted: list[int] = field(default_factory=list)
+    harmonize: str = "none"
+    harmonized: list[int] = field(default_factory=list)
     agreed_spans: int = 0
     spans_written: int = 0
     agreed_per_label: Counter[str] = field(default_factory=Counter)
@@ -168,11 +183,18 @@ class PseudoLabelStats:
                     "weight": weight,
                     "spans": n,
                     "accepted": k,
+                    "harmonized": h,
                 }
-                for name, weight, n, k in zip(
-                    names, self.weights, self.teacher_spans, self.teacher_accepted, strict=True
+                for name, weight, n, k, h in zip(
+                    names,
+                    self.weights,
+                    self.teacher_spans,
+                    self.teacher_accepted,
+                    self.harmonized or [0] * len(names),
+                    strict=True,
                 )
             ],
+            "harmonize": self.harmonize,
             "agreement": self.agreement,
             "vote": self.vote,
             "uncertain": self.uncertain,
@@ -207,6 +229,9 @@ class PseudoLabelStats:
             strict=True,
         ):
             rows.append((f"teacher {name} (weight {weight:g})", f"{n} spans, {k} accepted"))
+        if self.harmonize != "none":
+            for name, h in zip(_unique(self.teachers), self.harmonized, strict=True):
+                rows.append((f"  {name}: relabelled by head word", str(h)))
         rows += [
             ("sentences", str(self.sentences)),
             ("sentences written", str(self.sentences_written)),
@@ -274,6 +299,9 @@ def iter_pseudo_label(
         stats.weights = weights
         stats.teacher_spans = [0] * len(teachers)
         stats.teacher_accepted = [0] * len(teachers)
+    if len(stats.harmonized) != len(teachers):
+        stats.harmonized = [0] * len(teachers)
+    stats.harmonize = options.harmonize
     stats.agreement, stats.vote, stats.uncertain = (
         options.agreement,
         options.vote,
@@ -301,6 +329,8 @@ def iter_pseudo_label(
     try:
         for proposals in pool.map_ordered(batches()):
             batch = held.popleft()
+            if options.harmonize != "none":
+                _harmonize(batch, proposals, options.harmonize, stats.harmonized)
             for offset, words in enumerate(batch):
                 votes = [p[offset] for p in proposals]
                 result = _decide(words, votes, weights, options, stats)
@@ -427,6 +457,32 @@ def pseudo_label(
         )
     )
     return out, stats
+
+
+def _harmonize(
+    batch: Sequence[Sequence[str]],
+    proposals: list[list[list[ScoredSpan]]],
+    head: Harmonize,
+    counts: list[int],
+) -> None:
+    """Relabel each teacher's spans in ``batch`` with that teacher's majority label for
+    their head word, in place; ``counts[k]`` gains teacher k's relabelled spans."""
+    head = check_head(head)
+    for k, per_sentence in enumerate(proposals):
+        # A span outside its sentence is left for _decide to report.
+        inside = [
+            (words, [s for s in spans if 0 <= s.start < s.end <= len(words)])
+            for words, spans in zip(batch, per_sentence, strict=True)
+        ]
+        majority, _ = head_majority(inside, head=head)
+        for words, spans in zip(batch, per_sentence, strict=True):
+            for i, span in enumerate(spans):
+                if not 0 <= span.start < span.end <= len(words):
+                    continue
+                label = majority.get(head_word(words, span, head), span.label)
+                if label != span.label:
+                    spans[i] = ScoredSpan(span.start, span.end, label, span.confidence)
+                    counts[k] += 1
 
 
 def _as_scored(span: Any) -> ScoredSpan:

@@ -11,13 +11,20 @@ is its first word in head-initial languages (Spanish ``Provincia de …``,
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from ..types import Sentence, Span
 
 Head = Literal["first", "last"]
+HEADS = ("first", "last")
+
+
+class _Labelled(Protocol):
+    start: int
+    end: int
+    label: str
 
 
 @dataclass(slots=True)
@@ -30,6 +37,50 @@ class ConsistencyStats:
 
     def to_dict(self) -> dict[str, int]:
         return {"spans": self.spans, "relabelled": self.relabelled, "heads": self.heads}
+
+
+def check_head(head: str) -> Head:
+    """``head`` if it is ``first`` or ``last``, else a ValueError that says so."""
+    if head not in HEADS:
+        raise ValueError(f"head must be 'first' or 'last', got {head!r}")
+    return head  # type: ignore[return-value]
+
+
+def head_word(words: Sequence[str], span: _Labelled, head: Head) -> str:
+    """The head word of ``span``: its first or last word."""
+    return words[span.start if head == "first" else span.end - 1]
+
+
+def head_majority(
+    tagged: Iterable[tuple[Sequence[str], Iterable[_Labelled]]],
+    *,
+    head: Head = "first",
+    min_count: int = 2,
+    min_share: float = 0.5,
+) -> tuple[dict[str, str], int]:
+    """The majority label of each head word over ``(words, spans)`` pairs.
+
+    A head word with fewer than ``min_count`` spans, or whose commonest label holds
+    no more than ``min_share`` of them, gets none.
+    RETURNS (tuple[dict[str, str], int]): Head word -> label, and how many head words
+        had at least ``min_count`` spans.
+    """
+    check_head(head)
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    for words, spans in tagged:
+        for span in spans:
+            votes[head_word(words, span, head)][span.label] += 1
+    majority: dict[str, str] = {}
+    heads = 0
+    for word, labels in votes.items():
+        total = sum(labels.values())
+        if total < min_count:
+            continue
+        heads += 1
+        label, count = labels.most_common(1)[0]
+        if count / total > min_share:
+            majority[word] = label
+    return majority, heads
 
 
 def harmonize_labels(
@@ -47,31 +98,19 @@ def harmonize_labels(
     RETURNS (tuple[list[Sentence], ConsistencyStats]): New sentences (the same words)
         and what changed.
     """
-    if head not in ("first", "last"):
-        raise ValueError(f"head must be 'first' or 'last', got {head!r}")
-
-    def head_word(sentence: Sentence, span: Span) -> str:
-        return sentence.words[span.start if head == "first" else span.end - 1]
-
-    votes: dict[str, Counter[str]] = defaultdict(Counter)
-    for sentence in sentences:
-        for span in sentence.spans:
-            votes[head_word(sentence, span)][span.label] += 1
-    majority: dict[str, str] = {}
-    for word, labels in votes.items():
-        total = sum(labels.values())
-        if total < min_count:
-            continue
-        label, count = labels.most_common(1)[0]
-        if count / total > min_share:
-            majority[word] = label
-    stats = ConsistencyStats(heads=sum(sum(v.values()) >= min_count for v in votes.values()))
+    majority, heads = head_majority(
+        ((s.words, s.spans) for s in sentences),
+        head=head,
+        min_count=min_count,
+        min_share=min_share,
+    )
+    stats = ConsistencyStats(heads=heads)
     out = []
     for sentence in sentences:
         spans = []
         for span in sentence.spans:
             stats.spans += 1
-            label = majority.get(head_word(sentence, span), span.label)
+            label = majority.get(head_word(sentence.words, span, head), span.label)
             if label != span.label:
                 stats.relabelled += 1
                 span = Span(span.start, span.end, label)
