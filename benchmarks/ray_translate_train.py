@@ -46,28 +46,44 @@ CONLL = ROOT.parent / "shared" / "data" / "conll2003" / "train.txt"
 REPORT = ROOT / "docs" / "benchmarks" / "ray.md"
 
 
-def run(cmd: list[str]) -> tuple[float, float]:
-    """Run ``cmd``; return (wall seconds, the child's peak RSS in MiB); exit on failure."""
+def busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy since boot (all cores, /proc/stat).
+
+    Ray's workers, Apertium's pipeline and eflomal's sampler threads are not all children
+    of the command, so the machine's own count is what says how many cores a run kept
+    busy (on an otherwise idle machine).
+    """
+    with open("/proc/stat", encoding="ascii") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def run(cmd: list[str]) -> tuple[float, float, float]:
+    """Run ``cmd``; return (wall seconds, the child's peak RSS in MiB, the machine's busy
+    CPU seconds meanwhile); exit on failure."""
+    busy = busy_seconds()
     start = time.perf_counter()
     child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     # wait4: this child's own rusage (ru_maxrss in KiB on Linux); Ray's processes are
     # reported by the command itself (--stats).
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
+    busy = busy_seconds() - busy
     if os.waitstatus_to_exitcode(status) != 0:
         assert child.stderr is not None
         sys.stderr.write(child.stderr.read().decode("utf8", "replace"))
         raise SystemExit(f"failed: {' '.join(cmd)}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_maxrss / 1024, busy
 
 
 def translate_train(
     src: Path, out: Path, stats: Path, extra: list[str], engine: list[str]
-) -> tuple[float, float, dict[str, Any]]:
+) -> tuple[float, float, float, dict[str, Any]]:
     cmd = [sys.executable, "-m", "spacy_xlproj", "translate-train", str(src), str(out), "-s",
            "en", "-t", "es", "--stats", str(stats), "--no-progress", *extra, *engine]  # fmt: skip
-    wall, rss = run(cmd)
-    return wall, rss, json.loads(stats.read_text(encoding="utf8"))
+    wall, rss, busy = run(cmd)
+    return wall, rss, busy, json.loads(stats.read_text(encoding="utf8"))
 
 
 def entity_f1(pred_path: Path, gold_path: Path) -> tuple[float, int]:
@@ -103,7 +119,7 @@ def conll_part(args: argparse.Namespace, work: Path) -> list[str]:
         cache = work / f"cache-{tag}"
         shutil.rmtree(cache, ignore_errors=True)  # an empty cache: Apertium runs every time
         out, stats = work / f"{tag}.conll", work / f"{tag}.json"
-        wall, _, report = translate_train(
+        wall, _, busy, report = translate_train(
             args.data, out, stats, [*extra, "--cache-dir", str(cache)], engine
         )
         eng = report["engine"]
@@ -111,10 +127,10 @@ def conll_part(args: argparse.Namespace, work: Path) -> list[str]:
         proj = report["projection"]
         share = proj["projected"] / proj["source_entities"] if proj["source_entities"] else 0.0
         results[name] = (wall, startup, out)
-        print(f"{name}: {wall:.1f}s (Ray start-up {startup:.1f}s), {share:.1%} projected",
-              flush=True)  # fmt: skip
+        print(f"{name}: {wall:.1f}s (Ray start-up {startup:.1f}s), {share:.1%} projected, "
+              f"{busy / wall:.2f} cores busy", flush=True)  # fmt: skip
         rows.append([name, wall, eng.get("ray_start_seconds"), eng.get("workers_start_seconds"),
-                     wall - startup, share, out])  # fmt: skip
+                     wall - startup, share, out, busy / wall])  # fmt: skip
     one = results["ray, 1 worker"]
     lines = [
         f"CoNLL-2003 English train, {n:,} sentences -> Spanish, Apertium + eflomal, "
@@ -122,18 +138,28 @@ def conll_part(args: argparse.Namespace, work: Path) -> list[str]:
         "",
         "| run | wall s | Ray start s | workers start s | wall − start-up s | speed-up vs "
         "1 worker (wall − start-up) | entities projected | entity F1 vs local | sentences "
-        "with other words |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"with other words | cores busy (of {os.cpu_count()}) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     gold = results["local"][2]
-    for name, wall, ray_s, workers_s, work_s, share, out in rows:
+    for name, wall, ray_s, workers_s, work_s, share, out, cores in rows:
         speed = (one[0] - one[1]) / work_s if name.startswith("ray") else None
         f1, differ = entity_f1(out, gold) if name != "local" else (1.0, 0)
         lines.append(
             f"| {name} | {wall:.1f} | {_num(ray_s)} | {_num(workers_s)} | {work_s:.1f} | "
             f"{'' if speed is None else f'{speed:.2f}×'} | {share:.1%} | "
-            f"{'(reference)' if name == 'local' else f'{f1:.4f}'} | {differ} |"
+            f"{'(reference)' if name == 'local' else f'{f1:.4f}'} | {differ} | {cores:.2f} |"
         )
+    # A run that keeps c cores busy can gain at most cpu_count / c from more workers.
+    cores_one = rows[[r[0] for r in rows].index("ray, 1 worker")][7]
+    lines += [
+        "",
+        f"Cores busy: the machine's busy CPU seconds (`/proc/stat`, every process) over the "
+        f"wall time. The 1-worker run keeps {cores_one:.2f} of the {os.cpu_count()} cores "
+        f"busy (Apertium's pipeline of processes and eflomal's sampler threads run in "
+        f"parallel inside one worker), so no number of workers can make it more than "
+        f"{(os.cpu_count() or 1) / cores_one:.2f}× faster on this machine.",
+    ]
     return lines
 
 
@@ -167,7 +193,7 @@ def memory_part(args: argparse.Namespace, work: Path) -> list[str]:
         extra = ["-T", f"file:{translations}", "-a", "lexical",
                  "--chunk-size", str(min(args.rss_chunk_size, n))]  # fmt: skip
         engine = ["--engine", "ray", "--workers", str(args.rss_workers)]
-        wall, rss, report = translate_train(src, out, stats, extra, engine)
+        wall, rss, _, report = translate_train(src, out, stats, extra, engine)
         eng = report["engine"]
         startup = eng["ray_start_seconds"] + eng["workers_start_seconds"]
         workers = ", ".join(f"{w:.0f}" for w in eng["peak_rss_mib"]["workers"])
