@@ -12,6 +12,10 @@ Round k (1 ≤ k ≤ ``--rounds``):
 1. ``pseudo-label`` the unlabelled text with the teachers: translate-test with the
    source model, the translate-train model, and the students of the rounds before
    (round k's student joins the teachers of round k+1). Disagreements are missing.
+   Where machine translation only reaches English from the target language (Apertium's
+   Basque, Icelandic, Macedonian), there is no translate-train model: leave out
+   ``--target-model`` and ``--projected`` and use ``--mix pseudo --dev pseudo``; more
+   teachers (``--teacher zero-shot:MODEL``) go in ``--pseudo-options``.
 2. ``train`` student k on the pseudo-labelled text alone (``--mix pseudo``) or together
    with the projected translate-train data (``pseudo+projected``); the development set is
    the projected one (no target labels are needed anywhere).
@@ -170,7 +174,8 @@ def check_settings(paths: Paths, settings: StudentSettings, force: bool) -> None
 
 
 def pseudo_label(paths: Paths, s: StudentSettings, k: int) -> None:
-    teachers = [f"translate-test:{s.source_model}", f"spacy:{s.target_model}"]
+    teachers = [f"translate-test:{s.source_model}"]
+    teachers += [f"spacy:{s.target_model}"] if s.target_model else []
     teachers += [f"spacy:{paths.model(j) / 'model-best'}" for j in range(1, k)]
     args = ["-m", "spacy_xlproj", "pseudo-label", str(paths.text), str(paths.pseudo(k))]
     for teacher in teachers:
@@ -303,9 +308,18 @@ def main(
     spacy_lang: str = typer.Option("xx", "--spacy-lang", help="spaCy language class"),
     unlabelled: Path = typer.Option(..., "--unlabelled", help="Raw target text or a column file"),
     source_model: str = typer.Option(..., "--source-model", help="Source NER pipeline"),
-    target_model: str = typer.Option(..., "--target-model", help="Translate-train pipeline"),
-    projected: Path = typer.Option(
-        ..., "--projected", help="Folder of the projected train.spacy and dev.spacy"
+    target_model: str = typer.Option(
+        "",
+        "--target-model",
+        help="Translate-train pipeline, a teacher ('': none, for languages that machine "
+        "translation reaches only from the target side; add teachers with --pseudo-options "
+        "'--teacher zero-shot:MODEL')",
+    ),
+    projected: Path | None = typer.Option(
+        None,
+        "--projected",
+        help="Folder of the projected train.spacy and dev.spacy (needed by --mix "
+        "pseudo+projected and --dev projected)",
     ),
     test_gold: str = typer.Option("", "--test-gold", help="Gold test set ('' : no scores)"),
     test_name: str = typer.Option("test", "--test-name", help="Name of the test set"),
@@ -363,11 +377,22 @@ def main(
             "sentence per line) or a column file, e.g. --vars.unlabelled FILE.",
             2,
         )
-    for path in (projected / "train.spacy", projected / "dev.spacy"):
-        if not path.exists():
-            raise fail(f"{path} not found: run the steps that make it first (translate-train).", 2)
+    if projected is None:
+        if mix != "pseudo" or dev != "pseudo":
+            raise fail(
+                "--mix pseudo+projected and --dev projected need --projected (the "
+                "translate-train data); without translate-train use --mix pseudo --dev pseudo.",
+                2,
+            )
+    else:
+        for path in (projected / "train.spacy", projected / "dev.spacy"):
+            if not path.exists():
+                raise fail(
+                    f"{path} not found: run the steps that make it first (translate-train).", 2
+                )
     settings = StudentSettings(
-        lang, spacy_lang, str(unlabelled), source_model, target_model, str(projected), config,
+        lang, spacy_lang, str(unlabelled), source_model, target_model,
+        "" if projected is None else str(projected), config,
         mix, dev, agreement, uncertain, translator, aligner, method_options, pseudo_options,
         capitalised_missing, filter_predictions_, max_steps, patience, eval_frequency,
         pretrain_, pretrain_epochs,

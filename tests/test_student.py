@@ -205,6 +205,52 @@ def test_capitalised_missing_marks_pseudo_labels_and_projected_data(setup, tmp_p
     assert "xlproj_span_filter" not in (model / "config.cfg").read_text(encoding="utf8")
 
 
+def test_without_translate_train_translate_test_and_zero_shot_teach(setup, tmp_path):
+    # A language machine translation reaches only from the target side: no translate-train
+    # model, no projected data; the students learn from the pseudo-labels alone.
+    raw, en_txt = tmp_path / "raw.iob", tmp_path / "en.txt"
+    write_sentences(raw, [Sentence(w, s) for w, s in ES] * 4)
+    en_txt.write_text("\n".join(EN * 4) + "\n", encoding="utf8")
+    # The "zero-shot" teacher: an English ruler that knows Juan Pérez only.
+    zero = _ruler("en", [("PER", "Juan Pérez")], tmp_path / "zero")
+    args = [sys.executable, str(SCRIPT), "--lang", "es", "--spacy-lang", "es",
+            "--unlabelled", str(raw), "--source-model", str(setup["en"]),
+            "--test-gold", str(setup["gold"]), "--test-name", "tiny",
+            "--translator", f"file:{en_txt}", "--aligner", "lexical",
+            "--max-steps", "4", "--eval-frequency", "2", "--patience", "100",
+            "--config", str(ROOT / "configs" / "ner_cnn.cfg"),
+            "--workdir", str(tmp_path)]  # fmt: skip
+    refused = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines()[-1] == (
+        "Error: --mix pseudo+projected and --dev projected need --projected (the "
+        "translate-train data); without translate-train use --mix pseudo --dev pseudo."
+    )
+    more = ["--mix", "pseudo", "--dev", "pseudo", "--pseudo-options", f"--teacher zero-shot:{zero}"]
+    result = subprocess.run(args + more, capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    round1 = tmp_path / "corpus" / "es" / "student" / "round-1"
+    stats = json.loads((round1 / "pseudo-stats.json").read_text(encoding="utf8"))
+    assert [t["name"] for t in stats["teachers"]] == [
+        f"translate-test:{setup['en']}",
+        f"zero-shot:{zero}",
+    ]
+    # They agree on Juan Pérez; Madrid and Iberia (translate-test only) are missing.
+    docs = _docs(round1 / "pseudo.spacy")
+    assert len(docs) == 12
+    assert [(e.start, e.end, e.label_) for e in docs[0].ents] == [(0, 2, "PER")]
+    assert [[t.i for t in d if t.ent_iob_ == ""] for d in docs[:3]] == [[4], [], [3]]
+    # Every 10th sentence is the development set; the training folder has no projected data.
+    assert sorted(p.name for p in (round1 / "train").iterdir()) == ["pseudo.spacy"]
+    assert (len(_docs(round1 / "train" / "pseudo.spacy")), len(_docs(round1 / "dev.spacy"))) == (
+        11,
+        1,
+    )
+    settings = json.loads((tmp_path / "corpus" / "es" / "student" / "settings.json").read_text())
+    assert (settings["target_model"], settings["projected"]) == ("", "")
+    assert "student 1: F1" in result.stdout
+
+
 def test_unlabelled_must_be_a_file(setup, tmp_path):
     bad = dict(setup, raw=tmp_path / "nope.txt")
     result = _student(bad, tmp_path)
