@@ -126,7 +126,7 @@ def conll_part(args: argparse.Namespace, work: Path) -> list[str]:
         startup = eng.get("ray_start_seconds", 0.0) + eng.get("workers_start_seconds", 0.0)
         proj = report["projection"]
         share = proj["projected"] / proj["source_entities"] if proj["source_entities"] else 0.0
-        results[name] = (wall, startup, out)
+        results[name] = (wall, startup, out, busy / wall)
         print(f"{name}: {wall:.1f}s (Ray start-up {startup:.1f}s), {share:.1%} projected, "
               f"{busy / wall:.2f} cores busy", flush=True)  # fmt: skip
         rows.append([name, wall, eng.get("ray_start_seconds"), eng.get("workers_start_seconds"),
@@ -151,7 +151,7 @@ def conll_part(args: argparse.Namespace, work: Path) -> list[str]:
             f"{'(reference)' if name == 'local' else f'{f1:.4f}'} | {differ} | {cores:.2f} |"
         )
     # A run that keeps c cores busy can gain at most cpu_count / c from more workers.
-    cores_one = rows[[r[0] for r in rows].index("ray, 1 worker")][7]
+    cores_one = one[3]
     lines += [
         "",
         f"Cores busy: the machine's busy CPU seconds (`/proc/stat`, every process) over the "

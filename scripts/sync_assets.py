@@ -22,12 +22,12 @@ import typer
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from spacy_xlproj.languages import project_assets  # noqa: E402
+from spacy_xlproj.languages import DEFAULT_ASSET_LANGS, project_assets  # noqa: E402
 
 HEADER = (
     "  # Generated from spacy_xlproj/languages.py by scripts/sync_assets.py: edit the table,\n"
     "  # then run the script. `spacy project assets` downloads the languages of the shared\n"
-    "  # data (es, eo, eu, is, mk, hau, swa, yor); `spacy project assets --extra` also the\n"
+    f"  # data ({', '.join(DEFAULT_ASSET_LANGS)}); `spacy project assets --extra` also the\n"
     "  # rest of the paper's 57. WikiANN eo/eu/is/mk come as archives of the original files\n"
     "  # (`lang:` token prefixes) that `extract-wikiann` unpacks and checks.\n"
 )
@@ -71,7 +71,8 @@ def main(
     check: bool = typer.Option(False, "--check", help="Only check; exit 1 if it differs"),
 ) -> None:
     text = project.read_text(encoding="utf8")
-    new = replace_block(text, render(project_assets()))
+    assets = project_assets()
+    new = replace_block(text, render(assets))
     if check:
         if new != text:
             typer.echo(
@@ -87,7 +88,7 @@ def main(
 
         with atomic_path(project) as tmp:
             Path(tmp).write_text(new, encoding="utf8")
-    typer.echo(f"✔ {project}: {len(project_assets())} assets from the languages table")
+    typer.echo(f"✔ {project}: {len(assets)} assets from the languages table")
 
 
 if __name__ == "__main__":

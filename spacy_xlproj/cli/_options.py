@@ -21,6 +21,7 @@ from typing import Any, TypeVar, get_type_hints
 import typer
 
 from ..project.options import FIELDS, ProjectionOptionError, ProjectionOptions
+from ..transfer.consistency import HARMONIZE_MODES
 from ..transfer.engine import (
     EngineError,
     EngineOptions,
@@ -278,9 +279,6 @@ def span_filter_options(*, capitalised: bool = False) -> Callable[[F], F]:
         return command  # type: ignore[return-value]
 
     return decorate
-
-
-HARMONIZE_MODES = ("none", "first", "last")
 
 
 def harmonize_option(when: str) -> Any:

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..project.base import Projector
 from ..registry import taggers
-from ..transfer.consistency import HEADS, check_head, head_majority, head_word
+from ..transfer.consistency import Harmonize, check_head, head_majority, head_word
 from ..transfer.engine import LocalPool, Pool
 from ..transfer.span_filters import SpanFilter
 from ..types import Sentence, Span
@@ -50,8 +50,6 @@ if TYPE_CHECKING:
     from spacy.vocab import Vocab
 
 UNCERTAIN_MODES = ("missing", "outside", "drop-sentence")
-HARMONIZE_MODES = ("none", *HEADS)
-Harmonize = Literal["none", "first", "last"]
 Uncertain = Literal["missing", "outside", "drop-sentence"]
 SPANS_KEY = "xlproj"
 # What a pseudo-labelled DocBin stores: the words and the entity annotation, whose

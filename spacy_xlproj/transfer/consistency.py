@@ -19,6 +19,9 @@ from ..types import Sentence, Span
 
 Head = Literal["first", "last"]
 HEADS = ("first", "last")
+# The settings of a ``--harmonize-labels`` option: a head, or none.
+Harmonize = Literal["none", "first", "last"]
+HARMONIZE_MODES = ("none", *HEADS)
 
 
 class _Labelled(Protocol):
