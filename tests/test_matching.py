@@ -60,17 +60,18 @@ def test_unaligned_entity_is_dropped_as_no_candidate():
 
 
 def test_competing_entities_not_selected():
-    # Both entities are linked only to "Romano": one of them wins.
+    # Both entities are linked only to "Romano" with equal scores: the tie-break
+    # (solve.tie_weight) gives the one span to the later entity, every time.
     spans = [Span(1, 2, "PER"), Span(2, 3, "PER")]
     links = [(1, 2), (2, 2)]
     out = MatchingProjector(refine=False).project(SRC, spans, TGT, links)
-    assert [s.to_span() for s in out.spans] == [Span(2, 3, "PER")]
-    assert out.dropped == [Dropped(1, DropReason.NOT_SELECTED)]
+    assert [(s.to_span(), s.source) for s in out.spans] == [(Span(2, 3, "PER"), 1)]
+    assert out.dropped == [Dropped(0, DropReason.NOT_SELECTED)]
     eq_proj = MatchingProjector(constraint="eq", refine=False)
     eq = eq_proj.project(SRC, spans, TGT, links)
-    assert len(eq.spans) == 1 and eq.dropped == [Dropped(1, DropReason.NOT_SELECTED)]
-    # eq was infeasible: one ILP, its relaxation, and one entity reported as relaxed.
-    assert eq_proj.stats == {"solver_calls": 2, "relaxed": 1}
+    assert len(eq.spans) == 1 and eq.dropped == [Dropped(0, DropReason.NOT_SELECTED)]
+    # eq was infeasible: one ILP, its relaxation, the tie-break call, one entity relaxed.
+    assert eq_proj.stats == {"solver_calls": 3, "relaxed": 1}
 
 
 def test_n_proj_two_projects_repeated_entity():

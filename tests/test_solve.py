@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spacy_xlproj.project import solve as solve_module
-from spacy_xlproj.project.solve import solve
+from spacy_xlproj.project.solve import solve, tie_weight
 from spacy_xlproj.types import Dropped, DropReason
 
 
@@ -41,7 +41,8 @@ def test_overlap_resolution_prefers_the_better_total(milp_calls):
     assert _chosen(m) == [(0, 0), (1, 2)]
     assert m.objective == pytest.approx(1.5)
     assert m.dropped == []
-    assert milp_calls == [5]  # best choices overlap: one solver call, 5 variables
+    # Best choices overlap: one solver call (5 variables) and one among its equal optima.
+    assert milp_calls == [5, 5]
 
 
 def test_greedy_and_exact_differ_and_exact_is_better():
@@ -96,7 +97,7 @@ def test_independent_components_are_solved_separately(milp_calls):
     scores[2:, 3:] = block
     m = solve(scores, starts, ends)
     assert _chosen(m) == [(0, 1), (1, 2), (2, 4), (3, 5)]
-    assert milp_calls == [3, 3]
+    assert milp_calls == [3, 3, 3, 3]
 
 
 # Constraint types. Candidates 0=[0,1) 1=[1,2) 2=[2,3) 3=[0,3).
@@ -173,6 +174,23 @@ def test_infeasible_single_entity_is_relaxed():
     assert _chosen(m) == [(0, 3)] and m.relaxed == [0]
 
 
+def test_equal_scores_take_the_leftmost_then_shortest_span(milp_calls):
+    # One entity, three equally scored candidates listed right to left: [0,1) wins
+    # over [0,2) (shorter) and [4,5) (further right), without a solver call.
+    m = solve(np.array([[0.5, 0.5, 0.5]]), np.array([4, 0, 0]), np.array([5, 2, 1]))
+    assert _chosen(m) == [(0, 2)]
+    assert milp_calls == []
+
+
+def test_equal_scores_keep_the_entity_order_through_highs(milp_calls):
+    # Two entities that score 1.0 on both candidates: four optima on two spans. The
+    # tie-break call gives entity 0 the left span, whatever order the candidates come in.
+    for starts, ends, left in (([0, 3], [2, 4], 0), ([3, 0], [4, 2], 1)):
+        m = solve(np.ones((2, 2)), np.array(starts), np.array(ends))
+        assert _chosen(m) == [(0, left), (1, 1 - left)]
+    assert milp_calls == [4, 4, 4, 4]  # per problem: best total, then its tie-break
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="n_proj must be >= 1, got 0"):
         solve(np.zeros((1, 1)), [0], [1], n_proj=0)
@@ -213,8 +231,13 @@ def _feasible(chosen, starts, ends, n_ent):
     return len(words) == len(set(words)) and len(set(chosen)) == len(chosen)
 
 
+def _tie_sum(chosen, starts, ends, n_ent):
+    return sum(tie_weight(e, starts[c], ends[c], n_ent) for e, c in chosen)
+
+
 def _brute_force(scores, starts, ends, n_proj, constraint):
-    """Best objective over every subset of positive pairs (None: constraint infeasible)."""
+    """Best (objective, smallest tie weight among the optima) over every subset of
+    positive pairs (None: constraint infeasible)."""
     pairs = [(e, c) for e, c in zip(*np.nonzero(scores > 0), strict=True)]
     active = {e for e, _ in pairs}
     best = None
@@ -230,7 +253,11 @@ def _brute_force(scores, starts, ends, n_proj, constraint):
             }[constraint]
             if ok:
                 value = sum(scores[e, c] for e, c in subset)
-                best = value if best is None else max(best, value)
+                tie = _tie_sum(subset, starts, ends, scores.shape[0])
+                if best is None or value > best[0] + 1e-9:
+                    best = (value, tie)
+                elif value > best[0] - 1e-9:
+                    best = (best[0], min(best[1], tie))
     return best
 
 
@@ -251,7 +278,9 @@ def test_exact_is_feasible_optimal_and_never_below_greedy(instance):
         assert all(k <= n_proj for k in counts.values())
     best = _brute_force(scores, starts, ends, n_proj, constraint)
     if best is not None and not exact.relaxed:
-        assert exact.objective == pytest.approx(best)
+        assert exact.objective == pytest.approx(best[0])
+        # Among equal optima, the one with the smallest tie weight (on every path).
+        assert _tie_sum(_chosen(exact), starts, ends, scores.shape[0]) == best[1]
     if best is None:
         # Infeasible eq/ge: relaxed, and reported for an entity left short.
         assert exact.relaxed

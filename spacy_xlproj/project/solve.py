@@ -22,6 +22,15 @@ share a word ("at most one chosen candidate covers this word") and one row per e
 ``method="greedy"`` takes the best remaining pair, removes the candidates that overlap
 it and retires entities that reached ``n_proj`` (under ``le``/``eq``).
 
+Ties: a matching problem often has several optimal solutions (two spans with the same
+score). The exact solver returns one fixed optimum on every path (shortcut, dynamic
+programming, HiGHS), so any other exact solver of the same problem can reproduce it:
+among the matchings whose total score is within ``TIE_TOLERANCE`` of the best, the one
+with the smallest total ``tie_weight`` (spans further left, then shorter; earlier
+entities weigh more, so two entities with equal scores keep the source order). HiGHS
+needs a second call for it (best score fixed, tie weight minimised); the shortcuts and
+the dynamic programme compare (score, tie weight) directly.
+
 Infeasible ``eq``/``ge`` constraints (an entity cannot get ``n_proj`` disjoint
 candidates, or entities compete for too few) never raise: the exact solver re-solves
 that sub-problem without the lower bound (``eq`` becomes ``le``; ``ge`` has no bound),
@@ -42,6 +51,35 @@ Constraint = Literal["le", "eq", "ge"]
 Method = Literal["ilp", "greedy"]
 CONSTRAINTS = ("le", "eq", "ge")
 METHODS = ("ilp", "greedy")
+# Totals closer than this (relative to their size, at least 1) are equal scores.
+TIE_TOLERANCE = 1e-9
+# tie_weight orders (start, end) lexicographically for sentences shorter than this.
+_TIE_BASE = 1024
+
+
+def tie_weight(entity: int, start: int, end: int, n_ent: int) -> int:
+    """What choosing target words [start, end) for ``entity`` adds to the tie-break sum.
+
+    Among equally good matchings the exact solver returns the one with the smallest sum:
+    spans further left, then shorter ones. Entity 0 weighs ``n_ent`` times, the last
+    entity once: on a swap between two equally scored entities the earlier entity gets
+    the earlier span, and where two entities score the same on the one span they can
+    both take, the later entity gets it.
+    """
+    return (n_ent - entity) * (start * _TIE_BASE + end)
+
+
+def _tied(a: float, b: float) -> bool:
+    return abs(a - b) <= TIE_TOLERANCE * max(1.0, abs(a), abs(b))
+
+
+def _beats(score: float, tie: int, best_score: float, best_tie: int) -> bool:
+    """(score, tie) is better than (best_score, best_tie): higher score, or tied and lighter."""
+    if score == float("-inf") or best_score == float("-inf"):  # -inf: no such choice
+        return score > best_score
+    if _tied(score, best_score):
+        return tie < best_tie
+    return score > best_score
 
 
 @dataclass
@@ -151,7 +189,7 @@ def solve_pairs(
             _greedy(_Problem(ents, cands, values), starts, ends, n_proj, constraint, result)
     else:
         for problem in _components(ents, cands, values, starts, ends):
-            _solve_component(problem, starts, ends, n_proj, constraint, result)
+            _solve_component(problem, starts, ends, n_ent, n_proj, constraint, result)
     _finish(result, n_ent, set(ents), starts)
     return result
 
@@ -213,23 +251,42 @@ def _components(
     return list(groups.values())
 
 
+def _ties(problem: _Problem, starts: list[int], ends: list[int], n_ent: int) -> list[int]:
+    return [
+        tie_weight(e, starts[c], ends[c], n_ent)
+        for e, c in zip(problem.ents, problem.cands, strict=True)
+    ]
+
+
+def _better_pair(problem: _Problem, starts: list[int], ends: list[int], i: int, j: int) -> bool:
+    """Pair i beats pair j of the same entity: a higher score, or tied and further left."""
+    si, sj = problem.scores[i], problem.scores[j]
+    if _tied(si, sj):
+        ci, cj = problem.cands[i], problem.cands[j]
+        return (starts[ci], ends[ci], ci) < (starts[cj], ends[cj], cj)
+    return si > sj
+
+
 def _solve_component(
     problem: _Problem,
     starts: list[int],
     ends: list[int],
+    n_ent: int,
     n_proj: int,
     constraint: str,
     result: Matching,
 ) -> None:
     entities = set(problem.ents)
     if len(entities) == 1:
-        _single_entity(problem, starts, ends, n_proj, constraint, result)
+        _single_entity(problem, starts, ends, n_ent, n_proj, constraint, result)
         return
     if n_proj == 1 and constraint != "ge":
+        # Each entity's best pair (ties: further left); if they don't overlap, that is
+        # the optimum with the smallest tie weight, as tie_weight adds up per entity.
         best: dict[int, int] = {}
         for i, e in enumerate(problem.ents):
             j = best.get(e)
-            if j is None or problem.scores[i] > problem.scores[j]:
+            if j is None or _better_pair(problem, starts, ends, i, j):
                 best[e] = i
         picks = sorted(best.values(), key=lambda i: starts[problem.cands[i]])
         if all(
@@ -240,13 +297,14 @@ def _solve_component(
                 (problem.ents[i], problem.cands[i], problem.scores[i]) for i in picks
             )
             return
-    _ilp(problem, starts, ends, n_proj, constraint, result)
+    _ilp(problem, starts, ends, n_ent, n_proj, constraint, result)
 
 
 def _single_entity(
     problem: _Problem,
     starts: list[int],
     ends: list[int],
+    n_ent: int,
     n_proj: int,
     constraint: str,
     result: Matching,
@@ -254,22 +312,26 @@ def _single_entity(
     """Weighted interval scheduling with a count constraint, by dynamic programming."""
     e = problem.ents[0]
     if n_proj == 1 and constraint != "ge":
-        i = max(range(len(problem.scores)), key=problem.scores.__getitem__)
+        i = 0
+        for j in range(1, len(problem.scores)):
+            if _better_pair(problem, starts, ends, j, i):
+                i = j
         result.pairs.append((e, problem.cands[i], problem.scores[i]))
         return
     order = sorted(range(len(problem.cands)), key=lambda i: ends[problem.cands[i]])
     cs = [problem.cands[i] for i in order]
     vs = [problem.scores[i] for i in order]
+    ts = [tie_weight(e, starts[c], ends[c], n_ent) for c in cs]
     n = len(cs)
     end_list = [ends[c] for c in cs]
     # pred[j]: how many candidates (in end order) end at or before candidate j starts.
     pred = [_count_le(end_list, starts[c]) for c in cs]
     # ge counts are capped at n_proj ("n_proj or more"); le/eq never exceed n_proj.
     k_max = n_proj
-    neg = float("-inf")
-    # best[j][k]: best total over the first j candidates with k chosen; back[j][k]: the
-    # count before candidate j-1 was taken, or None when it was not taken.
-    best = [[0.0] + [neg] * k_max]
+    neg = (float("-inf"), 0)
+    # best[j][k]: best (total, tie weight) over the first j candidates with k chosen;
+    # back[j][k]: the count before candidate j-1 was taken, or None when it was not.
+    best = [[(0.0, 0)] + [neg] * k_max]
     back: list[list[int | None]] = [[None] * (k_max + 1)]
     for j in range(1, n + 1):
         row = list(best[j - 1])
@@ -283,21 +345,23 @@ def _single_entity(
                 if constraint != "ge":
                     continue
                 k2 = k_max
-            value = before[k] + vs[j - 1]
-            if value > row[k2]:
+            value = (before[k][0] + vs[j - 1], before[k][1] + ts[j - 1])
+            if _beats(*value, *row[k2]):
                 row[k2] = value
                 brow[k2] = k
         best.append(row)
         back.append(brow)
     final = best[n]
-    if constraint == "le":
-        k = max(range(k_max + 1), key=final.__getitem__)
-    elif final[k_max] > neg:
+    if constraint != "le" and final[k_max] != neg:
         k = k_max
     else:
-        # Infeasible: fewer than n_proj disjoint candidates; take the best we can.
-        result.relaxed.append(e)
-        k = max(range(k_max + 1), key=final.__getitem__)
+        if constraint != "le":
+            # Infeasible: fewer than n_proj disjoint candidates; take the best we can.
+            result.relaxed.append(e)
+        k = 0
+        for k2 in range(1, k_max + 1):
+            if _beats(*final[k2], *final[k]):
+                k = k2
     j, picked = n, []
     while j > 0:
         prev = back[j][k]
@@ -324,18 +388,32 @@ def _run_milp(c: np.ndarray, a: np.ndarray, lb: np.ndarray, ub: np.ndarray):  # 
     """Call HiGHS; a separate function so that tests can count the calls."""
     from scipy.optimize import Bounds, LinearConstraint, milp
 
+    # A zero gap: the tie-break call needs the true optimum, not one within 0.01%.
     return milp(
         c,
         constraints=LinearConstraint(a, lb, ub),
         integrality=np.ones(c.shape[0]),
         bounds=Bounds(0.0, 1.0),
+        options={"mip_rel_gap": 0.0},
     )
+
+
+def tie_break_bounds(
+    scores: np.ndarray, best: float, a: np.ndarray, lb: np.ndarray, ub: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows of a matching ILP plus "total score within TIE_TOLERANCE of ``best``".
+
+    Minimising the tie weights under these rows picks the optimum ``solve`` returns.
+    """
+    floor = best - TIE_TOLERANCE * max(1.0, abs(best))
+    return np.vstack([a, scores]), np.append(lb, floor), np.append(ub, np.inf)
 
 
 def _ilp(
     problem: _Problem,
     starts: list[int],
     ends: list[int],
+    n_ent: int,
     n_proj: int,
     constraint: str,
     result: Matching,
@@ -384,6 +462,14 @@ def _ilp(
         relaxed = True
     else:
         relaxed = False
+    # Second call: the same rows, the best total kept, the smallest tie weight.
+    scores = np.asarray(problem.scores)
+    rows = tie_break_bounds(scores, float(scores @ (res.x > 0.5)), a, lb, ub)
+    ties = np.asarray(_ties(problem, starts, ends, n_ent), dtype=np.float64)
+    tied = _run_milp(ties, *rows)
+    result.solver_calls += 1
+    if tied.x is not None:  # HiGHS found the first solution, so this one is feasible
+        res = tied
     chosen = np.nonzero(res.x > 0.5)[0].tolist()
     counts = dict.fromkeys(entities, 0)
     for v in chosen:
