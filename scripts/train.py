@@ -15,6 +15,12 @@ also becomes a one-entity example with probability P): for source models that wi
 tag title-like translations in translate-test. ``--init-tok2vec`` starts the CNN's
 tok2vec from ``spacy pretrain`` weights.
 
+Training happens in ``.OUTPUT.partial`` beside OUTPUT; only a run that finished moves
+its model-best, model-last and training.json into OUTPUT, each replacing the old one
+by a rename. spaCy empties model-best and model-last when training starts, so
+without this a retrain that is stopped (Ctrl-C, a crash, a rerun of the workflow
+after its commands changed) would leave no model at all instead of the old one.
+
 Besides model-best and model-last it writes ``OUTPUT/training.json``: the steps
 trained, the best step and score, and whether training **converged** (stopped
 because the dev score had not improved for ``patience`` steps) or was cut by
@@ -211,8 +217,38 @@ def with_pretraining_block(config: Any) -> Any:
     return filled
 
 
+def staging_folder(output: Path) -> Path:
+    """Where a run trains before its results replace those in ``output``."""
+    return output.parent / f".{output.name}.partial"
+
+
+def publish(stage: Path, output: Path) -> None:
+    """Move every entry of ``stage`` into ``output``, each replacing the old one by a
+    rename (the old entry is moved aside first and removed last), then remove ``stage``."""
+    output.mkdir(parents=True, exist_ok=True)
+    for item in sorted(stage.iterdir()):
+        target, old = output / item.name, output / f".{item.name}.old"
+        _remove(old)  # left by a run stopped half-way through publishing
+        if target.exists() or target.is_symlink():
+            target.rename(old)
+        item.rename(target)
+        _remove(old)
+    stage.rmdir()
+
+
+def _remove(path: Path) -> None:
+    import shutil
+
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
 def train_pipeline(config_path: Path, output: Path, settings: TrainSettings) -> dict[str, Any]:
     """Train as ``spacy train`` does; write model-best, model-last and training.json.
+
+    The old contents of ``output`` stay until the run has finished (``staging_folder``).
 
     RETURNS (dict): The training summary (also in ``output/training.json``).
     """
@@ -224,20 +260,27 @@ def train_pipeline(config_path: Path, output: Path, settings: TrainSettings) -> 
 
     from spacy_xlproj.io.atomic import write_atomic
 
-    output.mkdir(parents=True, exist_ok=True)
-    gold = gold_dev_docbin(settings.gold_dev, output, settings.lang)
-    if gold is not None:
-        settings = replace(settings, dev=gold)
-    setup_gpu(settings.gpu_id)
-    config = load_training_config(config_path, settings)
-    with show_validation_error(config_path, hint_fill=False):
-        nlp = init_nlp(config, use_gpu=settings.gpu_id)
-    log = TrainingLog()
-    tee = _Tee(sys.stdout, log)
-    train_nlp(nlp, output, use_gpu=settings.gpu_id, stdout=tee, stderr=sys.stderr)
-    t = config.interpolate()["training"]
-    summary = log.summary(t["max_steps"], t["max_epochs"], t["patience"])
-    write_atomic(output / "training.json", json.dumps(summary, indent=2) + "\n")
+    stage = staging_folder(output)
+    _remove(stage)  # what a stopped run left: spaCy cannot resume from it
+    stage.mkdir(parents=True)
+    try:
+        gold = gold_dev_docbin(settings.gold_dev, stage, settings.lang)
+        if gold is not None:
+            settings = replace(settings, dev=gold)
+        setup_gpu(settings.gpu_id)
+        config = load_training_config(config_path, settings)
+        with show_validation_error(config_path, hint_fill=False):
+            nlp = init_nlp(config, use_gpu=settings.gpu_id)
+        log = TrainingLog()
+        tee = _Tee(sys.stdout, log)
+        train_nlp(nlp, stage, use_gpu=settings.gpu_id, stdout=tee, stderr=sys.stderr)
+        t = config.interpolate()["training"]
+        summary = log.summary(t["max_steps"], t["max_epochs"], t["patience"])
+        write_atomic(stage / "training.json", json.dumps(summary, indent=2) + "\n")
+    except BaseException:
+        _remove(stage)
+        raise
+    publish(stage, output)
     return summary
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -367,6 +368,58 @@ def test_cnn_config_trains_and_packages_without_spacy_xlproj(tmp_path):
     assert package.find_references(package_dir) == []
     meta = json.loads(next(package_dir.rglob("meta.json")).read_text())
     assert not any("xlproj" in r for r in meta.get("requirements", []))
+
+
+def _old_model(folder):
+    """An output folder holding a previous run's results, and a file of the user's."""
+    (folder / "model-best").mkdir(parents=True)
+    (folder / "model-best" / "meta.json").write_text('{"old": true}')
+    (folder / "training.json").write_text('{"steps": 4600}')
+    (folder / "notes.txt").write_text("mine")
+
+
+def test_a_stopped_retrain_keeps_the_old_model(tmp_path, monkeypatch):
+    import spacy.training.loop
+
+    train_script = load_script("train")
+    train, dev = _sample(tmp_path, 10, "en")
+    output = tmp_path / "model"
+    _old_model(output)
+
+    def stopped(nlp, folder, **kwargs):
+        # As spaCy's loop does: empty model-best first, then train; then Ctrl-C.
+        shutil.rmtree(folder / "model-best", ignore_errors=True)
+        (folder / "model-best").mkdir()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(spacy.training.loop, "train", stopped)
+    settings = train_script.TrainSettings("en", train, dev, max_steps=6)
+    with pytest.raises(KeyboardInterrupt):
+        train_script.train_pipeline(ROOT / "configs/ner_cnn.cfg", output, settings)
+    assert (output / "model-best" / "meta.json").read_text() == '{"old": true}'
+    assert (output / "training.json").read_text() == '{"steps": 4600}'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dev.spacy", "model", "train.spacy"]
+
+
+def test_a_finished_retrain_replaces_each_result_and_keeps_other_files(tmp_path):
+    import spacy
+
+    train_script = load_script("train")
+    train, dev = _sample(tmp_path, 10, "en")
+    output = tmp_path / "model"
+    _old_model(output)
+    settings = train_script.TrainSettings("en", train, dev, max_steps=2, eval_frequency=2)
+    summary = train_script.train_pipeline(ROOT / "configs/ner_cnn.cfg", output, settings)
+    assert sorted(p.name for p in output.iterdir()) == [
+        "model-best",
+        "model-last",
+        "notes.txt",
+        "training.json",
+    ]
+    assert (output / "notes.txt").read_text() == "mine"
+    assert json.loads((output / "training.json").read_text()) == summary
+    assert spacy.load(output / "model-best").pipe_names == ["tok2vec", "ner"]
+    assert not train_script.staging_folder(output).exists()
 
 
 def test_source_model_trains_with_entity_fragments(tmp_path):
