@@ -44,6 +44,7 @@ PRESETS: dict[str, dict[str, str]] = {
         "max_steps": "3000",
         "eval_frequency": "100",
         "patience": "300",
+        "src_patience": "300",
         "unlabelled": "assets/demo/es_unlabelled.txt",
     },
 }
