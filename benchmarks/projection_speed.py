@@ -68,7 +68,7 @@ def plain_milp(
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import coo_matrix, vstack
 
-    from spacy_xlproj.project.solve import tie_break_bounds, tie_weight
+    from spacy_xlproj.project.solve import tie_floor, tie_weight
 
     src_words, src_spans, tgt_words, links = case
     cands = ngram_candidates(len(tgt_words), max_len)
@@ -99,9 +99,9 @@ def plain_milp(
     best = -float(res.fun)
     x = res.x
     if tie_break:
-        # The tie_break_bounds row, on the sparse matrix: the objective kept.
-        dense_rows = tie_break_bounds(flat, best, np.zeros((0, var.size)), lb, ub)
-        a2 = vstack([a_mat, coo_matrix(dense_rows[0])]).tocsr()
+        # One more row, the total score, kept at the best (as the exact solver does).
+        a2 = vstack([a_mat, coo_matrix(flat)]).tocsr()
+        lb2, ub2 = np.append(lb, tie_floor(best)), np.append(ub, np.inf)
         ties = np.array(
             [
                 tie_weight(e, int(cands.starts[c]), int(cands.ends[c]), n_ent)
@@ -110,9 +110,7 @@ def plain_milp(
             ],
             dtype=np.float64,
         )
-        tied = milp(
-            ties, constraints=LinearConstraint(a2, *dense_rows[1:]), options=options, **kwargs
-        )
+        tied = milp(ties, constraints=LinearConstraint(a2, lb2, ub2), options=options, **kwargs)
         x = tied.x
     chosen = np.nonzero((x > 0.5) & (flat > 0))[0].tolist()
     return best, [divmod(v, n_cand) for v in chosen]

@@ -260,13 +260,16 @@ def train_pipeline(config_path: Path, output: Path, settings: TrainSettings) -> 
 
     from spacy_xlproj.io.atomic import write_atomic
 
+    # The converted gold dev set is an input, written atomically where the saved
+    # configs will find it; only the training results go through the staging folder.
+    output.mkdir(parents=True, exist_ok=True)
+    gold = gold_dev_docbin(settings.gold_dev, output, settings.lang)
+    if gold is not None:
+        settings = replace(settings, dev=gold)
     stage = staging_folder(output)
     _remove(stage)  # what a stopped run left: spaCy cannot resume from it
     stage.mkdir(parents=True)
     try:
-        gold = gold_dev_docbin(settings.gold_dev, stage, settings.lang)
-        if gold is not None:
-            settings = replace(settings, dev=gold)
         setup_gpu(settings.gpu_id)
         config = load_training_config(config_path, settings)
         with show_validation_error(config_path, hint_fill=False):

@@ -66,7 +66,12 @@ def tie_weight(entity: int, start: int, end: int, n_ent: int) -> int:
     the earlier span, and where two entities score the same on the one span they can
     both take, the later entity gets it.
     """
-    return (n_ent - entity) * (start * _TIE_BASE + end)
+    return (n_ent - entity) * _span_rank(start, end)
+
+
+def _span_rank(start: int, end: int) -> int:
+    """Further left, then shorter, is smaller: the order tie_weight scales per entity."""
+    return start * _TIE_BASE + end
 
 
 def _tied(a: float, b: float) -> bool:
@@ -259,11 +264,12 @@ def _ties(problem: _Problem, starts: list[int], ends: list[int], n_ent: int) -> 
 
 
 def _better_pair(problem: _Problem, starts: list[int], ends: list[int], i: int, j: int) -> bool:
-    """Pair i beats pair j of the same entity: a higher score, or tied and further left."""
+    """Pair i beats pair j of the same entity: a higher score, or tied and a smaller
+    tie weight (for one entity, the order of ``_span_rank``; equal ranges: lower index)."""
     si, sj = problem.scores[i], problem.scores[j]
     if _tied(si, sj):
         ci, cj = problem.cands[i], problem.cands[j]
-        return (starts[ci], ends[ci], ci) < (starts[cj], ends[cj], cj)
+        return (_span_rank(starts[ci], ends[ci]), ci) < (_span_rank(starts[cj], ends[cj]), cj)
     return si > sj
 
 
@@ -398,15 +404,10 @@ def _run_milp(c: np.ndarray, a: np.ndarray, lb: np.ndarray, ub: np.ndarray):  # 
     )
 
 
-def tie_break_bounds(
-    scores: np.ndarray, best: float, a: np.ndarray, lb: np.ndarray, ub: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The rows of a matching ILP plus "total score within TIE_TOLERANCE of ``best``".
-
-    Minimising the tie weights under these rows picks the optimum ``solve`` returns.
-    """
-    floor = best - TIE_TOLERANCE * max(1.0, abs(best))
-    return np.vstack([a, scores]), np.append(lb, floor), np.append(ub, np.inf)
+def tie_floor(best: float) -> float:
+    """The lowest total that still ties with ``best``: the lower bound of the row
+    "total score" under which the tie-break call minimises the tie weights."""
+    return best - TIE_TOLERANCE * max(1.0, abs(best))
 
 
 def _ilp(
@@ -464,9 +465,9 @@ def _ilp(
         relaxed = False
     # Second call: the same rows, the best total kept, the smallest tie weight.
     scores = np.asarray(problem.scores)
-    rows = tie_break_bounds(scores, float(scores @ (res.x > 0.5)), a, lb, ub)
+    floor = tie_floor(float(scores @ (res.x > 0.5)))
     ties = np.asarray(_ties(problem, starts, ends, n_ent), dtype=np.float64)
-    tied = _run_milp(ties, *rows)
+    tied = _run_milp(ties, np.vstack([a, scores]), np.append(lb, floor), np.append(ub, np.inf))
     result.solver_calls += 1
     if tied.x is not None:  # HiGHS found the first solution, so this one is feasible
         res = tied
