@@ -95,6 +95,80 @@ def entity_scores(pred: Sequence[Sequence[Span]], gold: Sequence[Sequence[Span]]
 
 
 @dataclass
+class TaughtQuality:
+    """What pseudo-labels teach, against gold: see :func:`taught_quality`."""
+
+    accepted: EntityScores
+    gold_entities: int
+    gold_taught_outside: int
+    gold_left_missing: int
+    words: int
+    missing_words: int
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["accepted"] = self.accepted.to_dict()
+        return out
+
+    def table(self) -> str:
+        m = self.accepted.micro
+        return "\n".join(
+            [
+                f"accepted spans: P {m.precision:.4f} R {m.recall:.4f} F1 {m.f1:.4f} "
+                f"({m.tp} right, {m.fp} wrong)",
+                f"gold entities: {self.gold_entities}; taught as O {self.gold_taught_outside}, "
+                f"left missing {self.gold_left_missing}",
+                f"missing words: {self.missing_words} of {self.words}",
+            ]
+        )
+
+
+def taught_quality(
+    spans: Sequence[Sequence[Span]],
+    missing: Sequence[Sequence[bool]],
+    gold: Sequence[Sequence[Span]],
+) -> TaughtQuality:
+    """Score pseudo-labels against gold as a student would learn from them.
+
+    A student learns the accepted spans (right or wrong), O on every other annotated
+    word, and nothing on missing words. Besides the spans' scores this counts the gold
+    entities it is taught to miss (``gold_taught_outside``: no word of theirs is missing
+    or inside an accepted span, so all are O) and those wholly left missing.
+
+    spans (Sequence[Sequence[Span]]): The accepted spans of each sentence.
+    missing (Sequence[Sequence[bool]]): Per sentence, whether each word is missing.
+    gold (Sequence[Sequence[Span]]): The gold spans of each sentence.
+    RETURNS (TaughtQuality): The scores and counts.
+    """
+    if not len(spans) == len(missing) == len(gold):
+        raise ValueError(
+            f"Cannot compare {len(spans)} pseudo-labelled sentences ({len(missing)} missing "
+            f"masks) with {len(gold)} gold sentences: pseudo-label the gold file itself."
+        )
+    taught_o = left_missing = words = n_missing = 0
+    for accepted, mask, g_spans in zip(spans, missing, gold, strict=True):
+        words += len(mask)
+        n_missing += sum(mask)
+        inside = {i for s in accepted for i in range(s.start, s.end)}
+        for g in g_spans:
+            if g in accepted:
+                continue
+            covered = range(g.start, g.end)
+            if all(mask[i] for i in covered):
+                left_missing += 1
+            elif not any(mask[i] or i in inside for i in covered):
+                taught_o += 1
+    return TaughtQuality(
+        entity_scores(spans, gold),
+        sum(len(g) for g in gold),
+        taught_o,
+        left_missing,
+        words,
+        n_missing,
+    )
+
+
+@dataclass
 class ProjectionStats:
     """Counts of what a projection run kept and dropped, accumulated sentence by sentence.
 

@@ -79,3 +79,29 @@ def test_one_entity_with_two_spans_counts_once():
     )
     stats.add([Span(0, 1, "LOC")], proj)
     assert (stats.projected, stats.projected_spans, stats.average_confidence) == (1, 2, 0.75)
+
+
+def test_taught_quality_counts_what_a_student_learns():
+    from spacy_xlproj.evaluate import taught_quality
+
+    # Sentence 1: "Juan vive en Nueva York ." gold PER 0-1, LOC 3-5.
+    # Accepted: PER 0-1 (right); "Nueva York" left missing.
+    # Sentence 2: "la ONU y Madrid" gold ORG 1-2, LOC 3-4.
+    # Accepted: LOC 1-2 (wrong label); "Madrid" annotated O: taught to miss it.
+    spans = [[Span(0, 1, "PER")], [Span(1, 2, "LOC")]]
+    missing = [[False, False, False, True, True, False], [False, False, False, False]]
+    gold = [[Span(0, 1, "PER"), Span(3, 5, "LOC")], [Span(1, 2, "ORG"), Span(3, 4, "LOC")]]
+    q = taught_quality(spans, missing, gold)
+    assert (q.accepted.micro.tp, q.accepted.micro.fp, q.accepted.micro.fn) == (1, 1, 3)
+    assert q.gold_entities == 4
+    assert q.gold_left_missing == 1
+    assert q.gold_taught_outside == 1
+    assert (q.words, q.missing_words) == (10, 2)
+    assert q.table().splitlines()[1] == "gold entities: 4; taught as O 1, left missing 1"
+
+
+def test_taught_quality_rejects_other_sentence_counts():
+    from spacy_xlproj.evaluate import taught_quality
+
+    with pytest.raises(ValueError, match="pseudo-label the gold file itself"):
+        taught_quality([[]], [[False]], [[], []])
