@@ -24,24 +24,16 @@ from spacy_xlproj.io.columns import read_columns
 from spacy_xlproj.types import Span
 
 
-def read_taught(path: Path, labels: set[str] | None) -> tuple[list[list[Span]], list[list[bool]]]:
-    """The entities and missing words of each doc; entities of other labels become missing
-    (a test set without that label tells the student nothing there)."""
+def read_taught(path: Path) -> tuple[list[list[Span]], list[list[bool]]]:
+    """The entities and the missing words of each doc."""
     from spacy.tokens import DocBin
 
     from spacy_xlproj.io.docbin import blank_vocab
 
     spans, missing = [], []
     for doc in DocBin().from_disk(path).get_docs(blank_vocab()):
-        mask = [tok.ent_iob == 0 for tok in doc]
-        kept = []
-        for ent in doc.ents:
-            if labels is None or ent.label_ in labels:
-                kept.append(Span(ent.start, ent.end, ent.label_))
-            else:
-                mask[ent.start : ent.end] = [True] * len(ent)
-        spans.append(kept)
-        missing.append(mask)
+        spans.append([Span(ent.start, ent.end, ent.label_) for ent in doc.ents])
+        missing.append([tok.ent_iob == 0 for tok in doc])
     return spans, missing
 
 
@@ -53,11 +45,8 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=None, help="Also write the numbers as JSON")
     args = parser.parse_args()
     labels = set(args.labels.split(",")) if args.labels else None
-    gold = [
-        [s for s in sent.spans if labels is None or s.label in labels]
-        for sent in read_columns(args.gold)
-    ]
-    result = taught_quality(*read_taught(args.pseudo, labels), gold)
+    gold = [sent.spans for sent in read_columns(args.gold)]
+    result = taught_quality(*read_taught(args.pseudo), gold, labels)
     print(result.table())
     if args.output:
         args.output.write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf8")

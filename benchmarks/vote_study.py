@@ -64,15 +64,9 @@ def score(
         mask = [False] * len(result.words)
         for i in result.missing:
             mask[i] = True
-        kept = []
-        for s in result.spans:
-            if labels is None or s.label in labels:
-                kept.append(Span(s.start, s.end, s.label))
-            else:  # a label the gold set does not use teaches nothing there
-                mask[s.start : s.end] = [True] * (s.end - s.start)
-        spans.append(kept)
+        spans.append([Span(s.start, s.end, s.label) for s in result.spans])
         missing.append(mask)
-    return taught_quality(spans, missing, gold)
+    return taught_quality(spans, missing, gold, labels)
 
 
 def main() -> None:
@@ -100,7 +94,7 @@ def main() -> None:
     labels = set(args.labels.split(",")) if args.labels else None
     sentences = read_columns(args.gold)
     words = [list(s.words) for s in sentences]
-    gold = [[s for s in x.spans if labels is None or s.label in labels] for x in sentences]
+    gold = [x.spans for x in sentences]
     projector = build_projector(ProjectionOptions(expand_names=args.expand_names), lang=args.lang)
     recorded: dict[str, tuple[list[list[ScoredSpan]], float]] = {}
     for spec in args.teacher:
@@ -117,7 +111,6 @@ def main() -> None:
     if len(args.teacher) >= 3:
         votes += [(trio, 0.6) for trio in itertools.combinations(args.teacher, 3)]
     votes += [(tuple(args.teacher), a) for a in args.all_agreement]
-    print(f"{len(sentences)} sentences, {sum(len(g) for g in gold)} gold entities ({args.gold})")
     print("| teachers | agreement | harmonize | P | R | F1 | gold taught O | missing words |")
     print("|---|---|---|---|---|---|---|---|")
     for names, agreement in votes:
@@ -131,6 +124,7 @@ def main() -> None:
                 f"| {q.missing_words / max(q.words, 1):.1%} |",
                 flush=True,
             )
+    print(f"\n{len(sentences)} sentences, {q.gold_entities} gold entities ({args.gold})")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ command's summary alike.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -127,6 +127,7 @@ def taught_quality(
     spans: Sequence[Sequence[Span]],
     missing: Sequence[Sequence[bool]],
     gold: Sequence[Sequence[Span]],
+    labels: Collection[str] | None = None,
 ) -> TaughtQuality:
     """Score pseudo-labels against gold as a student would learn from them.
 
@@ -138,6 +139,10 @@ def taught_quality(
     spans (Sequence[Sequence[Span]]): The accepted spans of each sentence.
     missing (Sequence[Sequence[bool]]): Per sentence, whether each word is missing.
     gold (Sequence[Sequence[Span]]): The gold spans of each sentence.
+    labels (Collection[str] | None): The labels the gold set uses (None: all). Gold
+        spans of other labels are ignored; accepted spans of other labels count as
+        missing words, since such a gold set can neither confirm nor refute them (MISC
+        on WikiANN).
     RETURNS (TaughtQuality): The scores and counts.
     """
     if not len(spans) == len(missing) == len(gold):
@@ -145,6 +150,9 @@ def taught_quality(
             f"Cannot compare {len(spans)} pseudo-labelled sentences ({len(missing)} missing "
             f"masks) with {len(gold)} gold sentences: pseudo-label the gold file itself."
         )
+    if labels is not None:
+        spans, missing = _unscored_as_missing(spans, missing, set(labels))
+        gold = [[g for g in g_spans if g.label in labels] for g_spans in gold]
     taught_o = left_missing = words = n_missing = 0
     for accepted, mask, g_spans in zip(spans, missing, gold, strict=True):
         words += len(mask)
@@ -166,6 +174,24 @@ def taught_quality(
         words,
         n_missing,
     )
+
+
+def _unscored_as_missing(
+    spans: Sequence[Sequence[Span]], missing: Sequence[Sequence[bool]], labels: set[str]
+) -> tuple[list[list[Span]], list[list[bool]]]:
+    """Copies of ``spans`` and ``missing`` with the spans of other labels made missing."""
+    kept_spans, masks = [], []
+    for accepted, mask in zip(spans, missing, strict=True):
+        mask = list(mask)
+        kept = []
+        for s in accepted:
+            if s.label in labels:
+                kept.append(s)
+            else:
+                mask[s.start : s.end] = [True] * (s.end - s.start)
+        kept_spans.append(kept)
+        masks.append(mask)
+    return kept_spans, masks
 
 
 @dataclass

@@ -105,3 +105,21 @@ def test_taught_quality_rejects_other_sentence_counts():
 
     with pytest.raises(ValueError, match="pseudo-label the gold file itself"):
         taught_quality([[]], [[False]], [[], []])
+
+
+def test_taught_quality_ignores_labels_the_gold_set_does_not_use():
+    from spacy_xlproj.evaluate import taught_quality
+
+    # "Juan es español": gold (PER, ORG, LOC only) has PER 0-1. The accepted MISC 2-3
+    # can be neither confirmed nor refuted: its word counts as missing, not as a wrong
+    # span. A gold MISC is not scored either.
+    spans = [[Span(0, 1, "PER"), Span(2, 3, "MISC")]]
+    missing = [[False, False, False]]
+    gold = [[Span(0, 1, "PER"), Span(1, 2, "MISC")]]
+    q = taught_quality(spans, missing, gold, labels={"PER", "ORG", "LOC"})
+    assert (q.accepted.micro.tp, q.accepted.micro.fp, q.accepted.micro.fn) == (1, 0, 0)
+    assert (q.gold_entities, q.missing_words) == (1, 1)
+    assert missing == [[False, False, False]]  # the caller's masks are not changed
+    everything = taught_quality(spans, missing, gold)
+    assert (everything.accepted.micro.tp, everything.accepted.micro.fp) == (1, 1)
+    assert (everything.gold_entities, everything.gold_taught_outside) == (2, 1)
