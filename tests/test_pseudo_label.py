@@ -17,9 +17,11 @@ from spacy_xlproj.cli import app
 from spacy_xlproj.teach import (
     EnsembleOptions,
     EnsembleTagger,
+    HidingTeacher,
     PseudoLabelled,
     ScoredSpan,
     SpacyTeacher,
+    TaggerTeacher,
     TeacherSpec,
     TeacherSpecError,
     TranslateTestTeacher,
@@ -487,6 +489,46 @@ def test_translate_test_returns_scores_on_unhidden_words(models, tmp_path):
     assert out[0].spans == [Span(1, 4, "ORG")]
     assert [(p.start, p.end, p.label) for p in scored[0]] == [(1, 4, "ORG")]
     assert scored[0][0].score == pytest.approx(EU_SCORE)
+
+
+class CapitalRuns:
+    """Tags each run of capitalised words as PER, as a tagger reads a redirect keyword."""
+
+    name = "capital-runs"
+
+    def tag(self, sentences: list[list[str]]) -> list[list[Span]]:
+        out = []
+        for words in sentences:
+            spans, start = [], None
+            for i, word in enumerate([*words, "."]):
+                if word[:1].isupper() and start is None:
+                    start = i
+                elif not word[:1].isupper() and start is not None:
+                    spans.append(Span(start, i, "PER"))
+                    start = None
+            out.append(spans)
+        return out
+
+
+def test_hidden_words_are_not_shown_to_a_teacher(models):
+    from spacy_xlproj.transfer.tagging import wiki_markup
+
+    words = [["REDIRECCIÓN", "Sancho", "I", "de", "Cerdaña"], ["Sancho", "REDIRECT", "Panza"]]
+    plain = TaggerTeacher(CapitalRuns(), weight=2.0)
+    assert plain.label(words) == [[S(0, 3, "PER"), S(4, 5, "PER")], [S(0, 3, "PER")]]
+    hiding = HidingTeacher(plain, wiki_markup)
+    assert (hiding.name, hiding.weight) == ("capital-runs", 2.0)
+    # The keyword starts no name; one inside a name stays inside it.
+    assert hiding.label(words) == [[S(1, 3, "PER"), S(4, 5, "PER")], [S(0, 3, "PER")]]
+    assert hiding.label([["REDIRECT"], []]) == [[], []]
+
+    # --ignore-wiki-markup hides the keyword from spaCy and zero-shot teachers too.
+    for kind in ("spacy", "zero-shot"):
+        teacher = build_teacher(f"{kind}:{models['es']}@2", tgt_lang="es", ignore_wiki_markup=True)
+        assert isinstance(teacher, HidingTeacher)
+        assert teacher.weight == 2.0
+        assert teacher.label([["REDIRECCIÓN", *WORDS[0]]]) == [[S(1, 3, "PER"), S(5, 6, "ORG")]]
+    assert isinstance(build_teacher(f"spacy:{models['es']}", tgt_lang="es"), SpacyTeacher)
 
 
 def test_missing_model_is_one_clear_error(tmp_path):

@@ -140,7 +140,7 @@ def pseudo_label_cli(
     ignore_wiki_markup: bool = typer.Option(
         False,
         "--ignore-wiki-markup",
-        help="translate-test teachers: hide Wikipedia redirect keywords from MT and NER",
+        help="Hide Wikipedia redirect keywords from every teacher (translate-test: MT and NER)",
     ),
     spans_key: str = typer.Option(
         "xlproj",

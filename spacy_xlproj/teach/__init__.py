@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         write_pseudo_docbin,
     )
     from .teachers import (
+        HidingTeacher,
         SpacyTeacher,
         TaggerTeacher,
         Teacher,
@@ -50,6 +51,7 @@ _EXPORTS = {
     "pseudo_label_file": ".pseudo_labels",
     "to_doc": ".pseudo_labels",
     "write_pseudo_docbin": ".pseudo_labels",
+    "HidingTeacher": ".teachers",
     "SpacyTeacher": ".teachers",
     "TaggerTeacher": ".teachers",
     "Teacher": ".teachers",
@@ -67,6 +69,7 @@ __all__ = [
     "PseudoLabelStats",
     "PseudoLabelled",
     "ScoredSpan",
+    "HidingTeacher",
     "SpacyTeacher",
     "TaggerTeacher",
     "Teacher",

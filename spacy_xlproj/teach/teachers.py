@@ -161,6 +161,37 @@ class SpacyTeacher:
         return f"SpacyTeacher({self.name!r}, weight={self.weight:g})"
 
 
+class HidingTeacher:
+    """A teacher that never sees some words: they are removed before it labels.
+
+    Wikipedia redirect keywords (``REDIRECCIÓN Sancho I``) are no text, and a tagger
+    run on the target words reads them as the first word of a name, as translate-test's
+    tagger does after MT copies them. The spans come back on the full sentence's
+    indices; a span that covered a hidden word keeps it inside.
+
+    teacher (Teacher): The teacher that labels the visible words.
+    hidden (Callable[[str], bool]): Whether a word is hidden.
+    """
+
+    def __init__(self, teacher: Teacher, hidden: Callable[[str], bool]) -> None:
+        self.teacher = teacher
+        self.hidden = hidden
+        self.name = teacher.name
+        self.weight = teacher.weight
+
+    def label(self, sentences: Sequence[Sequence[str]]) -> list[list[ScoredSpan]]:
+        visible = [[i for i, w in enumerate(words) if not self.hidden(w)] for words in sentences]
+        shown = [[words[i] for i in v] for words, v in zip(sentences, visible, strict=True)]
+        labelled = self.teacher.label(shown)
+        return [
+            [ScoredSpan(v[s.start], v[s.end - 1] + 1, s.label, s.confidence) for s in spans]
+            for spans, v in zip(labelled, visible, strict=True)
+        ]
+
+    def __repr__(self) -> str:
+        return f"HidingTeacher({self.teacher!r})"
+
+
 class TranslateTestTeacher:
     """Translate-test as a teacher: confidence is each projected span's score.
 
@@ -298,26 +329,27 @@ def build_teacher(
         source models (translate-test, zero-shot), e.g. ``{"PERSON": "PER"}``; the
         target pipelines of ``spacy:`` teachers already speak the target labels.
     cache_dir (str | Path | None): Translation cache folder.
-    ignore_wiki_markup (bool): Translate-test: hide Wikipedia redirect keywords.
+    ignore_wiki_markup (bool): Hide Wikipedia redirect keywords from every teacher
+        (translate-test: from MT and its tagger; the others: from the model).
     progress (bool): Translate-test: show its progress bar.
     RAISES (TeacherSpecError): A bad spec, or a model that cannot be loaded.
     """
     parsed = parse_teacher_spec(spec) if isinstance(spec, str) else spec
     name = f"{parsed.kind}:{parsed.model}"  # the weight is shown beside it
-    if parsed.kind == "spacy":
-        return _model_teacher(parsed, name, None)
-    if parsed.kind == "zero-shot":
-        return _model_teacher(parsed, name, label_map)
-    from ..align.build import build_aligner
-    from ..project.build import build_projector
-    from ..translate.build import build_translator
-
-    tagger = _source_tagger(parsed, label_map)
     ignore = None
     if ignore_wiki_markup:
         from ..transfer.tagging import wiki_markup
 
         ignore = wiki_markup
+    if parsed.kind in ("spacy", "zero-shot"):
+        # spaCy teachers speak the target labels already; source models may need a map
+        teacher = _model_teacher(parsed, name, label_map if parsed.kind == "zero-shot" else None)
+        return teacher if ignore is None else HidingTeacher(teacher, ignore)
+    from ..align.build import build_aligner
+    from ..project.build import build_projector
+    from ..translate.build import build_translator
+
+    tagger = _source_tagger(parsed, label_map)
     return TranslateTestTeacher(
         build_translator(
             translator,
