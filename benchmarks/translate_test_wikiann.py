@@ -163,14 +163,14 @@ def main() -> None:
 
 def _zero_shot(tagger, gold, ignore, expander=None) -> list:
     """The English model on the visible Spanish words (spans grown by ``expander``)."""
-    from spacy_xlproj.transfer.tagging import _unhide, _visible
+    from spacy_xlproj.transfer.tagging import unhide_spans, visible_indices
 
-    visible = [_visible(s.words, ignore) for s in gold]
+    visible = [visible_indices(s.words, ignore) for s in gold]
     words = [[s.words[i] for i in v] for s, v in zip(gold, visible, strict=True)]
     tagged = tagger.tag(words)
     if expander is not None:
         tagged = [expander.expand_spans(w, t) for w, t in zip(words, tagged, strict=True)]
-    return [_unhide(spans, v) for spans, v in zip(tagged, visible, strict=True)]
+    return [unhide_spans(spans, v) for spans, v in zip(tagged, visible, strict=True)]
 
 
 def _diagnose(gold, tagger, projector, args, ignore) -> None:

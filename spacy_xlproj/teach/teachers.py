@@ -180,13 +180,12 @@ class HidingTeacher:
         self.weight = teacher.weight
 
     def label(self, sentences: Sequence[Sequence[str]]) -> list[list[ScoredSpan]]:
-        visible = [[i for i, w in enumerate(words) if not self.hidden(w)] for words in sentences]
+        from ..transfer.tagging import unhide_spans, visible_indices
+
+        visible = [visible_indices(words, self.hidden) for words in sentences]
         shown = [[words[i] for i in v] for words, v in zip(sentences, visible, strict=True)]
         labelled = self.teacher.label(shown)
-        return [
-            [ScoredSpan(v[s.start], v[s.end - 1] + 1, s.label, s.confidence) for s in spans]
-            for spans, v in zip(labelled, visible, strict=True)
-        ]
+        return [unhide_spans(spans, v) for spans, v in zip(labelled, visible, strict=True)]
 
     def __repr__(self) -> str:
         return f"HidingTeacher({self.teacher!r})"

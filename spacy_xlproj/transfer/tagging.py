@@ -10,9 +10,9 @@ entities marked and placed by a same-language alignment (``transfer.backtranslat
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ..align.base import Aligner
 from ..evaluate import ProjectionStats
@@ -20,7 +20,7 @@ from ..ner.base import EntityTagger
 from ..project.base import Projector
 from ..tokenize import Tokenizer, detokenize
 from ..translate.base import Translator
-from ..types import DropReason, ProjectedSpan, Projection, Sentence, Span
+from ..types import DropReason, ProjectedSpan, Projection, Sentence
 from .backtranslation import BacktranslationRefiner, RefineStats
 from .chunks import batched, check_count
 from .engine import Pool
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from ..project.options import ProjectionOptions
 
 REFINE_METHODS = ("none", "backtranslation")
+
+_SpanT = TypeVar("_SpanT")  # a span dataclass: Span, ProjectedSpan, ScoredSpan
 
 
 def translate_test(
@@ -101,7 +103,7 @@ def translate_test(
     for begin in range(0, len(sentences), chunk_size):
         chunk = sentences[begin : begin + chunk_size]
         # Indices of the words the pipeline sees, and those words (the target side).
-        visible = [_visible(s.words, ignore) for s in chunk]
+        visible = [visible_indices(s.words, ignore) for s in chunk]
         tgt_words = [[s.words[i] for i in kept] for s, kept in zip(chunk, visible, strict=True)]
         results = tag_through_translation(
             tgt_words,
@@ -123,7 +125,7 @@ def translate_test(
             stats.add(result.source.spans, result.projection)
             spans = result.projection.target_spans()
             if len(kept) != len(sentence.words):
-                spans = _unhide(spans, kept)
+                spans = unhide_spans(spans, kept)
             out.append(Sentence(list(sentence.words), spans))
             if scored is not None:
                 scored.append(_scored(result.projection, kept, len(sentence.words)))
@@ -367,7 +369,8 @@ _REDIRECT_KEYWORDS = frozenset(
 )
 
 
-def _visible(words: Sequence[str], ignore: Callable[[str], bool] | None) -> list[int]:
+def visible_indices(words: Sequence[str], ignore: Callable[[str], bool] | None) -> list[int]:
+    """Indices of the words a model is shown: those ``ignore`` does not hide."""
     if ignore is None:
         return list(range(len(words)))
     return [i for i, word in enumerate(words) if not ignore(word)]
@@ -378,15 +381,17 @@ def _scored(projection: Projection, visible: list[int], n_words: int) -> list[Pr
     spans = sorted(projection.spans)
     if len(visible) == n_words:
         return spans
-    return [
-        ProjectedSpan(visible[p.start], visible[p.end - 1] + 1, p.label, p.source, p.score)
-        for p in spans
-    ]
+    return unhide_spans(spans, visible)
 
 
-def _unhide(spans: list[Span], visible: list[int]) -> list[Span]:
-    """Map spans over the visible words back to indices of the full sentence."""
-    return [Span(visible[s.start], visible[s.end - 1] + 1, s.label) for s in spans]
+def unhide_spans(spans: Sequence[_SpanT], visible: Sequence[int]) -> list[_SpanT]:
+    """Map spans over the visible words back to indices of the full sentence.
+
+    Any span dataclass with ``start`` and ``end`` (``Span``, ``ProjectedSpan``, a
+    teacher's ``ScoredSpan``) keeps its other fields; a span that covered a hidden word
+    keeps it inside.
+    """
+    return [replace(s, start=visible[s.start], end=visible[s.end - 1] + 1) for s in spans]
 
 
 def _merge_refine_stats(into: RefineStats, other: RefineStats) -> None:
