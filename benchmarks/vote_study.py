@@ -15,7 +15,9 @@ vote chosen here: a pseudo-labelling run costs minutes, a student half an hour.
         --expand-names --ignore-wiki-markup --labels PER,ORG,LOC
 
 Translate-test teachers use heuristic projection with the default options, plus
-``--expand-names`` when given (the WikiANN setting).
+``--expand-names`` when given (the WikiANN setting). ``--drop-lowercase-spans`` applies
+pseudo-label's lower-case filter to every vote, as a student run with it would learn
+(an uncased teacher also tags lower-case words).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from spacy_xlproj.evaluate import TaughtQuality, taught_quality
 from spacy_xlproj.io.columns import read_columns
 from spacy_xlproj.teach.ensemble import ScoredSpan
 from spacy_xlproj.teach.pseudo_labels import EnsembleOptions, pseudo_label
+from spacy_xlproj.transfer.span_filters import SpanFilter
 from spacy_xlproj.types import Span
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,9 +92,15 @@ def main() -> None:
         help="Also score the vote of all teachers at this agreement (repeatable; with "
         "weights, e.g. translate-test:MODEL@2)",
     )
+    parser.add_argument(
+        "--drop-lowercase-spans",
+        action="store_true",
+        help="pseudo-label's option: accepted spans without an upper-case letter become O",
+    )
     parser.add_argument("--cache-dir", type=Path, default=ROOT / ".cache" / "translations")
     args = parser.parse_args()
     labels = set(args.labels.split(",")) if args.labels else None
+    span_filter = SpanFilter(drop_lowercase=args.drop_lowercase_spans)
     sentences = read_columns(args.gold)
     words = [list(s.words) for s in sentences]
     gold = [x.spans for x in sentences]
@@ -115,7 +124,11 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     for names, agreement in votes:
         for harmonize in ("none", "first") if len(names) > 1 else ("none",):
-            options = EnsembleOptions(agreement=agreement, harmonize=harmonize)  # type: ignore[arg-type]
+            options = EnsembleOptions(
+                agreement=agreement,
+                harmonize=harmonize,  # type: ignore[arg-type]
+                span_filter=span_filter,
+            )
             q = score(words, gold, recorded, names, options, labels)
             m = q.accepted.micro
             print(
