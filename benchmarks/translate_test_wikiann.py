@@ -163,10 +163,9 @@ def main() -> None:
 
 def _zero_shot(tagger, gold, ignore, expander=None) -> list:
     """The English model on the visible Spanish words (spans grown by ``expander``)."""
-    from spacy_xlproj.transfer.tagging import unhide_spans, visible_indices
+    from spacy_xlproj.transfer.tagging import hide_words, unhide_spans
 
-    visible = [visible_indices(s.words, ignore) for s in gold]
-    words = [[s.words[i] for i in v] for s, v in zip(gold, visible, strict=True)]
+    visible, words = hide_words([s.words for s in gold], ignore)
     tagged = tagger.tag(words)
     if expander is not None:
         tagged = [expander.expand_spans(w, t) for w, t in zip(words, tagged, strict=True)]

@@ -180,10 +180,9 @@ class HidingTeacher:
         self.weight = teacher.weight
 
     def label(self, sentences: Sequence[Sequence[str]]) -> list[list[ScoredSpan]]:
-        from ..transfer.tagging import unhide_spans, visible_indices
+        from ..transfer.tagging import hide_words, unhide_spans
 
-        visible = [visible_indices(words, self.hidden) for words in sentences]
-        shown = [[words[i] for i in v] for words, v in zip(sentences, visible, strict=True)]
+        visible, shown = hide_words(sentences, self.hidden)
         labelled = self.teacher.label(shown)
         return [unhide_spans(spans, v) for spans, v in zip(labelled, visible, strict=True)]
 

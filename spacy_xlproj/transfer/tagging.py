@@ -103,8 +103,7 @@ def translate_test(
     for begin in range(0, len(sentences), chunk_size):
         chunk = sentences[begin : begin + chunk_size]
         # Indices of the words the pipeline sees, and those words (the target side).
-        visible = [visible_indices(s.words, ignore) for s in chunk]
-        tgt_words = [[s.words[i] for i in kept] for s, kept in zip(chunk, visible, strict=True)]
+        visible, tgt_words = hide_words([s.words for s in chunk], ignore)
         results = tag_through_translation(
             tgt_words,
             translator=translator,
@@ -369,11 +368,17 @@ _REDIRECT_KEYWORDS = frozenset(
 )
 
 
-def visible_indices(words: Sequence[str], ignore: Callable[[str], bool] | None) -> list[int]:
-    """Indices of the words a model is shown: those ``ignore`` does not hide."""
-    if ignore is None:
-        return list(range(len(words)))
-    return [i for i, word in enumerate(words) if not ignore(word)]
+def hide_words(
+    sentences: Sequence[Sequence[str]], ignore: Callable[[str], bool] | None
+) -> tuple[list[list[int]], list[list[str]]]:
+    """What a model is shown of each sentence: the indices of the words ``ignore`` does
+    not hide, and those words. ``unhide_spans`` maps spans back with the indices."""
+    visible = [
+        [i for i, word in enumerate(words) if ignore is None or not ignore(word)]
+        for words in sentences
+    ]
+    shown = [[words[i] for i in v] for words, v in zip(sentences, visible, strict=True)]
+    return visible, shown
 
 
 def _scored(projection: Projection, visible: list[int], n_words: int) -> list[ProjectedSpan]:
