@@ -27,6 +27,8 @@ from ..project.base import Projector
 # Importing ``spacy_registry`` attaches our registries to spaCy's, so that configs
 # naming ``@xlproj_*`` blocks resolve in a fresh interpreter without ``--code``.
 from ..registry import spacy_registry  # noqa: F401
+from .standalone_span_filter import make_span_filter  # noqa: F401 - the entry point's name
+from .standalone_span_filter import register as register_span_filter
 
 DEFAULT_TRANSLATE_TEST_CONFIG_STR = """
 [xlproj_translate_test]
@@ -63,7 +65,6 @@ DEFAULT_TRANSLATE_TEST_CONFIG = Config().from_str(DEFAULT_TRANSLATE_TEST_CONFIG_
 DEFAULT_TRANSLATE_TRAIN_CONFIG = Config().from_str(DEFAULT_TRANSLATE_TRAIN_CONFIG_STR)
 
 if TYPE_CHECKING:
-    from .span_filter_pipe import SpanFilterComponent
     from .translate_test_pipe import TranslateTestComponent
     from .translate_train_pipe import TranslateTrainComponent
 
@@ -198,25 +199,10 @@ def make_translate_train(
     )
 
 
-@Language.factory(
-    "xlproj_span_filter",
-    assigns=["doc.ents"],
-    requires=["doc.ents"],
-    default_config={"drop_lowercase": True, "drop_labels": []},
-)
-def make_span_filter(
-    nlp: Language, name: str, drop_lowercase: bool, drop_labels: list[str]
-) -> SpanFilterComponent:
-    """Construct an ``xlproj_span_filter`` component, to place after ``ner``.
-
-    drop_lowercase (bool): Remove entities with a cased letter and no upper-case one
-        (``español`` as MISC); entities without cased letters (digits, Chinese) are kept.
-    drop_labels (list[str]): Remove entities with these labels.
-    """
-    from ..transfer.span_filters import SpanFilter
-    from .span_filter_pipe import SpanFilterComponent
-
-    return SpanFilterComponent(name, SpanFilter(drop_lowercase, tuple(drop_labels)))
+# The span filter's factory lives in its standalone module (shipped inside packaged
+# pipelines); registering it here, once per process whoever comes first, keeps one
+# function for the entry point and for the packaged copy.
+register_span_filter()
 
 
 def check_specs(**specs: Any) -> None:

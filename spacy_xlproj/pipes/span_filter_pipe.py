@@ -8,48 +8,20 @@ lower-case nationality adjectives (``español``, ``mexicano``) as MISC. Placed a
 as :class:`~spacy_xlproj.transfer.span_filters.SpanFilter` applies to training data;
 their words become O. Removals are counted by reason in ``filtered`` (per process, not
 saved with the pipeline).
+
+The component and its factory live in ``standalone_span_filter``, a module that imports
+nothing from spacy_xlproj, so that packaged pipelines can carry it; this module adds
+the filter to saved pipelines.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
-from spacy.tokens import Doc
-
 from ..transfer.span_filters import SpanFilter
-from ..types import Span
+from .standalone_span_filter import SpanFilterComponent
 
-
-class SpanFilterComponent:
-    """Remove entities by the rules of a :class:`SpanFilter`; stateless apart from counts.
-
-    name (str): The component's name in the pipeline.
-    span_filter (SpanFilter): What to drop (``capitalised_missing`` does not apply to
-        predictions and is refused).
-    """
-
-    def __init__(self, name: str, span_filter: SpanFilter) -> None:
-        if span_filter.capitalised_missing:
-            raise ValueError(
-                "xlproj_span_filter removes predicted entities; capitalised_missing marks "
-                "training data and does not apply here."
-            )
-        self.name = name
-        self.span_filter = span_filter
-        self.filtered: Counter[str] = span_filter.new_counts()
-
-    def __call__(self, doc: Doc) -> Doc:
-        if not self.span_filter.active or not doc.ents:
-            return doc
-        words = [token.text for token in doc]
-        # spaCy's Span.label is a hash; the filter compares label strings.
-        spans = [Span(e.start, e.end, e.label_) for e in doc.ents]
-        kept = set(self.span_filter.apply(words, spans, self.filtered))
-        if len(kept) != len(spans):
-            ents = [e for e, span in zip(doc.ents, spans, strict=True) if span in kept]
-            doc.set_ents(ents, default="outside")
-        return doc
+__all__ = ["SpanFilterComponent", "add_span_filter"]
 
 
 def add_span_filter(
@@ -65,6 +37,11 @@ def add_span_filter(
 
     import spacy
 
+    if span_filter.capitalised_missing:
+        raise ValueError(
+            "xlproj_span_filter removes predicted entities; capitalised_missing marks "
+            "training data and does not apply here."
+        )
     model = Path(model)
     old, new = model.with_name(model.name + ".old"), model.with_name(model.name + ".new")
     if not model.exists() and old.exists():  # killed between the two renames

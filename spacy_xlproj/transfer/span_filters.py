@@ -36,13 +36,34 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+# The rules themselves live in the component's standalone module (it is shipped inside
+# packaged pipelines, which cannot import spacy_xlproj); it imports no spaCy at import.
+from ..pipes.standalone_span_filter import (
+    LABEL_PREFIX,
+    LOWERCASE,
+    as_labels,
+    drop_reason,
+    is_lowercase,
+    parse_labels,
+    reason_keys,
+)
 from ..types import Sentence
 
-LOWERCASE = "lowercase"
+__all__ = [
+    "LABEL_PREFIX",
+    "LOWERCASE",
+    "SpanFilter",
+    "describe",
+    "filter_sentences",
+    "is_capitalised",
+    "is_lowercase",
+    "parse_labels",
+    "uncovered_capitalised",
+]
+
 # Words after which the next word is capitalised by the rules of writing, not because it
 # is a name.
 SENTENCE_ENDS = frozenset({".", "!", "?", ":", "...", "…"})
-LABEL_PREFIX = "label:"
 
 
 class _LabelledRange(Protocol):
@@ -55,35 +76,6 @@ class _LabelledRange(Protocol):
 
 
 SpanT = TypeVar("SpanT", bound=_LabelledRange)
-
-
-def parse_labels(text: str) -> tuple[str, ...]:
-    """Read ``--drop-labels``: labels separated by commas (``"MISC"``, ``"MISC,LOC"``).
-
-    Labels are matched exactly (case included), as they are written in the data.
-    RAISES (ValueError): An empty label (``"MISC,"``).
-    """
-    if not text.strip():
-        return ()
-    labels = tuple(part.strip() for part in text.split(","))
-    if not all(labels):
-        raise ValueError(f"--drop-labels: labels separated by commas, e.g. MISC,LOC; got {text!r}.")
-    return tuple(dict.fromkeys(labels))  # repeats once, order kept
-
-
-def is_lowercase(words: Sequence[str]) -> bool:
-    """Whether the words have a cased letter and no upper-case (or title-case) one.
-
-    ``["español"]``: True; ``["Juan", "Pérez"]``, ``["EFE"]``, ``["iPhone"]``: False;
-    ``["1998"]``, ``["北京"]``: False (no letter with case: the rule does not apply).
-    """
-    cased = False
-    for word in words:
-        for char in word:
-            if char.isupper() or char.istitle():
-                return False
-            cased = cased or char.islower()
-    return cased
 
 
 def is_capitalised(word: str) -> bool:
@@ -138,11 +130,9 @@ class SpanFilter:
     capitalised_missing: bool = False
 
     def __post_init__(self) -> None:
-        # A list (e.g. from a config or JSON) would make the frozen dataclass unhashable.
-        if not isinstance(self.drop_labels, tuple):
-            object.__setattr__(self, "drop_labels", tuple(self.drop_labels))
-        if not all(isinstance(label, str) and label for label in self.drop_labels):
-            raise ValueError(f"drop_labels must be non-empty strings, got {self.drop_labels!r}.")
+        # A list (e.g. from a config or JSON) would make the frozen dataclass unhashable,
+        # and a string is one label or comma-separated labels, never its characters.
+        object.__setattr__(self, "drop_labels", as_labels(self.drop_labels))
 
     @property
     def active(self) -> bool:
@@ -151,8 +141,7 @@ class SpanFilter:
 
     def reasons(self) -> list[str]:
         """The reason keys this filter counts under, labels first (as they are checked)."""
-        keys = [LABEL_PREFIX + label for label in self.drop_labels]
-        return keys + [LOWERCASE] if self.drop_lowercase else keys
+        return reason_keys(self.drop_lowercase, self.drop_labels)
 
     def new_counts(self) -> Counter[str]:
         """A counter with every reason at 0, so a label that never occurs (a typo) shows."""
@@ -160,11 +149,9 @@ class SpanFilter:
 
     def reason(self, words: Sequence[str], span: _LabelledRange) -> str | None:
         """Why ``span`` is dropped (a reason key), or None when it is kept."""
-        if span.label in self.drop_labels:
-            return LABEL_PREFIX + span.label
-        if self.drop_lowercase and is_lowercase(words[span.start : span.end]):
-            return LOWERCASE
-        return None
+        return drop_reason(
+            words[span.start : span.end], span.label, self.drop_lowercase, self.drop_labels
+        )
 
     def apply(
         self, words: Sequence[str], spans: Iterable[SpanT], counts: Counter[str] | None = None
