@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import UsageError
 from .base import Aligner
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 SPEC_FORMS = ("simalign:MODEL_OR_DIR", "eflomal", "lexical")
 
 
-class AlignerSpecError(ValueError):
+class AlignerSpecError(UsageError):
     """An aligner spec or one of its options is not understood."""
 
 

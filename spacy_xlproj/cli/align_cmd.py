@@ -11,10 +11,11 @@ from typing import Any
 
 import typer
 
-from ..errors import DataFormatError, XlprojError
+from ..errors import DataFormatError, UsageError
+from ..io.paths import check_input, check_output
+from ..settings import Settings
 from ..types import Link
-from ._app import app
-from ._checks import check_input, check_output
+from ._app import command
 
 # Below this many pairs a progress bar is only noise.
 PROGRESS_MIN_PAIRS = 1000
@@ -106,23 +107,13 @@ def align_files(
     )
 
 
-@app.command("align")
+@command("align")
 def align_cli(
     src: Path = typer.Argument(..., help="Source sentences: column file, text or .spacy."),
     tgt: Path = typer.Argument(..., help="Target sentences, parallel to SRC."),
     output: Path = typer.Argument(..., help="Pharaoh links to write (i-j, source index first)."),
-    aligner: str = typer.Option(..., "--aligner", "-a", help="simalign:MODEL_OR_DIR or eflomal."),
-    layer: int | None = typer.Option(
-        None, "--layer", "-l", help="SimAlign: layer (default 2/3 of depth)."
-    ),
-    method: str | None = typer.Option(
-        None, "--method", "-m", help="SimAlign: argmax, itermax (default) or match."
-    ),
-    token_type: str | None = typer.Option(
-        None, "--token-type", help="SimAlign: bpe (default) or word."
-    ),
-    symmetrize: str | None = typer.Option(
-        None, "--symmetrize", "-s", help="eflomal: gdfa, grow-diag, intersect, union."
+    aligner: str = typer.Option(
+        ..., "--aligner", help="simalign:MODEL_OR_DIR, eflomal or lexical."
     ),
     extra_src: list[Path] | None = typer.Option(
         None, "--extra-src", help="eflomal: extra parallel source text."
@@ -130,12 +121,7 @@ def align_cli(
     extra_tgt: list[Path] | None = typer.Option(
         None, "--extra-tgt", help="eflomal: target side of each --extra-src."
     ),
-    batch_size: int = typer.Option(
-        32, "--batch-size", "-b", help="SimAlign: sentence pairs per forward pass."
-    ),
-    device: str | None = typer.Option(
-        None, "--device", help="SimAlign: cpu, cuda… (default: cuda if any)."
-    ),
+    settings: Settings = None,  # type: ignore[assignment]  # --preset, --config, overrides
 ) -> None:
     """Word-align SRC and TGT (same number of sentences) and write OUTPUT in Pharaoh format.
 
@@ -145,27 +131,24 @@ def align_cli(
 
     extra_src, extra_tgt = list(extra_src or []), list(extra_tgt or [])
     if len(extra_src) != len(extra_tgt):
-        raise typer.BadParameter(
-            f"give as many --extra-tgt as --extra-src files ({len(extra_tgt)} vs {len(extra_src)})"
+        raise UsageError(
+            f"Give as many --extra-tgt as --extra-src files ({len(extra_tgt)} vs {len(extra_src)})."
         )
-    try:
-        for path in (src, tgt, *extra_src, *extra_tgt):
-            check_input(path)
-        check_output(output, src, tgt, *extra_src, *extra_tgt)
-        built = build_aligner(
-            aligner,
-            layer=layer,
-            method=method,
-            symmetrize=symmetrize,
-            batch_size=batch_size,
-            extra_parallel=list(zip(extra_src, extra_tgt, strict=True)) or None,
-            device=device,
-            token_type=token_type,
-        )
-        result = align_files(src, tgt, output, built)
-    except (XlprojError, ValueError, OSError) as err:
-        typer.echo(f"Error: {err}", err=True)
-        raise typer.Exit(1) from None
+    for path in (src, tgt, *extra_src, *extra_tgt):
+        check_input(path)
+    check_output(output, src, tgt, *extra_src, *extra_tgt)
+    values = settings.section("align")
+    built = build_aligner(
+        aligner,
+        layer=values["layer"],
+        method=values["simalign_method"],
+        symmetrize=values["symmetrize"],
+        batch_size=values["batch_size"],
+        extra_parallel=list(zip(extra_src, extra_tgt, strict=True)) or None,
+        device=values["device"],
+        token_type=values["token_type"],
+    )
+    result = align_files(src, tgt, output, built)
     per_pair = result.links / result.pairs if result.pairs else 0.0
     typer.echo(
         f"Aligned {result.pairs} sentence pairs with {result.aligner}: {result.links} links "

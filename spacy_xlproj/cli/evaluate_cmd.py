@@ -10,11 +10,11 @@ from typing import Any
 
 import typer
 
-from ..errors import DataFormatError, XlprojError
+from ..errors import DataFormatError
 from ..evaluate import EntityScores, ErrorAnalysis, entity_scores, error_analysis
+from ..io.paths import PathProblem, check_input, check_output
 from ..types import Sentence
-from ._app import app
-from ._checks import PathProblem, check_input, check_output
+from ._app import command
 
 
 def evaluate_files(pred_path: str | Path, gold_path: str | Path) -> EntityScores:
@@ -100,7 +100,7 @@ def read_training(path: Path) -> dict[str, Any]:
     return data
 
 
-@app.command("evaluate")
+@command("evaluate")
 def evaluate_cli(
     pred: Path = typer.Argument(
         ..., help="Predicted sentences with entities (column file or .spacy)."
@@ -130,16 +130,12 @@ def evaluate_cli(
 
     Entities count as correct only with exactly the same words and label.
     """
-    try:
-        for path in (pred, gold):
-            check_input(path)
-        summary = read_training(training) if training is not None else None
-        if output is not None:
-            check_output(output, pred, gold, training, what="Scores file")
-        scores, analysis = analyse_files(pred, gold)
-    except (XlprojError, ValueError, OSError) as err:
-        typer.echo(f"Error: {err}", err=True)
-        raise typer.Exit(1) from None
+    for path in (pred, gold):
+        check_input(path)
+    summary = read_training(training) if training is not None else None
+    if output is not None:
+        check_output(output, pred, gold, training, what="Scores file")
+    scores, analysis = analyse_files(pred, gold)
     typer.echo(scores.table())
     if errors:
         typer.echo("\n" + analysis.table(top=10))

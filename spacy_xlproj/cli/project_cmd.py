@@ -10,15 +10,15 @@ from typing import Any
 
 import typer
 
-from ..errors import DataFormatError, XlprojError
+from ..errors import DataFormatError
 from ..evaluate import ProjectionStats
+from ..io.paths import check_input, check_output
 from ..project.base import Projector
 from ..project.build import ALIGNMENT_METHODS, build_projector
-from ..project.options import ProjectionOptions
+from ..settings import Settings
 from ..types import Sentence
-from ._app import app
-from ._checks import check_input, check_output
-from ._options import projection_options
+from . import _options as options
+from ._app import command
 
 OUTPUT_SUFFIXES = (".conll", ".conll02", ".conll03", ".iob", ".iob2", ".bio", ".tsv", ".spacy")
 # Below this many sentences a progress bar is only noise.
@@ -117,8 +117,7 @@ def _check_count(path: str | Path, n: int, src_path: str | Path, n_src: int, wha
         )
 
 
-@app.command("project")
-@projection_options(ALIGNMENT_METHODS)
+@command("project")
 def project_cli(
     src: Path = typer.Argument(
         ..., help="Labelled source sentences: a column file (token<TAB>tag, IOB2) or .spacy."
@@ -132,24 +131,20 @@ def project_cli(
     alignments: Path = typer.Option(
         ...,
         "--alignments",
-        "-a",
         help="Pharaoh word links (i-j, source index first), one line per sentence.",
     ),
-    options: ProjectionOptions = None,  # type: ignore[assignment]  # the projection flags
+    method: str | None = options.method(ALIGNMENT_METHODS),
     stats: Path | None = typer.Option(
-        None, "--stats", "-s", help="Write the projection statistics to this JSON file."
+        None, "--stats", help="Write the projection statistics to this JSON file."
     ),
+    settings: Settings = None,  # type: ignore[assignment]  # --preset, --config, overrides
 ) -> None:
     """Project the entities of SRC onto TGT through word alignments and write OUTPUT.
 
     Prints what was projected and dropped (by reason) and how fast.
     """
-    try:
-        projector = build_projector(options)
-        result = project_files(src, tgt, alignments, output, projector, stats_path=stats)
-    except (XlprojError, ValueError, OSError) as err:
-        typer.echo(f"Error: {err}", err=True)
-        raise typer.Exit(1) from None
+    projector = build_projector(settings.projection(method, ALIGNMENT_METHODS))
+    result = project_files(src, tgt, alignments, output, projector, stats_path=stats)
     typer.echo(result.table())
     speed = result.sentences / result.seconds if result.seconds > 0 else float("inf")
     typer.echo(f"time: {result.seconds:.3f}s ({speed:,.0f} sentences/s)")

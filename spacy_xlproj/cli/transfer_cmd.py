@@ -19,78 +19,25 @@ from typing import Any
 
 import typer
 
-from ..errors import XlprojError
+from ..errors import UsageError
+from ..io.paths import PathProblem, check_cache_dir, check_input, check_output
 from ..project.build import ALIGNMENT_METHODS, METHODS
 from ..project.options import ProjectionOptions
+from ..settings import Settings
 from ..transfer.engine import EngineOptions
 from ..transfer.span_filters import SpanFilter, describe
-from ._app import app
-from ._checks import PathProblem, check_input, check_output, fail
-from ._options import (
-    check_harmonize,
-    engine_options,
-    harmonize_option,
-    projection_options,
-    span_filter_options,
-    start_engine,
-)
-
-# What a translation cache folder holds (translate/cache.py, and ProjectedCorpus.v1).
-CACHE_FILE = "translations.sqlite3"
-_CACHE_ENTRIES = (CACHE_FILE, f"{CACHE_FILE}-wal", f"{CACHE_FILE}-shm", "corpora")
-_SQLITE_HEADER = b"SQLite format 3\x00"
-# Errors of ordinary mistakes (bad data, bad paths, missing extras): one line, no traceback.
-_USER_ERRORS = (XlprojError, ValueError, OSError, ImportError, typer.BadParameter)
+from . import _options as opt
+from ._app import command
 
 
 def _markers(text: str) -> tuple[str, str]:
     parts = text.split(",")
     if len(parts) != 2 or not all(parts) or parts[0] == parts[1]:
-        raise fail(f"--markers must be two different markers separated by a comma, got {text!r}.")
+        raise UsageError(
+            "translate_train.markers must be two different markers separated by a comma, "
+            f"got {text!r}."
+        )
     return parts[0], parts[1]
-
-
-def _check_counts(limit: int | None, chunk_size: int | None = None) -> None:
-    if limit is not None and limit < 0:
-        # Slicing with -1 used to drop the last sentence without a word.
-        raise fail(f"--limit must be 0 or more (0: every sentence), got {limit}.")
-    if chunk_size is not None and chunk_size < 1:
-        raise fail(f"--chunk-size must be at least 1 sentence, got {chunk_size}.")
-
-
-def check_cache_dir(path: Path | None) -> None:
-    """A folder that is new, empty, or a translation cache (never a user's other folder).
-
-    RAISES (PathProblem): A file, a folder of other files, or a damaged cache file.
-    """
-    if path is None:
-        return
-    path = path.expanduser()
-    if path.exists() and not path.is_dir():
-        raise PathProblem(
-            f"--cache-dir {path} is a file; give a folder (new, or an earlier --cache-dir)."
-        )
-    if not path.is_dir():
-        return
-    database = path / CACHE_FILE
-    if database.is_file():
-        with database.open("rb") as file:
-            header = file.read(len(_SQLITE_HEADER))
-        # An empty file is what sqlite itself leaves before the first write: accepted.
-        if header and header != _SQLITE_HEADER:
-            raise PathProblem(
-                f"--cache-dir {path}: {database.name} is not an sqlite database, so this is "
-                "not a translation cache. Give another folder, or delete that file."
-            )
-        return
-    others = sorted(p.name for p in path.iterdir() if p.name not in _CACHE_ENTRIES)
-    others = [name for name in others if not name.startswith(".")]
-    if others:
-        raise PathProblem(
-            f"--cache-dir {path} is not a translation cache: it holds other files (e.g. "
-            f"{others[0]!r}) and no {CACHE_FILE}. Give a new or empty folder, or an earlier "
-            "--cache-dir."
-        )
 
 
 def _translator_files(*specs: str | None) -> list[Path]:
@@ -109,11 +56,19 @@ def _translator_files(*specs: str | None) -> list[Path]:
     return paths
 
 
-def _check_outputs(output: Path, stats: Path | None, inputs: list[Path]) -> None:
-    check_output(output, *inputs)
+def _check_outputs(
+    output: Path,
+    stats: Path | None,
+    inputs: list[Path],
+    cache_dir: Path | None,
+    work_dir: Path | None = None,
+) -> None:
+    """OUTPUT and --stats: not an input, not inside the cache or work folder, not each other."""
+    folders = [("--cache-dir", cache_dir), ("--work-dir", work_dir)]
+    check_output(output, *inputs, folders=folders)
     if stats is None:
         return
-    check_output(stats, *inputs, what="Statistics file")
+    check_output(stats, *inputs, what="Statistics file", folders=folders)
     if stats.resolve() == output.resolve():
         raise PathProblem(
             f"--stats {stats} is the output file too; give the statistics another path."
@@ -135,10 +90,7 @@ def _limited(items: Iterator[Any], limit: int | None) -> Iterator[Any]:
     return islice(items, limit) if limit else items
 
 
-@app.command("translate-train")
-@projection_options(METHODS)
-@engine_options
-@span_filter_options()
+@command("translate-train")
 def translate_train_cli(
     src: Path = typer.Argument(
         ..., help="Labelled source file: column file (token<TAB>tag) or .spacy"
@@ -146,42 +98,28 @@ def translate_train_cli(
     output: Path = typer.Argument(
         ..., help="Output: .spacy, or a column file for any other extension"
     ),
-    src_lang: str = typer.Option("en", "--src-lang", "-s", help="Source language code"),
-    tgt_lang: str = typer.Option(..., "--tgt-lang", "-t", help="Target language code"),
-    translator: str = typer.Option(
-        "apertium",
-        "--translator",
-        "-T",
-        help="apertium, hf:MODEL_DIR, ct2:MODEL_DIR, file:PATH (line i translates sentence i) or "
-        "file:PATH:SOURCE (looked up by source text)",
+    src_lang: str = opt.src_lang(),
+    tgt_lang: str = opt.tgt_lang(),
+    translator: str = opt.translator(
+        "apertium, hf:MODEL_DIR, ct2:MODEL_DIR, file:PATH (line i translates sentence i) or "
+        "file:PATH:SOURCE (looked up by source text)"
     ),
-    aligner: str = typer.Option(
-        "eflomal",
-        "--aligner",
-        "-a",
-        help="eflomal, simalign:MODEL_DIR or lexical (markers: the fallback; 'none')",
+    aligner: str = opt.aligner(
+        "eflomal, simalign:MODEL_DIR or lexical (markers: the fallback; 'none')"
     ),
-    options: ProjectionOptions = None,  # type: ignore[assignment]  # the projection flags
-    markers: str = typer.Option("[,]", "--markers", help="markers: opening and closing marker"),
-    stats: Path | None = typer.Option(None, "--stats", help="Write statistics JSON here"),
-    cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Translation cache folder"),
+    method: str | None = opt.method(METHODS),
+    stats: Path | None = opt.stats(),
+    cache_dir: Path | None = opt.cache_dir(),
     work_dir: Path | None = typer.Option(
         None,
         "--work-dir",
         help="Store finished chunks here; a rerun with the same settings resumes",
     ),
-    chunk_size: int = typer.Option(
-        10_000,
-        "--chunk-size",
-        help="Sentences per chunk: the unit of translation, alignment (eflomal learns from "
-        "the whole chunk), storage in --work-dir and of the shards sent to Ray workers",
-    ),
-    limit: int | None = typer.Option(
-        None, "--limit", "-n", help="Only the first N sentences (0: all)"
-    ),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars"),
-    engine: EngineOptions = None,  # type: ignore[assignment]  # --engine, --workers…
-    span_filter: SpanFilter = None,  # type: ignore[assignment]  # --drop-lowercase-spans…
+    limit: int | None = opt.limit(),
+    progress: bool = opt.progress(),
+    engine: str = opt.engine(),
+    workers: int | None = opt.workers(),
+    settings: Settings = None,  # type: ignore[assignment]  # --preset, --config, overrides
 ) -> None:
     """Translate a labelled corpus and project its entities: training data for TGT_LANG."""
     from ..transfer.chunks import check_work_dir
@@ -189,30 +127,27 @@ def translate_train_cli(
 
     started = time.perf_counter()
     # Every option and path first: nothing is read or translated before they pass.
-    _check_counts(limit, chunk_size)
-    marker_pair = _markers(markers)
+    options = settings.projection(method, METHODS)
+    span_filter = settings.span_filter()
+    limit = opt.check_limit(limit)
+    chunk_size = opt.chunk_size(settings)
+    marker_pair = _markers(settings.get("translate_train", "markers"))
+    engine_options = opt.engine_options(engine, workers, settings)
     files = _translator_files(translator)
-    try:
-        check_input(src)
-        _check_outputs(output, stats, [src, *files])
-        check_cache_dir(cache_dir)
-        if work_dir is not None:
-            check_work_dir(work_dir, "translate-train")
-    except XlprojError as err:
-        raise fail(str(err)) from None
-    try:
-        n_source = _scan_source(src, src_lang)
-        total = min(n_source, limit) if limit else n_source
-        _check_positional(translator, src, n_source)
-        # The backends are built where the chunks run: here, or once on each Ray worker.
-        backends = TrainBackends(
-            translator, aligner, options, src_lang, tgt_lang, cache_dir=cache_dir,
-            markers=marker_pair, progress=progress and engine.local,
-        )  # fmt: skip
-        pool = start_engine(engine, backends)
-    except _USER_ERRORS as err:
-        raise fail(str(err)) from None
-    with pool:
+    check_input(src)
+    check_cache_dir(cache_dir)
+    _check_outputs(output, stats, [src, *files], cache_dir, work_dir)
+    if work_dir is not None:
+        check_work_dir(work_dir, "translate-train")
+    n_source = _scan_source(src, src_lang)
+    total = min(n_source, limit) if limit else n_source
+    _check_positional(translator, src, n_source)
+    # The backends are built where the chunks run: here, or once on each Ray worker.
+    backends = TrainBackends(
+        translator, aligner, options, src_lang, tgt_lang, cache_dir=cache_dir,
+        markers=marker_pair, progress=progress and engine_options.local,
+    )  # fmt: skip
+    with opt.start_engine(engine_options, backends) as pool:
         run = _run_translate_train(
             src, output, options, pool, src_lang=src_lang, tgt_lang=tgt_lang,
             chunk_size=chunk_size, work_dir=work_dir, limit=limit, total=total,
@@ -308,38 +243,33 @@ def _run_translate_train(
     marker_stats = MarkerStats() if method == "markers" else None
     projection_stats = ProjectionStats()
     filtered = span_filter.new_counts()
-    try:
-        # What the work folder's chunks depend on, besides the backends' own settings.
-        settings: dict[str, Any] = {
-            "source": file_identity(src),
-            "limit": limit or 0,
-            "projection_options": options.to_dict(),
-            "languages": [src_lang, tgt_lang],
-        }
-        if files:
-            settings["translations"] = [file_identity(p) for p in files if p.is_file()]
-        stream = stream_translate_train(
-            _limited(iter_sentences(src, lang=src_lang), limit),
-            pool,
-            chunk_size=chunk_size,
-            work_dir=work_dir,
-            progress=progress,
-            stats=projection_stats,
-            marker_stats=marker_stats,
-            settings=settings,
-            total=total,
-            span_filter=span_filter if span_filter.active else None,
-            filtered=filtered,
-        )
-        n_written = write_stream(output, stream, tgt_lang)
-    except _USER_ERRORS as err:
-        raise fail(str(err)) from None
+    # What the work folder's chunks depend on, besides the backends' own settings.
+    settings: dict[str, Any] = {
+        "source": file_identity(src),
+        "limit": limit or 0,
+        "projection_options": options.to_dict(),
+        "languages": [src_lang, tgt_lang],
+    }
+    if files:
+        settings["translations"] = [file_identity(p) for p in files if p.is_file()]
+    stream = stream_translate_train(
+        _limited(iter_sentences(src, lang=src_lang), limit),
+        pool,
+        chunk_size=chunk_size,
+        work_dir=work_dir,
+        progress=progress,
+        stats=projection_stats,
+        marker_stats=marker_stats,
+        settings=settings,
+        total=total,
+        span_filter=span_filter if span_filter.active else None,
+        filtered=filtered,
+    )
+    n_written = write_stream(output, stream, tgt_lang)
     return n_written, projection_stats, marker_stats, filtered
 
 
-@app.command("translate-test")
-@projection_options(ALIGNMENT_METHODS)
-@engine_options
+@command("translate-test")
 def translate_test_cli(
     input: Path = typer.Argument(
         ..., help="Target-language sentences: column file, .spacy or plain text"
@@ -347,80 +277,48 @@ def translate_test_cli(
     output: Path = typer.Argument(
         ..., help="Output: .spacy, or a column file for any other extension"
     ),
-    src_lang: str = typer.Option("en", "--src-lang", "-s", help="Language of the NER model"),
-    tgt_lang: str = typer.Option(..., "--tgt-lang", "-t", help="Language of INPUT"),
-    translator: str = typer.Option(
-        "apertium",
-        "--translator",
-        "-T",
-        help="apertium, hf:MODEL_DIR, ct2:MODEL_DIR or file:PATH (TGT -> SRC)",
-    ),
-    back_translator: str | None = typer.Option(
-        None,
-        "--back-translator",
-        help="SRC -> TGT translator for --refine backtranslation (default: --translator's spec)",
+    src_lang: str = opt.src_lang(help="Language of the NER model"),
+    tgt_lang: str = opt.tgt_lang("Language of INPUT"),
+    translator: str = opt.translator(
+        "apertium, hf:MODEL_DIR, ct2:MODEL_DIR or file:PATH (TGT -> SRC)"
     ),
     ner: str = typer.Option(
         ..., "--ner", help="Source NER model: spaCy package or folder, or hf:MODEL_DIR"
     ),
-    label_map: str = typer.Option(
-        "", "--label-map", help="Rename or drop model labels: PERSON=PER,MISC="
-    ),
-    aligner: str = typer.Option(
-        "eflomal", "--aligner", "-a", help="eflomal, simalign:MODEL_DIR or lexical"
-    ),
-    options: ProjectionOptions = None,  # type: ignore[assignment]  # the projection flags
-    refinement: str = typer.Option("none", "--refine", help="none or backtranslation"),
-    stats: Path | None = typer.Option(None, "--stats", help="Write statistics JSON here"),
-    cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Translation cache folder"),
-    chunk_size: int = typer.Option(
-        10_000,
-        "--chunk-size",
-        help="Sentences per chunk: the unit of translation, tagging, alignment (eflomal "
-        "learns from the whole chunk) and of the shards sent to Ray workers",
-    ),
-    limit: int | None = typer.Option(
-        None, "--limit", "-n", help="Only the first N sentences (0: all)"
-    ),
-    ignore_wiki_markup: bool = typer.Option(
-        False,
-        "--ignore-wiki-markup",
-        help="Hide Wikipedia redirect keywords (REDIRECCIÓN…, as in WikiANN) from MT and NER",
-    ),
-    harmonize_labels: str = harmonize_option("After tagging the whole input"),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars"),
-    engine: EngineOptions = None,  # type: ignore[assignment]  # --engine, --workers…
+    aligner: str = opt.aligner(),
+    method: str | None = opt.method(ALIGNMENT_METHODS),
+    stats: Path | None = opt.stats(),
+    cache_dir: Path | None = opt.cache_dir(),
+    limit: int | None = opt.limit(),
+    progress: bool = opt.progress(),
+    engine: str = opt.engine(),
+    workers: int | None = opt.workers(),
+    settings: Settings = None,  # type: ignore[assignment]  # --preset, --config, overrides
 ) -> None:
     """Tag TGT_LANG sentences with a SRC_LANG model through translation, and project back."""
     from ..io import read_sentences, write_sentences
+    from ..ner.build import parse_label_map
 
     started = time.perf_counter()
-    if refinement not in ("none", "backtranslation"):
-        raise fail(f"Unknown --refine {refinement!r}: use none or backtranslation.")
-    try:
-        check_harmonize(harmonize_labels)
-    except ValueError as err:
-        raise fail(str(err)) from None
-    _check_counts(limit, chunk_size)
-    files = _translator_files(translator, back_translator)
-    try:
-        check_input(input)
-        _check_outputs(output, stats, [input, *files])
-        check_cache_dir(cache_dir)
-    except XlprojError as err:
-        raise fail(str(err)) from None
-    try:
-        sentences = read_sentences(input, lang=tgt_lang)
-        sentences = sentences[:limit] if limit else sentences
-        out, projection_stats, report = _run_translate_test(
-            sentences, options, translator, back_translator, ner, label_map, aligner,
-            refinement=refinement, cache_dir=cache_dir, src_lang=src_lang, tgt_lang=tgt_lang,
-            ignore_wiki_markup=ignore_wiki_markup, harmonize_labels=harmonize_labels,
-            progress=progress, chunk_size=chunk_size, engine=engine,
-        )  # fmt: skip
-        write_sentences(output, out, lang=tgt_lang)
-    except _USER_ERRORS as err:
-        raise fail(str(err)) from None
+    options = settings.projection(method, ALIGNMENT_METHODS)
+    test = settings.section("translate_test")
+    label_map = parse_label_map(test["label_map"])
+    limit = opt.check_limit(limit)
+    chunk_size = opt.chunk_size(settings)
+    engine_options = opt.engine_options(engine, workers, settings)
+    files = _translator_files(translator, test["back_translator"])
+    check_input(input)
+    check_cache_dir(cache_dir)
+    _check_outputs(output, stats, [input, *files], cache_dir)
+    sentences = read_sentences(input, lang=tgt_lang)
+    sentences = sentences[:limit] if limit else sentences
+    out, projection_stats, report = _run_translate_test(
+        sentences, options, translator, test["back_translator"], ner, label_map, aligner,
+        refinement=test["refine"], cache_dir=cache_dir, src_lang=src_lang, tgt_lang=tgt_lang,
+        ignore_wiki_markup=test["ignore_wiki_markup"], harmonize_labels=test["harmonize_labels"],
+        progress=progress, chunk_size=chunk_size, engine=engine_options,
+    )  # fmt: skip
+    write_sentences(output, out, lang=tgt_lang)
     typer.secho(f"✔ Wrote {len(out)} sentences to {output}", fg=typer.colors.GREEN)
     _write_stats(stats, report, started)
 
@@ -431,7 +329,7 @@ def _run_translate_test(
     translator: str,
     back_translator: str | None,
     ner: str,
-    label_map: str,
+    label_map: dict[str, str | None],
     aligner: str,
     *,
     refinement: str,
@@ -444,19 +342,18 @@ def _run_translate_test(
     chunk_size: int,
     engine: EngineOptions,
 ) -> tuple[list[Any], Any, dict[str, Any]]:
-    from ..ner.build import parse_label_map
     from ..transfer.backtranslation import RefineStats
     from ..transfer.tagging import TranslateTestBackends, translate_test_shards
 
     # The backends are built where the shards run: here, or once on each Ray worker.
     backends = TranslateTestBackends(
         translator, ner, aligner, options, src_lang, tgt_lang,
-        label_map=parse_label_map(label_map), refine=refinement,  # type: ignore[arg-type]
+        label_map=label_map, refine=refinement,  # type: ignore[arg-type]
         back_translator=back_translator, cache_dir=cache_dir,
         ignore_wiki_markup=ignore_wiki_markup, progress=progress and engine.local,
     )  # fmt: skip
     refine_stats = RefineStats()
-    with start_engine(engine, backends) as pool:
+    with opt.start_engine(engine, backends) as pool:
         out, projection_stats = translate_test_shards(
             sentences,
             pool,

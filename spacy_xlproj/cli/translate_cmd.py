@@ -8,9 +8,10 @@ from pathlib import Path
 
 import typer
 
-from ..errors import XlprojError
-from ._app import app
-from ._checks import check_input, check_output
+from ..errors import UsageError, XlprojError
+from ..io.paths import check_cache_dir, check_input, check_output
+from . import _options as options
+from ._app import command
 
 
 @dataclass
@@ -49,7 +50,7 @@ def translate_file(
     cache (bool): Use the translation cache.
     RETURNS (TranslateReport): Counts and time.
     """
-    from ..io import read_sentences
+    from ..io import read_sentences, write_atomic
     from ..translate import build_translator
 
     sentences = read_sentences(input_path)
@@ -72,27 +73,22 @@ def translate_file(
         raise XlprojError(
             f"{backend.name} returned {len(translations)} translations for {len(texts)} sentences."
         )
-    output_path = Path(output_path)
-    output_path.parent.mkdir(parents=True, exist_ok=True)
-    with output_path.open("w", encoding="utf-8") as out:
-        for line in translations:
-            # A line break inside a translation would shift every later line.
-            out.write(" ".join(line.split()) + "\n")
+    # A line break inside a translation would shift every later line.
+    text = "".join(" ".join(line.split()) + "\n" for line in translations)
+    Path(output_path).parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(output_path, text)
     return report
 
 
-@app.command("translate")
+@command("translate")
 def translate_cli(
     # fmt: off
     input_path: Path = typer.Argument(..., help="Sentences: column, text or .spacy file."),
     output_path: Path = typer.Argument(..., help="Output text file, one translation per line."),
-    src_lang: str = typer.Option(..., "--src-lang", "-s", help="Source language (ISO 639-1/3)."),
-    tgt_lang: str = typer.Option(..., "--tgt-lang", "-t", help="Target language (ISO 639-1/3)."),
-    translator: str = typer.Option(
-        "apertium",
-        "--translator",
-        "-T",
-        help="apertium, apertium:MODE, hf:MODEL_OR_DIR, file:PATH or file:PATH:SOURCE.",
+    src_lang: str = options.src_lang(..., "Source language (ISO 639-1/3)."),
+    tgt_lang: str = options.tgt_lang("Target language (ISO 639-1/3)."),
+    translator: str = options.translator(
+        "apertium, apertium:MODE, hf:MODEL_OR_DIR, ct2:MODEL_DIR, file:PATH or file:PATH:SOURCE."
     ),
     batch_size: int = typer.Option(16, "--batch-size", "-b", help="Sentences per model batch."),
     cache_dir: Path | None = typer.Option(
@@ -102,22 +98,21 @@ def translate_cli(
     # fmt: on
 ) -> None:
     """Translate the sentences of INPUT_PATH and write one translation per line."""
-    try:
-        check_input(input_path)
-        check_output(output_path, input_path)
-        report = translate_file(
-            input_path,
-            output_path,
-            src_lang,
-            tgt_lang,
-            translator,
-            batch_size=batch_size,
-            cache_dir=cache_dir,
-            cache=not no_cache,
-        )
-    except (XlprojError, ImportError) as err:
-        typer.echo(f"Error: {err}", err=True)
-        raise typer.Exit(1) from None
+    if batch_size < 1:
+        raise UsageError(f"--batch-size must be at least 1, got {batch_size}.")
+    check_input(input_path)
+    check_cache_dir(cache_dir)
+    check_output(output_path, input_path, folders=[("--cache-dir", cache_dir)])
+    report = translate_file(
+        input_path,
+        output_path,
+        src_lang,
+        tgt_lang,
+        translator,
+        batch_size=batch_size,
+        cache_dir=cache_dir,
+        cache=not no_cache,
+    )
     rate = report.sentences / report.seconds if report.seconds > 0 else float("inf")
     typer.echo(
         f"Translated {report.sentences} sentences with {report.translator} in "

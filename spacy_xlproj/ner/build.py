@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import XlprojError
+from ..errors import SetupError, UsageError
 from .base import EntityTagger
 
 
-class SourceModelNotFoundError(XlprojError, OSError):
+class SourceModelNotFoundError(SetupError, OSError):
     """The source-language NER pipeline named in a config or command cannot be loaded."""
 
     def __init__(self, model: str, problem: str) -> None:
@@ -26,7 +26,7 @@ class SourceModelNotFoundError(XlprojError, OSError):
 def check_tagger_spec(spec: str) -> None:
     """Refuse an empty spec at once (a name or path can only be checked by loading it)."""
     if not spec.strip() or spec.strip() == "hf:":
-        raise ValueError(
+        raise UsageError(
             "Empty NER model spec: give a spaCy pipeline name or folder, or hf:MODEL_DIR."
         )
 
@@ -82,10 +82,12 @@ def parse_label_map(text: str | None) -> dict[str, str | None]:
         item = item.strip()
         if not item:
             continue
-        if "=" not in item:
-            raise ValueError(
-                f"Bad label map item {item!r}: write FROM=TO, or FROM= to drop a label."
+        src, eq, tgt = (x.strip() for x in item.partition("="))
+        if not eq or not src:
+            raise UsageError(
+                f"label_map: bad item {item!r}: write FROM=TO, or FROM= to drop a label."
             )
-        src, tgt = (x.strip() for x in item.split("=", 1))
+        if src in out:
+            raise UsageError(f"label_map: {src!r} is mapped twice; give each label once.")
         out[src] = tgt or None
     return out

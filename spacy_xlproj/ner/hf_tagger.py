@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import MissingDependencyError
+from ..errors import MissingDependencyError, SetupError
 from ..registry import taggers
 from ..types import Span
 
@@ -46,7 +46,7 @@ class HFTagger:
         self.name = f"hf:{model}"
         self.tokenizer = AutoTokenizer.from_pretrained(str(model))
         if not self.tokenizer.is_fast:
-            raise ValueError(
+            raise SetupError(
                 f"HFTagger needs a fast tokenizer (word_ids) for {model}: "
                 "save the model with a tokenizer.json."
             )

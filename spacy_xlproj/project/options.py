@@ -2,14 +2,15 @@
 
 ``ProjectionOptions`` is the one place where an option is named, typed, documented and
 given its default. Everything else is derived from it: ``build_projector`` builds the
-projector, ``cli/_options.py`` turns the fields into command-line flags, and the
-registered ``spacy_xlproj.Projector.v1`` config block takes the same fields. An option
-that does not apply to the chosen method is refused, never silently dropped.
+projector, ``spacy_xlproj.settings`` makes the fields the ``[projection]`` config section
+of every command (``--projection.merge_distance 2``), and the registered
+``spacy_xlproj.Projector.v1`` config block takes the same fields. An option that does not
+apply to the chosen method is refused, never silently dropped.
 
 Defaults are the best measured settings (``docs/benchmarks.md``, Europarl-NER en→es,
 shared eflomal-gdfa links): ``refine`` is on because it raised projection F1 on every
 alignment file measured, heuristic 0.841 → 0.861 and ILP matching 0.829 → 0.844.
-``--no-refine-links`` gives the published, unrefined behaviour.
+``refine = false`` (the ``paper`` preset) gives the published, unrefined behaviour.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
+
+from ..errors import UsageError
 
 METHODS = ("heuristic", "greedy", "ilp", "markers")
 # The markers method places what its markers lost with the heuristic, so it takes the
@@ -29,13 +32,13 @@ CANDIDATES = ("ngrams", "aligned")
 CONSTRAINTS = ("le", "eq", "ge")
 
 
-class ProjectionOptionError(ValueError):
+class ProjectionOptionError(UsageError):
     """A projection option has a bad value or does not apply to the chosen method."""
 
 
-def _option(default: Any, methods: frozenset[str], flag: str, help: str, **cli: Any) -> Any:
-    """A field with what the command line needs: its flag, help and the methods it serves."""
-    metadata = {"methods": methods, "flag": flag, "help": help, **cli}
+def _option(default: Any, methods: frozenset[str], help: str) -> Any:
+    """A field with its help and the methods it serves (the config key is its name)."""
+    metadata = {"methods": methods, "help": help}
     if isinstance(default, dict):
         return field(default_factory=lambda: dict(default), metadata=metadata)
     return field(default=default, metadata=metadata)
@@ -54,63 +57,50 @@ class ProjectionOptions:
     method: str = _option(
         "heuristic",
         EVERY,
-        "--method",
         "heuristic (alignment runs), greedy or ilp (candidate matching), or markers "
         "(bracket entities before translation; not for project/translate-test).",
-        short="-m",
     )
     merge_distance: int = _option(
         1,
         HEURISTIC,
-        "--merge-distance",
         "Heuristic: merge aligned runs separated by at most this many words.",
-        short="-d",
     )
     length_ratio: float | None = _option(
         0.8,
         HEURISTIC,
-        "--length-ratio",
-        "Heuristic: drop runs shorter than this times the entity length; 'none' keeps all.",
-        short="-r",
+        "Heuristic: drop runs shorter than this times the entity length; null keeps all.",
     )
     top_k: int | None = _option(
         None,
         HEURISTIC,
-        "--top-k",
         "Heuristic: keep at most K runs per entity, those with most aligned words.",
-        short="-k",
     )
     only_i: bool = _option(
         False,
         HEURISTIC,
-        "--only-i",
         "Heuristic: don't merge a run that starts at a word aligned to the entity's first "
         "word (a second copy of the entity).",
     )
     candidates: str = _option(
         "ngrams",
         MATCHING,
-        "--candidates",
         "Matching: candidate spans, ngrams (all target n-grams) or aligned.",
-        short="-c",
     )
-    max_len: int = _option(10, MATCHING, "--max-len", "Matching: longest candidate span, in words.")
+    max_len: int = _option(10, MATCHING, "Matching: longest candidate span, in words.")
     n_proj: int = _option(
-        1, MATCHING, "--n-proj", "Matching: projections per entity that --constraint refers to."
+        1, MATCHING, "Matching: projections per entity that 'constraint' refers to."
     )
     constraint: str = _option(
-        "le", MATCHING, "--constraint", "Matching: le, eq or ge --n-proj projections per entity."
+        "le", MATCHING, "Matching: le, eq or ge n_proj projections per entity."
     )
     weights: dict[str, float] = _option(
         {"align": 1.0},
         MATCHING,
-        "--weights",
-        "Matching: weights of the fused scores, e.g. align=1,string=0.5.",
+        'Matching: weights of the fused scores, e.g. {"align": 1, "string": 0.5}.',
     )
     embedding_model: str | None = _option(
         None,
         MATCHING,
-        "--embedding-model",
         "Matching: encoder folder of the 'embedding' score (cosine of entity and candidate "
         "span vectors): BERT- or XLM-R-like, sentence-transformers, or a CLIP-style "
         "model's text tower; give an embedding=W weight with it.",
@@ -118,23 +108,18 @@ class ProjectionOptions:
     embedding_layer: int | None = _option(
         None,
         MATCHING,
-        "--embedding-layer",
-        "Matching: the --embedding-model layer read (0: embeddings); 'none': two thirds "
-        "of its depth.",
+        "Matching: the embedding_model layer read (0: embeddings); null: two thirds of its depth.",
     )
     refine: bool = _option(
         True,
         EVERY,
-        "--refine-links",
         "Anchor copied names and cognates, ignore links to punctuation, trim punctuation "
         "and articles at name edges (+2 F1 heuristic, +1.5 ILP on Europarl-NER). "
-        "--no-refine-links: the published, unrefined method.",
-        negative="--no-refine-links",
+        "false: the published, unrefined method (the 'paper' preset).",
     )
     expand_names: bool = _option(
         False,
         ALIGNMENT,
-        "--expand-names",
         "Grow each projected span to the whole capitalised name around it "
         "(Provincia de [Tierra del Fuego] -> [Provincia de Tierra del Fuego]); spans that "
         "join are merged and counted as dropped 'merged'.",
@@ -161,7 +146,7 @@ class ProjectionOptions:
         """The options a user gave explicitly (unset ones absent), checked against the method.
 
         Unlike the constructor, this also refuses an inapplicable option given with its
-        default value (``--max-len 10 --method heuristic``): the user asked for it.
+        default value (``projection.max_len = 10`` with the heuristic): the user asked for it.
         """
         unknown = sorted(set(given) - set(OPTION_NAMES))
         if unknown:
@@ -193,9 +178,9 @@ FIELDS = {f.name: f for f in fields(ProjectionOptions)}
 OPTION_NAMES = tuple(FIELDS)
 
 
-def flag_of(name: str) -> str:
-    """The command-line flag of option ``name`` (``refine`` → ``--refine-links``)."""
-    return FIELDS[name].metadata["flag"]
+def key_of(name: str) -> str:
+    """The config key of option ``name``, as errors name it (``projection.refine``)."""
+    return f"projection.{name}"
 
 
 def _default(f: Any) -> Any:
@@ -206,7 +191,7 @@ def _not_applicable(method: str, names: list[str]) -> ProjectionOptionError:
     parts = []
     for name in names:
         methods = [m for m in METHODS if m in FIELDS[name].metadata["methods"]]
-        parts.append(f"{flag_of(name)} ({name}) applies to {', '.join(methods)}")
+        parts.append(f"{key_of(name)} applies to {', '.join(methods)}")
     return ProjectionOptionError(
         f"Option(s) not used by method {method!r}: {'; '.join(parts)}. "
         f"Remove them or choose a method that uses them."
@@ -216,32 +201,38 @@ def _not_applicable(method: str, names: list[str]) -> ProjectionOptionError:
 def _check_values(o: ProjectionOptions) -> None:
     problems = []
     if o.merge_distance < 0:
-        problems.append(f"merge_distance must be >= 0, got {o.merge_distance}")
+        problems.append(f"projection.merge_distance must be >= 0, got {o.merge_distance}")
     if o.length_ratio is not None and o.length_ratio < 0:
-        problems.append(f"length_ratio must be >= 0 or None, got {o.length_ratio}")
+        problems.append(f"projection.length_ratio must be >= 0 or None, got {o.length_ratio}")
     if o.top_k is not None and o.top_k < 1:
-        problems.append(f"top_k must be >= 1 or None, got {o.top_k}")
+        problems.append(f"projection.top_k must be >= 1 or None, got {o.top_k}")
     if o.candidates not in CANDIDATES:
-        problems.append(f"candidates must be one of {', '.join(CANDIDATES)}, got {o.candidates!r}")
+        problems.append(
+            f"projection.candidates must be one of {', '.join(CANDIDATES)}, got {o.candidates!r}"
+        )
     if o.max_len < 1 or o.n_proj < 1:
-        problems.append(f"max_len and n_proj must be >= 1, got {o.max_len} and {o.n_proj}")
+        problems.append(
+            f"projection.max_len and n_proj must be >= 1, got {o.max_len} and {o.n_proj}"
+        )
     if o.constraint not in CONSTRAINTS:
-        problems.append(f"constraint must be one of {', '.join(CONSTRAINTS)}, got {o.constraint!r}")
+        problems.append(
+            f"projection.constraint must be one of {', '.join(CONSTRAINTS)}, got {o.constraint!r}"
+        )
     if not isinstance(o.weights, Mapping) or not o.weights:
-        problems.append(f"weights must name at least one score, got {o.weights!r}")
+        problems.append(f"projection.weights must name at least one score, got {o.weights!r}")
     elif o.weights.get("embedding", 0) > 0:
         if o.embedding_model is None:
             problems.append(
-                "the 'embedding' weight needs an encoder: give --embedding-model (embedding_model)"
+                "the 'embedding' weight needs an encoder: give projection.embedding_model"
             )
     elif o.embedding_model is not None or o.embedding_layer is not None:
         # An encoder that no score reads would be loaded for nothing.
         problems.append(
-            "--embedding-model and --embedding-layer serve the 'embedding' score only: "
-            "add embedding=W to --weights (weights)"
+            "projection.embedding_model and embedding_layer serve the 'embedding' score "
+            "only: add embedding=W to projection.weights"
         )
     if o.embedding_layer is not None and o.embedding_layer < 0:
-        problems.append(f"embedding_layer must be >= 0 or None, got {o.embedding_layer}")
+        problems.append(f"projection.embedding_layer must be >= 0 or None, got {o.embedding_layer}")
     if problems:
         raise ProjectionOptionError("; ".join(problems) + ".")
 

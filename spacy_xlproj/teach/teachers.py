@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from ..errors import XlprojError
+from ..errors import UsageError
 from .ensemble import ScoredSpan
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ SPEC_FORMS = (
 )
 
 
-class TeacherSpecError(XlprojError, ValueError):
+class TeacherSpecError(UsageError):
     """A ``--teacher`` spec that is not ``KIND:MODEL[@WEIGHT]`` with a known kind."""
 
 

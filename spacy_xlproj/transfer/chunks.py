@@ -29,7 +29,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..errors import XlprojError
+from ..errors import DataError, XlprojError
 from ..io.atomic import write_atomic
 from ..types import Dropped, ProjectedSpan, Projection, Sentence, Span
 from .engine import LocalPool, Pool, Ready
@@ -42,7 +42,7 @@ FORMAT = 2
 _CHUNK = "chunk-{:05d}.json"
 
 
-class WorkDirError(XlprojError, ValueError):
+class WorkDirError(DataError):
     """A work folder that this run cannot use (another run's, damaged, not a work folder)."""
 
 

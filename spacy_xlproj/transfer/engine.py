@@ -26,22 +26,36 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Protocol, runtime_checkable
 
-from ..errors import XlprojError
+from ..errors import SetupError, UsageError, XlprojError
 
 ENGINES = ("local", "ray")
 RAY_MISSING = '--engine ray needs Ray: pip install "spacy-xlproj[ray]"'
 
 
-class EngineError(XlprojError, ValueError):
-    """Engine options that do not go together, or an engine that is not installed."""
+class EngineError(UsageError):
+    """Engine options that do not go together (exit 2)."""
 
 
-class WorkerError(XlprojError, ValueError):
+class EngineMissingError(EngineError, SetupError):
+    """``--engine ray`` on a machine without Ray: a missing extra, not a usage error."""
+
+    exit_code = 1
+
+
+class WorkerError(XlprojError):
     """A user error (bad data, missing backend…) raised on a Ray worker: its message only.
 
     The original exception may not survive pickling (``DataFormatError`` takes four
-    arguments), and Ray's own wrapper carries a traceback, not a one-line message.
+    arguments), and Ray's own wrapper carries a traceback, not a one-line message. The
+    exit code of the original travels with the message.
     """
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (WorkerError, (str(self), self.exit_code))
 
 
 @runtime_checkable
@@ -128,7 +142,7 @@ def require_ray() -> ModuleType:
     try:
         import ray
     except ImportError:
-        raise EngineError(RAY_MISSING) from None
+        raise EngineMissingError(RAY_MISSING) from None
     return ray
 
 
@@ -161,8 +175,8 @@ def _user_errors() -> Iterator[None]:
     """Turn a user error on a worker into a ``WorkerError`` with the same message."""
     try:
         yield
-    except (XlprojError, ValueError, OSError, ImportError) as err:
-        raise WorkerError(" ".join(str(err).split())) from None
+    except XlprojError as err:  # anything else is a bug: Ray keeps its traceback
+        raise WorkerError(" ".join(str(err).split()), err.exit_code) from None
 
 
 class RayPool:
@@ -208,7 +222,7 @@ class RayPool:
         except self._ray.exceptions.RayTaskError as err:
             cause = getattr(err, "cause", None)
             if isinstance(cause, WorkerError):
-                raise WorkerError(str(cause)) from None
+                raise WorkerError(str(cause), cause.exit_code) from None
             raise
 
     def map_ordered(self, shards: Iterable[Any]) -> Iterator[Any]:

@@ -17,18 +17,20 @@ from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from ..errors import MissingDependencyError, XlprojError
+from ..errors import MissingDependencyError, SetupError
 from ..registry import translators
 from . import langcodes
 from .base import translate_nonempty
+from .identity import DigestMemo, files_digest
 
 logger = logging.getLogger(__name__)
 
 MODES_DIRS = (Path("/usr/share/apertium/modes"), Path("/usr/local/share/apertium/modes"))
 _BLANK_LINES = re.compile(r"\n[ \t]*\n")
+_QUOTED_PATH = re.compile(r"'(/[^']+)'")
 
 
-class ApertiumError(XlprojError, RuntimeError):
+class ApertiumError(SetupError, RuntimeError):
     """Apertium failed or returned output that does not line up with the input."""
 
 
@@ -65,6 +67,21 @@ def find_mode(src_lang: str, tgt_lang: str, modes: Sequence[str]) -> str | None:
 def _install_hint(src_lang: str, tgt_lang: str) -> str:
     src, tgt = langcodes.iso3(src_lang), langcodes.iso3(tgt_lang)
     return f"apt-get install apertium apertium-{src}-{tgt}"
+
+
+def _mode_files(binary: str, mode: str) -> list[tuple[str, Path]]:
+    """``(name, path)`` of the files an Apertium mode translates with."""
+    files = [("apertium", Path(binary))]
+    for folder in MODES_DIRS:
+        mode_file = folder / f"{mode}.mode"
+        if mode_file.is_file():
+            files.append(("mode", mode_file))
+            # The pipeline names its data files by absolute path, quoted.
+            for data in _QUOTED_PATH.findall(mode_file.read_text(encoding="utf-8")):
+                if Path(data).is_file():
+                    files.append((data, Path(data)))
+            break
+    return files
 
 
 def _clean(text: str) -> str:
@@ -117,6 +134,15 @@ class ApertiumTranslator:
         self.chunk_size = chunk_size
         self.name = f"apertium:{mode}"
         self.n_calls = 0  # apertium processes started, for tests and benchmarks
+        self._fingerprint: str | None = None
+
+    def fingerprint(self, memo: DigestMemo | None = None) -> str:
+        """A hash of what translates: the ``apertium`` script (it names its version), the
+        mode file and every data file the mode reads (dictionaries, rules). An upgraded
+        language pair is another translator."""
+        if self._fingerprint is None:
+            self._fingerprint = files_digest(_mode_files(self.binary, self.mode), memo)
+        return self._fingerprint
 
     def translate(self, texts: Sequence[str]) -> list[str]:
         """Translate every text; empty texts stay empty."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import XlprojError
+from ..errors import UsageError
 from .base import Translator
 
 SPEC_FORMS = (
@@ -18,7 +18,7 @@ SPEC_FORMS = (
 )
 
 
-class TranslatorSpecError(XlprojError, ValueError):
+class TranslatorSpecError(UsageError):
     """A translator spec that is not one of :data:`SPEC_FORMS`."""
 
     def __init__(self, spec: str) -> None:

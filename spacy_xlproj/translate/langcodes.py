@@ -9,6 +9,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+from ..errors import UsageError
+
 # ISO 639-1 -> ISO 639-3 for the languages of this project and the common ones.
 ISO1_TO_ISO3: dict[str, str] = {
     "af": "afr", "am": "amh", "ar": "ara", "as": "asm", "ast": "ast", "az": "aze",
@@ -105,7 +107,7 @@ def closest(code: str, valid: Iterable[str], n: int = 5) -> list[str]:
     return list(dict.fromkeys(prefixed + fuzzy))[:n]
 
 
-class UnknownLanguageError(ValueError):
+class UnknownLanguageError(UsageError):
     """A language code that the backend does not know; the message lists the closest ones."""
 
     def __init__(self, code: str, backend: str, valid: Iterable[str]) -> None:
