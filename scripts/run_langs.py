@@ -1,20 +1,26 @@
-"""Run the project's workflow for many languages and methods, skipping finished runs.
+"""Run the project's workflow for many languages and methods: a loop over ``spacy project``.
 
     python scripts/run_langs.py --langs es,ca,gl [--methods heuristic,ilp] [--preset conll]
     python scripts/run_langs.py --langs masakhaner --nllb /models/nllb-200-distilled-600M
     python scripts/run_langs.py --langs all --dry-run        # the plan for the paper's 57
-    python scripts/run_langs.py --preset demo --methods heuristic,ilp      # make demo
+    python scripts/run_langs.py --preset demo --methods heuristic,ilp      # the demo, twice
 
 Languages come from the table in ``spacy_xlproj.languages``: ``--langs`` takes codes,
-``xtreme`` (39), ``masakhaner`` (18) or ``all`` (the paper's 57). For every language and
-method it calls ``spacy project run <workflow>`` with the language's variables (spaCy
-language class, gold test sets and their labels, translator) and the preset's (data,
-training length). The translator is Apertium where a mode for the direction is
-installed, else NLLB-200 from the folder ``--nllb`` names (languages with no Apertium
-pair at all need it; for Basque, Icelandic and Macedonian, whose pairs only go into
-English, it adds translate-train). A run whose metrics files all exist is skipped, so an
-interrupted sweep resumes where it stopped. Languages without a gold test set are
-trained (and packaged) but not scored. At the end the report is built and its table
+``xtreme`` (39), ``masakhaner`` (18) or ``all`` (the paper's 57). For every language it
+runs ``spacy project run assets-lang`` (its data, linked from the shared copy or
+downloaded), then for every method and gold test set the workflow's steps with the
+language's variables (spaCy language class, test set and its labels, translator) and
+the preset's: ``conll`` (CoNLL-2003 English as the source, models trained until they
+converge) or ``demo`` (project.yml's defaults: the offline demo, ``spacy project run
+demo``). The translator is Apertium where a mode for the direction is installed, else
+NLLB-200 from the folder ``--nllb`` names (languages with no Apertium pair at all need
+it; for Basque, Icelandic and Macedonian, whose pairs only go into English, it adds
+translate-train). WikiANN test sets run with the ``wikiann`` preset of settings.
+
+There is no resume mechanism here: ``spacy project`` skips every step whose inputs,
+settings and outputs are unchanged (its lock file), so a stopped sweep resumes where it
+stopped; ``--force`` reruns the steps anyway. Languages without a gold test set are
+trained but neither scored nor packaged. At the end the report is built and its table
 printed. ``--dry-run`` prints the plan instead: per language the data files, the models
 and the commands, without running anything.
 """
@@ -27,56 +33,45 @@ from pathlib import Path
 
 import typer
 
-from spacy_xlproj.languages import DEFAULT_ASSET_LANGS, LANGUAGES, Language, TestSet, select
+from spacy_xlproj.languages import LANGUAGES, Language, TestSet, select
 
 ROOT = Path(__file__).resolve().parents[1]
 
 PRESETS: dict[str, dict[str, str]] = {
-    # CoNLL-2003 English as the source; project.yml's defaults.
-    "conll": {},
-    # The offline demo: original data in assets/demo. Its 248 training sentences need
-    # less patience than CoNLL's 14,041: training stops (converged) once the dev score
-    # has not improved for 300 steps; max_steps is only a safety net.
-    "demo": {
-        "src_name": "demo",
-        "src_train": "assets/demo/en_train.iob",
-        "src_dev": "assets/demo/en_dev.iob",
-        "max_steps": "3000",
-        "eval_frequency": "100",
-        "patience": "300",
-        "src_patience": "300",
-        "unlabelled": "assets/demo/es_unlabelled.txt",
+    # project.yml's defaults: the offline demo on the original data in assets/demo.
+    "demo": {},
+    # CoNLL-2003 English as the source: 14,041 training sentences need more patience
+    # than the demo's 248 (the converged English CNN stopped at 4,600 steps with 1,600).
+    "conll": {
+        "src_name": "conll2003",
+        "src_train": "assets/data/conll2003/train.txt",
+        "src_dev": "assets/data/conll2003/dev.txt",
+        "src_licence": "CoNLL-2003 (Reuters): research use only",
+        "package_license": "research use only (trained on CoNLL-2003)",
+        "max_steps": "20000",
+        "eval_frequency": "200",
+        "patience": "1000",
+        "src_patience": "1600",
     },
 }
-DEMO_TEST = TestSet("demo", "assets/demo/es_test.iob")
+# The preset of settings each test set is scored with (project.yml's vars.preset).
+TEST_PRESETS = {"wikiann": "wikiann"}
 # Shown for --nllb in a dry run without it: the plan stays complete, nothing is loaded.
 NLLB_PLACEHOLDER = "<NLLB_DIR>"
-DEFAULT_TRANSLATOR = "apertium"  # project.yml's translator and back_translator
+DEFAULT_TRANSLATOR = "apertium"  # project.yml's translator
 
 
-def project_run(command: str, variables: dict[str, str], dry: bool = False) -> None:
-    """``spacy project run COMMAND .`` with ``--vars.KEY VALUE`` overrides."""
+def project_run(
+    command: str, variables: dict[str, str], dry: bool = False, force: bool = False
+) -> None:
+    """``spacy project run COMMAND .`` with ``--vars.KEY=VALUE`` overrides."""
     args = [sys.executable, "-m", "spacy", "project", "run", command, str(ROOT)]
+    args += ["--force"] if force else []
     for key, value in variables.items():
         args.append(f"--vars.{key}={value}")
     print("$", " ".join(args[1:]), flush=True)
     if not dry:
         subprocess.run(args, check=True, cwd=ROOT)
-
-
-def metrics_paths(
-    lang: str, tests: list[TestSet], method: str, tt: bool, student: bool = False
-) -> list[Path]:
-    """The metrics files a finished run of this language and method has written."""
-    out = []
-    for test in tests:
-        base = ROOT / "metrics" / lang / test.name
-        out.append(base / f"translate-test-{method}.json")
-        if tt:
-            out.append(base / f"translate-train-{method}.json")
-        if student:
-            out.append(base / f"student-{method}-1.json")
-    return out
 
 
 def translators(
@@ -99,16 +94,11 @@ def translators(
 def translator_vars(
     command: str, into: str | None, back: str | None, extra: dict[str, str]
 ) -> dict[str, str]:
-    """The translator variables COMMAND needs beyond project.yml's defaults."""
-    wanted = {
-        "translate-train": {"translator": into},
-        "translate-test": {"translator": back, "back_translator": into},
-    }.get(command, {})
-    return {
-        key: value
-        for key, value in wanted.items()
-        if value and value != DEFAULT_TRANSLATOR and key not in extra
-    }
+    """The translator variable COMMAND needs beyond project.yml's default."""
+    wanted = {"translate-train": into, "translate-test": back}.get(command)
+    if not wanted or wanted == DEFAULT_TRANSLATOR or "translator" in extra:
+        return {}
+    return {"translator": wanted}
 
 
 def run_language(
@@ -123,9 +113,7 @@ def run_language(
     """Run every method for one language (each gold test set in turn)."""
     language = LANGUAGES.get(lang)
     spacy_lang = language.spacy_lang if language else "xx"
-    tests = [DEMO_TEST] if preset == "demo" else list(language.tests if language else ())
     into, back = translators(language, extra, nllb)
-    tt = into is not None  # translate-train needs a translator into the language
     if not into and not back:
         print(
             f"✘ {lang}: no translator (no Apertium pair, not in NLLB-200): pass --var translator=…",
@@ -133,31 +121,30 @@ def run_language(
         )
         return
     base = {"lang": lang, "spacy_lang": spacy_lang, **PRESETS[preset], **extra}
+    if preset == "demo":
+        for method in methods:
+            project_run("demo", {**base, "method": method}, dry, force)
+        return
+    project_run("assets-lang", {"lang": lang}, dry)
+    tests: list[TestSet | None] = list(language.tests if language else ()) or [None]
     for method in methods:
-        done = metrics_paths(lang, tests, method, tt, preset == "demo")
-        if done and all(p.exists() for p in done) and not force:
-            print(f"✔ {lang} {method}: done already (metrics exist), skipping", flush=True)
-            continue
-        variables = {**base, "method": method}
-        if not tests:  # nothing to score on: build the training data and the model
-            for command in ("convert", "translate-train", "train", "package") if tt else ():
-                project_run(
-                    command, {**variables, **translator_vars(command, into, back, extra)}, dry
-                )
-            continue
         for i, test in enumerate(tests):
-            v = {**variables, "test_name": test.name, "test_gold": test.path}
-            v["test_labels"] = test.labels
-            if preset == "demo":
-                project_run("demo", v, dry)
-                continue
-            steps = ["convert", "train-source", "baseline"] + (["translate-test"] if back else [])
-            if tt:
-                steps += ["translate-train", "train", "evaluate"]
-                if i == 0:
-                    steps.append("package")
+            v = {**base, "method": method}
+            if test is not None:
+                v.update(test_name=test.name, test_gold=test.path, test_labels=test.labels)
+                if test.name in TEST_PRESETS and "preset" not in extra:
+                    v["preset"] = TEST_PRESETS[test.name]
+            steps = ["convert"] if i == 0 else []
+            if test is not None:
+                steps += ["train-source", "baseline"] + (["translate-test"] if back else [])
+            if into:
+                steps += ["translate-train", "train"] if i == 0 else []
+                steps += ["evaluate"] if test is not None else []
+                steps += ["package"] if test is not None and i == 0 else []
             for command in steps:
-                project_run(command, {**v, **translator_vars(command, into, back, extra)}, dry)
+                project_run(
+                    command, {**v, **translator_vars(command, into, back, extra)}, dry, force
+                )
 
 
 def project_vars(preset: str, extra: dict[str, str]) -> dict[str, str]:
@@ -184,16 +171,14 @@ def plan(
         f" · NLLB-200 {language.nllb or '-'} · spaCy {language.spacy_lang}"
     ]
     if preset == "demo":
-        lines.append(f"#   data {DEMO_TEST.path} (in the repository)")
-    # project.yml lists every file (from the same table); the shared data's languages
-    # come with `spacy project assets`, the others with `--extra`.
-    fetch = "spacy project assets" + ("" if lang in DEFAULT_ASSET_LANGS else " --extra")
+        lines.append(f"#   data {v['test_gold']} (in the repository)")
+    fetch = f"spacy project run assets-lang . --vars.lang {lang}"
     for test in [] if preset == "demo" else language.tests:
         for f in test.files:
             md5 = f"md5 {f.checksum}" if f.checksum else "md5 unknown"
             lines.append(f"#   data {f.dest} <- {f.url} ({md5}; {fetch})")
     if not language.tests and preset != "demo":
-        lines.append("#   data: no gold test set (trained and packaged, not scored)")
+        lines.append("#   data: no gold test set (trained; not scored or packaged)")
     src = v["src_lang"]
     source = f"training/{src}/{v['src_name']}-{v['src_config']}/model-best"
     lines.append(f"#   model source NER {source} (spacy project run train-source)")
@@ -226,7 +211,7 @@ def main(
     nllb: str = typer.Option(
         "", "--nllb", help="Local NLLB-200 folder: the translator where Apertium has no mode"
     ),
-    force: bool = typer.Option(False, "--force", help="Rerun languages that are done"),
+    force: bool = typer.Option(False, "--force", help="Rerun every step (spacy project --force)"),
     dry: bool = typer.Option(
         False, "--dry-run", "--dry", help="Print the plan (data, models, commands); run nothing"
     ),

@@ -4,16 +4,22 @@
 
 The wall time in seconds is stored under ``STEP`` in the JSON file TIMES.json
 (created if needed; other steps are kept). The command's exit status is passed on,
-and nothing is recorded when it fails.
+and nothing is recorded when it fails. A SIGTERM (or SIGINT) is passed on to the
+command, which then cleans up as it does on its own; this script stops with its
+parent (``spacy project run``), and so does the command.
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from types import FrameType
+
+from lifecycle import die_with_parent
 
 
 def record(times_path: Path, step: str, seconds: float) -> None:
@@ -35,6 +41,22 @@ def record(times_path: Path, step: str, seconds: float) -> None:
         write_atomic(times_path, json.dumps(times, indent=2, sort_keys=True) + "\n")
 
 
+def run(command: list[str]) -> int:
+    """Run ``command``, passing SIGTERM and SIGINT on to it; its exit status (shell style)."""
+    proc = subprocess.Popen(command)
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        proc.send_signal(signum)
+
+    # Wait for the command to clean up instead of dying first (subprocess.call would
+    # SIGKILL it on an exception, leaving its partial outputs behind).
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    die_with_parent()
+    status = proc.wait()
+    return 128 - status if status < 0 else status
+
+
 def main(argv: list[str]) -> int:
     if len(argv) < 4 or argv[2] != "--":
         print(__doc__.strip(), file=sys.stderr)
@@ -44,7 +66,7 @@ def main(argv: list[str]) -> int:
         # The same interpreter as ours (spacy project runs us with the venv's).
         command = [sys.executable, *command[1:]]
     start = time.perf_counter()
-    status = subprocess.call(command)
+    status = run(command)
     if status == 0:
         record(times_path, step, time.perf_counter() - start)
     return status

@@ -2,7 +2,8 @@
 
     python scripts/train.py configs/ner_cnn.cfg OUTPUT --lang es --train T.spacy --dev D.spacy
         [--gold-dev G.spacy] [--gpu-id 0] [--trf-model DIR] [--max-steps N] [--max-epochs N]
-        [--patience N] [--entity-fragments 0.5] [--init-tok2vec PRETRAINED.bin]
+        [--patience N] [--entity-fragments 0.5]
+        [--span-filter lowercase]
 
 It fills in the overrides that depend on the config: the transformer's model name
 only for configs with a ``transformer`` component (the CNN config has none, so
@@ -12,14 +13,18 @@ projected one). A column file given as ``--gold-dev`` is converted to a DocBin
 next to OUTPUT first. ``--entity-fragments P`` adds the
 ``spacy_xlproj.entity_fragments.v1`` augmenter to the training corpus (each entity
 also becomes a one-entity example with probability P): for source models that will
-tag title-like translations in translate-test. ``--init-tok2vec`` starts the CNN's
-tok2vec from ``spacy pretrain`` weights.
+tag title-like translations in translate-test. ``--span-filter lowercase`` ends the saved
+pipelines with an ``xlproj_span_filter`` that drops lower-case entities when the model
+predicts (``español`` is not a name in Spanish); the students of the teacher-student
+rounds use it.
 
 Training happens in ``.OUTPUT.partial`` beside OUTPUT; only a run that finished moves
 its model-best, model-last and training.json into OUTPUT, each replacing the old one
 by a rename. spaCy empties model-best and model-last when training starts, so
 without this a retrain that is stopped (Ctrl-C, a crash, a rerun of the workflow
 after its commands changed) would leave no model at all instead of the old one.
+SIGTERM is handled as Ctrl-C is (the staging folder is removed), and the script stops
+when its parent (``spacy project run``) dies (``lifecycle.stop_with_parent``).
 
 Besides model-best and model-last it writes ``OUTPUT/training.json``: the steps
 trained, the best step and score, and whether training **converged** (stopped
@@ -40,6 +45,10 @@ from pathlib import Path
 from typing import IO, Any
 
 import typer
+from lifecycle import stop_with_parent
+
+# --span-filter values: what the saved pipelines' last component drops.
+SPAN_FILTERS = ("none", "lowercase")
 
 
 @dataclass
@@ -57,7 +66,7 @@ class TrainSettings:
     eval_frequency: int = 0
     patience: int = 0
     entity_fragments: float = 0.0
-    init_tok2vec: str = ""
+    span_filter: str = "none"
 
 
 def build_overrides(config_path: Path, settings: TrainSettings) -> dict[str, Any]:
@@ -95,13 +104,6 @@ def build_overrides(config_path: Path, settings: TrainSettings) -> dict[str, Any
             "level": s.entity_fragments,
             "seed": 0,
         }
-    if s.init_tok2vec:
-        if "init_tok2vec" not in config["paths"]:
-            raise typer.BadParameter(
-                f"{config_path} has no paths.init_tok2vec: --init-tok2vec needs a config "
-                "whose tok2vec can start from pretrained weights (configs/ner_cnn.cfg)."
-            )
-        overrides["paths.init_tok2vec"] = s.init_tok2vec
     return overrides
 
 
@@ -187,34 +189,13 @@ class _Tee(io.TextIOBase):
 
 
 def load_training_config(config_path: Path, settings: TrainSettings) -> Any:
-    """The config ``spacy train`` gets: the file with the run's overrides, and a
-    [pretraining] block where ``init_tok2vec`` needs one (:func:`with_pretraining_block`)."""
+    """The config ``spacy train`` gets: the file with the run's overrides."""
     from spacy import util
     from spacy.cli._util import show_validation_error
 
     overrides = build_overrides(config_path, settings)
     with show_validation_error(config_path):
-        config = util.load_config(config_path, overrides=overrides, interpolate=False)
-    if settings.init_tok2vec and not config.get("pretraining"):
-        config = with_pretraining_block(config)
-    return config
-
-
-def with_pretraining_block(config: Any) -> Any:
-    """The config with spaCy's default [pretraining] block where it has an empty one.
-
-    spaCy loads ``initialize.init_tok2vec`` only when the training config has a filled
-    [pretraining] block (it names the layer the weights belong to); with an empty one
-    the weights are skipped without a word. These are the defaults ``spacy init
-    fill-config --pretraining`` writes, the config ``spacy pretrain`` learnt them with.
-    """
-    from spacy import util
-    from spacy.language import DEFAULT_CONFIG_PRETRAIN_PATH
-
-    defaults = util.load_config(DEFAULT_CONFIG_PRETRAIN_PATH, interpolate=False)
-    filled = defaults.merge(config)
-    filled["pretraining"] = defaults["pretraining"]
-    return filled
+        return util.load_config(config_path, overrides=overrides, interpolate=False)
 
 
 def staging_folder(output: Path) -> Path:
@@ -243,6 +224,17 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path)
     elif path.exists() or path.is_symlink():
         path.unlink()
+
+
+def add_lowercase_filter(folder: Path) -> None:
+    """End the saved pipelines in ``folder`` with an ``xlproj_span_filter`` that drops
+    lower-case entities (before they are published: a stopped run adds nothing)."""
+    from spacy_xlproj.pipes.span_filter_pipe import add_span_filter
+    from spacy_xlproj.transfer.span_filters import SpanFilter
+
+    for name in ("model-best", "model-last"):
+        if (folder / name).is_dir():
+            add_span_filter(folder / name, SpanFilter(drop_lowercase=True))
 
 
 def train_pipeline(config_path: Path, output: Path, settings: TrainSettings) -> dict[str, Any]:
@@ -280,6 +272,8 @@ def train_pipeline(config_path: Path, output: Path, settings: TrainSettings) -> 
         t = config.interpolate()["training"]
         summary = log.summary(t["max_steps"], t["max_epochs"], t["patience"])
         write_atomic(stage / "training.json", json.dumps(summary, indent=2) + "\n")
+        if settings.span_filter == "lowercase":
+            add_lowercase_filter(stage)
     except BaseException:
         _remove(stage)
         raise
@@ -307,10 +301,17 @@ def main(
         "--entity-fragments",
         help="Also train on entities alone, each with this probability (0: off)",
     ),
-    init_tok2vec: str = typer.Option(
-        "", "--init-tok2vec", help="Pretrained tok2vec weights from spacy pretrain ('': none)"
+    span_filter: str = typer.Option(
+        "none",
+        "--span-filter",
+        help="lowercase: the saved pipelines drop lower-case entities (xlproj_span_filter)",
     ),
 ) -> None:
+    stop_with_parent()
+    if span_filter not in SPAN_FILTERS:
+        raise typer.BadParameter(
+            f"use one of {', '.join(SPAN_FILTERS)}, got {span_filter!r}", param_hint="--span-filter"
+        )
     settings = TrainSettings(
         lang,
         train,
@@ -323,7 +324,7 @@ def main(
         eval_frequency,
         patience,
         entity_fragments,
-        init_tok2vec,
+        span_filter,
     )
     summary = train_pipeline(config_path, output, settings)
     state = "converged" if summary["converged"] else f"stopped by {summary['stopped_by']}"

@@ -18,7 +18,6 @@ sets, two rows). Pure data: no spaCy import, so scripts and tests read it cheapl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 XTREME = "xtreme"
 MASAKHANER = "masakhaner"
@@ -278,6 +277,19 @@ CHECKSUMS: dict[str, str] = {
     "masakhaner2/zul/test.txt": "b8f1ebfb66958fbe02a04999f31db66c",
     "conll2002/esp.train": "c8c6b342371b9de2f83a93767d352c17",
     "conll2002/esp.testa": "de0578160dde26ec68cc580595587dde",
+    # The files inside the WikiANN archives (original files with `lang:` token prefixes).
+    "wikiann/eo/train": "79afb59e99b81e139fb0a0debfd610c4",
+    "wikiann/eo/dev": "07b337d540441695c5414441a8e671c6",
+    "wikiann/eo/test": "d656083770d5bc8ca4fc6146eb41d1af",
+    "wikiann/eu/train": "bcdd95da6f4b654d71811bad321d0bd2",
+    "wikiann/eu/dev": "379b1e6beb1f9868ed1d05614fb297a3",
+    "wikiann/eu/test": "8af84f15b5111fe0c64d7883127d780f",
+    "wikiann/is/train": "3df21971a6d5e71fecec9e27b9f48ba2",
+    "wikiann/is/dev": "cc918c4f861a171eedc565f2d6960e31",
+    "wikiann/is/test": "4dc3de84beba54c149d11be8b0658bcb",
+    "wikiann/mk/train": "69e239530cb7e662e10957cb393fec92",
+    "wikiann/mk/dev": "473b6fde47b06187e31c8dd1cc81019c",
+    "wikiann/mk/test": "c5a3c3a26cec984336c7bb7157e8cd12",
 }
 
 
@@ -297,8 +309,8 @@ def _panx(code: str) -> TestSet:
 
 
 def _wikiann_archive(code: str, folder: str) -> TestSet:
-    # The original WikiANN files (with `lang:` prefixes) in an archive that the
-    # `extract-wikiann` command unpacks; scripts/check_assets.py checks the files in it.
+    # The original WikiANN files (with `lang:` prefixes) in an archive that
+    # scripts/check_assets.py unpacks, checking the files in it against CHECKSUMS.
     url = f"https://raw.githubusercontent.com/shamsow/cs475/master/download/{folder}/{code}.tar.gz"
     archive = DataFile(f"{_DATA}/wikiann/{code}.tar.gz", url)
     return TestSet("wikiann", f"{_DATA}/wikiann/{code}/test", "PER,ORG,LOC", (archive,))
@@ -473,9 +485,9 @@ def select(spec: str) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
-# --- project.yml assets ---------------------------------------------------------------
-# `spacy project assets` downloads these; the others with `--extra`. They are the
-# languages of the shared data folder, which `assets-local` links instead.
+# --- data files ------------------------------------------------------------------------
+# The languages of the shared data folder (../shared/data), which the tests and the
+# benchmarks use; `spacy project run assets-lang` links them from there when it can.
 DEFAULT_ASSET_LANGS = ("es", "eo", "eu", "is", "mk", "hau", "swa", "yor")
 _CONLL2003_URL = "https://raw.githubusercontent.com/kyzhouhzau/BERT-NER/master/NERdata"
 _EUROPARL_URL = "https://raw.githubusercontent.com/ixa-ehu/ner-evaluation-corpus-europarl/master"
@@ -506,40 +518,24 @@ SOURCE_FILES: tuple[DataFile, ...] = (
         "Europarl-NER Spanish",
     ),
 )  # fmt: skip
-# How a data set's files are described: its name, and what it says in brackets.
-_DATASETS = {
-    "wikiann": ("WikiANN", "Rahimi et al. 2019 splits; PER/ORG/LOC"),
-    "masakhaner2": ("MasakhaNER 2.0", "Adelani et al. 2022; CC-BY-NC-4.0; PER/ORG/LOC/DATE"),
-    "conll2002": ("CoNLL-2002", "Tjong Kim Sang 2002; testa is the dev set"),
-}
+ARCHIVE_SUFFIX = ".tar.gz"
 
 
-def project_assets() -> list[dict[str, Any]]:
-    """project.yml's ``assets``: the source files, then every language's downloads in
-    table order, those outside ``DEFAULT_ASSET_LANGS`` marked ``extra`` (fetched by
-    ``spacy project assets --extra``). ``scripts/sync_assets.py`` writes them there."""
-    assets: list[dict[str, Any]] = []
-    seen: set[str] = set()
+def data_files(codes: list[str]) -> list[DataFile]:
+    """The downloads a run needs: the source data, then each language's files, once each.
 
-    def add(f: DataFile, description: str, extra: bool) -> None:
-        if f.dest in seen:
-            return
-        seen.add(f.dest)
-        asset: dict[str, Any] = {"dest": f.dest, "url": f.url}
-        if f.checksum:
-            asset["checksum"] = f.checksum
-        asset["description"] = description
-        if extra:
-            asset["extra"] = True
-        assets.append(asset)
+    A WikiANN archive (``wikiann/<code>.tar.gz``) stands for the three files in it
+    (:func:`archive_members`). Codes the table lacks add nothing.
+    """
+    files: dict[str, DataFile] = {f.dest: f for f in SOURCE_FILES}
+    for code in codes:
+        language = LANGUAGES.get(code)
+        for f in language.files if language else ():
+            files.setdefault(f.dest, f)
+    return list(files.values())
 
-    for f in SOURCE_FILES:
-        add(f, f.description, False)
-    for lang in _ROWS:
-        for f in lang.files:
-            dataset, _, rest = f.dest.removeprefix(f"{_DATA}/").partition("/")
-            what = rest.rpartition("/")[2] if "/" in rest else "archive"
-            name, note = _DATASETS[dataset]
-            description = f.description or f"{name} {lang.name} {what} ({note})"
-            add(f, description, lang.code not in DEFAULT_ASSET_LANGS)
-    return assets
+
+def archive_members(archive: DataFile) -> dict[str, str]:
+    """The files a WikiANN archive holds: path under assets/data -> MD5."""
+    folder = archive.dest.removeprefix(f"{_DATA}/").removesuffix(ARCHIVE_SUFFIX)
+    return {f"{folder}/{split}": CHECKSUMS[f"{folder}/{split}"] for split in _SPLITS}
