@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .align.base import Aligner
+from .errors import UsageError
 from .io.atomic import write_atomic
 from .project.base import Projector
 
@@ -113,8 +114,8 @@ class ColumnCorpus:
         strip_lang_prefix: bool | None = None,
     ) -> None:
         self.path = Path(path)
-        self.limit = limit
-        self.max_length = max_length
+        self.limit = check_count(limit, "limit")
+        self.max_length = check_count(max_length, "max_length")
         self.gold_preproc = gold_preproc
         self.augmenter = augmenter
         self.strip_lang_prefix = strip_lang_prefix
@@ -164,14 +165,40 @@ def _examples(nlp: Language, reference: Doc, reader: Any) -> Iterator[Example]:
 # -- ProjectedCorpus -----------------------------------------------------------------
 
 
+def check_count(value: Any, what: str) -> int:
+    """``value`` if it is a whole number >= 0 (0 or None: no limit), else UsageError."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise UsageError(
+            f"{what}={value!r} is not a count: give a whole number >= 1, or 0 for no limit."
+        )
+    return value
+
+
 def check_lang_code(value: Any, what: str) -> str:
-    """``value`` if it is a language code (``es``, ``eus``, ``pt-BR``, ``xx``), else ValueError."""
+    """``value`` if it is a language code (``es``, ``eus``, ``pt-BR``, ``xx``), else UsageError."""
     if not isinstance(value, str) or LANG_CODE.fullmatch(value) is None:
-        raise ValueError(
+        raise UsageError(
             f"{what}={value!r} is not a language code: use an ISO 639 code such as 'es', "
             "'eus' or 'pt-BR' (2-3 lowercase letters, then optional '-'/'_' subtags of "
             "letters and digits)."
         )
+    return value
+
+
+def check_spacy_lang(value: str, what: str) -> str:
+    """``value`` if spaCy has a language class for it (``xx``: multi-language), else
+    UsageError: caught when the config is resolved, not after a long projection."""
+    from spacy.util import get_lang_class
+
+    try:
+        get_lang_class(value)
+    except ImportError as err:
+        raise UsageError(
+            f"{what}={value!r}: spaCy has no language {value!r}; give a language spaCy "
+            "has (spacy.blank(code) works), or 'xx' for its multi-language tokenizer."
+        ) from err
     return value
 
 
@@ -180,7 +207,7 @@ def _inside(folder: Path, name: str) -> Path:
     path = folder / name
     root = folder.resolve()
     if Path(name).name != name or not path.resolve().is_relative_to(root):
-        raise ValueError(
+        raise UsageError(
             f"The cache file name {name!r} would lead outside the cache folder {folder}; "
             "check src_lang, tgt_lang and the file name of path."
         )
@@ -290,19 +317,19 @@ class ProjectedCorpus:
         chunk_size: int = 10_000,
     ) -> None:
         if unprojected not in UNPROJECTED_POLICIES:
-            raise ValueError(
+            raise UsageError(
                 f"unprojected={unprojected!r} is not one of {', '.join(UNPROJECTED_POLICIES)}: "
                 f"'drop' drops sentences with an unprojected entity, 'keep' keeps them with "
                 f"its words O, 'missing' keeps them with the unlabelled tokens missing."
             )
         if not 0.0 <= min_confidence <= 1.0:
-            raise ValueError(f"min_confidence must lie in [0, 1], got {min_confidence}")
+            raise UsageError(f"min_confidence must lie in [0, 1], got {min_confidence}")
         if chunk_size < 1:
-            raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
+            raise UsageError(f"chunk_size must be at least 1, got {chunk_size}")
         check_lang_code(src_lang, "src_lang")
         check_lang_code(tgt_lang, "tgt_lang")
         if tgt_spacy_lang is not None:
-            check_lang_code(tgt_spacy_lang, "tgt_spacy_lang")
+            check_spacy_lang(check_lang_code(tgt_spacy_lang, "tgt_spacy_lang"), "tgt_spacy_lang")
         from .spacy_bridge import check_projector
 
         check_projector(projector, aligner)
@@ -315,8 +342,8 @@ class ProjectedCorpus:
         self.cache_dir = Path(cache_dir).expanduser() if cache_dir is not None else None
         self.min_confidence = min_confidence
         self.unprojected = unprojected
-        self.limit = limit
-        self.max_length = max_length
+        self.limit = check_count(limit, "limit")
+        self.max_length = check_count(max_length, "max_length")
         self.gold_preproc = gold_preproc
         self.augmenter = augmenter
         self.tgt_spacy_lang = tgt_spacy_lang
@@ -324,6 +351,8 @@ class ProjectedCorpus:
         self.report: Counter[str] = Counter()
         self.cache_hit: bool | None = None  # None until the first call
         self._docbin_bytes: bytes | None = None
+        self._resolved: Translator | None = None
+        self._translator_identity: str | None = None
 
     # -- the cache ----------------------------------------------------------------------
 
@@ -348,7 +377,12 @@ class ProjectedCorpus:
         return _inside(folder, name)
 
     def _settings(self) -> dict[str, Any]:
-        """Everything the projected corpus depends on: its cache key and work manifest."""
+        """Everything the projected corpus depends on: its cache key and work manifest.
+
+        The translator counts by identity (``translate.identity``): its name and a hash
+        of its content and settings, so a translations file edited in place, or a model
+        retrained into the same folder, gives another key and the corpus is rebuilt.
+        """
         from .spacy_bridge import describe
 
         digest = hashlib.sha256()
@@ -362,10 +396,30 @@ class ProjectedCorpus:
             "src_lang": self.src_lang,
             "tgt_lang": self.tgt_lang,
             "tgt_spacy_lang": self.tgt_spacy_lang,
-            "translator": describe(self.translator),
+            "translator": self._identity(),
             "aligner": describe(self.aligner),
             "projector": describe(self._projector()),
         }
+
+    def _translator(self) -> Translator:
+        """The translator, built once from a spec (and shared by the key and the work)."""
+        if self._resolved is None:
+            from .translate.build import resolve_translator
+
+            self._resolved = resolve_translator(
+                self.translator, self.src_lang, self.tgt_lang, self.cache_dir
+            )
+        return self._resolved
+
+    def _identity(self) -> str:
+        if self._translator_identity is None:
+            from .translate.cache import TranslationCache
+            from .translate.identity import translator_identity
+
+            # The translation cache remembers a model's weight digests between runs.
+            memo = TranslationCache(self.cache_dir)
+            self._translator_identity = translator_identity(self._translator(), memo)
+        return self._translator_identity
 
     def _projector(self) -> Projector | str:
         if self.projector is None:
@@ -410,11 +464,8 @@ class ProjectedCorpus:
         from .tokenize import Tokenizer
         from .transfer.chunks import run_chunks
         from .transfer.train import chunk_translator, from_record, project_sentences, to_record
-        from .translate.build import resolve_translator
 
-        translator = resolve_translator(
-            self.translator, self.src_lang, self.tgt_lang, self.cache_dir
-        )
+        translator = self._translator()
         aligner = resolve_aligner(self.aligner) if self.aligner is not None else None
         projector = self._projector()
         lang = self.tgt_spacy_lang or self.tgt_lang

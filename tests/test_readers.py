@@ -15,7 +15,7 @@ import spacy
 from spacy.util import registry
 from thinc.api import Config
 
-from spacy_xlproj.errors import DataFormatError
+from spacy_xlproj.errors import DataFormatError, UsageError
 from spacy_xlproj.io import read_columns
 from spacy_xlproj.project.heuristic import HeuristicProjector
 from spacy_xlproj.readers import ProjectedCorpus
@@ -393,6 +393,7 @@ class CountingApertium:
     def __init__(self, src_lang, tgt_lang):
         self.inner = ApertiumTranslator(src_lang, tgt_lang)
         self.name = self.inner.name
+        self.fingerprint = self.inner.fingerprint  # the same translator: the same identity
         self.src_lang, self.tgt_lang = src_lang, tgt_lang
 
     def translate(self, texts):
@@ -517,3 +518,89 @@ def test_projected_corpus_cache_stays_in_the_cache_folder(english_file, tmp_path
     corpus.tgt_lang = "es/../../x"
     with pytest.raises(ValueError, match="would lead outside the cache folder"):
         _ = corpus.cache_path
+
+
+# -- stale and silent results (issue 25) ---------------------------------------------------
+
+
+def test_projected_corpus_rebuilt_when_the_translations_file_changes(english_file, tmp_path):
+    # Case 2: a file: translator whose file is corrected between two trainings.
+    sources = [
+        "Ana Torres visited Lima .",
+        "The mayor of Quito met Pedro .",
+        "It rained .",
+    ]
+    src = tmp_path / "src.txt"
+    tgt = tmp_path / "tgt.txt"
+    src.write_text("\n".join(sources) + "\n", encoding="utf8")
+    tgt.write_text(
+        "Ana Torres visitó Lima .\nEl alcalde de Quito conoció a Pedro .\nLlovió .\n",
+        encoding="utf8",
+    )
+    spec = f"file:{tgt}:{src}"
+    nlp = spacy.blank("es")
+    first = _corpus(english_file, tmp_path / "cache", spec, unprojected="keep")
+    assert [eg.reference.text for eg in first(nlp)][0] == "Ana Torres visitó Lima ."
+    assert first.cache_hit is False
+    tgt.write_text(
+        "Ana Torres visitó Lima ayer .\nEl alcalde de Quito conoció a Pedro .\nLlovió .\n",
+        encoding="utf8",
+    )
+    second = _corpus(english_file, tmp_path / "cache", spec, unprojected="keep")
+    texts = [eg.reference.text for eg in second(nlp)]
+    assert second.cache_hit is False
+    assert texts[0] == "Ana Torres visitó Lima ayer ."
+    assert second.cache_path != first.cache_path
+    # Unchanged, the next run reads the cache.
+    third = _corpus(english_file, tmp_path / "cache", spec, unprojected="keep")
+    assert [eg.reference.text for eg in third(nlp)] == texts
+    assert third.cache_hit is True
+
+
+@pytest.mark.parametrize("field", ["limit", "max_length"])
+def test_projected_corpus_refuses_negative_counts(english_file, tmp_path, field):
+    config = {
+        "@readers": "spacy_xlproj.ProjectedCorpus.v1",
+        "path": str(english_file),
+        "src_lang": "en",
+        "tgt_lang": "es",
+        "translator": "apertium",
+        "cache_dir": str(tmp_path),
+        field: -1,
+    }
+    with pytest.raises(UsageError) as err:
+        _reader(config)
+    assert str(err.value) == (
+        f"{field}=-1 is not a count: give a whole number >= 1, or 0 for no limit."
+    )
+    with pytest.raises(UsageError, match=f"^{field}=-1 is not a count"):
+        _reader({"@readers": "spacy_xlproj.ColumnCorpus.v1", "path": str(english_file),
+                 field: -1})  # fmt: skip
+
+
+def test_projected_corpus_limit_none_and_zero_mean_all(english_file, tmp_path):
+    nlp = spacy.blank("es")
+    for limit in (0, None):
+        corpus = _corpus(english_file, tmp_path, WordListTranslator(), unprojected="keep",
+                         limit=limit)  # fmt: skip
+        assert len(list(corpus(nlp))) == 3
+
+
+def test_projected_corpus_refuses_unknown_spacy_language(english_file, tmp_path):
+    config = {
+        "@readers": "spacy_xlproj.ProjectedCorpus.v1",
+        "path": str(english_file),
+        "src_lang": "en",
+        "tgt_lang": "es",
+        "translator": "apertium",
+        "cache_dir": str(tmp_path),
+        "tgt_spacy_lang": "zz",
+    }
+    with pytest.raises(UsageError) as err:
+        _reader(config)
+    assert str(err.value) == (
+        "tgt_spacy_lang='zz': spaCy has no language 'zz'; give a language spaCy has "
+        "(spacy.blank(code) works), or 'xx' for its multi-language tokenizer."
+    )
+    config["tgt_spacy_lang"] = "xx"
+    assert _reader(config).tgt_spacy_lang == "xx"

@@ -104,7 +104,7 @@ def test_cache_second_call_reaches_no_backend(files: tuple[Path, Path], tmp_path
     assert again.translate(list(reversed(SOURCES))) == list(reversed(TARGETS))
     assert len(backend.calls) == 2
     assert (again.hits, again.misses) == (4, 0)
-    assert again.cache.count(backend.name) == 4
+    assert again.cache.count(again.key) == 4
 
 
 def test_cache_resumes_after_crash(files: tuple[Path, Path], tmp_path: Path) -> None:

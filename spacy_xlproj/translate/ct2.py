@@ -248,6 +248,10 @@ class CT2Translator(Seq2SeqText):
         self._target_prefix = [self._vocab[bos]] if bos is not None else []
         self.name = f"{self._cache_name('ct2')}:{self.compute_type}"
 
+    def output_settings(self) -> dict[str, Any]:
+        """:meth:`Seq2SeqText.output_settings` and the compute type."""
+        return {**super().output_settings(), "compute_type": self.compute_type}
+
     def _generate(self, batch: list[str]) -> list[str]:
         ids = self._encode(batch)
         tokens = [[self._vocab[i] for i in x] for x in ids]

@@ -8,6 +8,7 @@ in any order can be asked for.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -57,8 +58,10 @@ class FileTranslator:
         self.lines = read_lines(self.path)
         self.source_path = Path(source_path) if source_path is not None else None
         self.lookup: dict[str, str] | None = None
+        content = hashlib.sha256("\n".join(self.lines).encode("utf8"))
         if self.source_path is not None:
             sources = read_lines(self.source_path)
+            content.update(b"\0" + "\n".join(sources).encode("utf8"))
             if len(sources) != len(self.lines):
                 raise DataFormatError(
                     self.path,
@@ -71,11 +74,18 @@ class FileTranslator:
             for source, target in zip(sources, self.lines, strict=True):
                 self.lookup.setdefault(_key(source), target)
         self.name = f"file:{self.path.resolve()}"
+        # The lines as read now are what this object serves: a file corrected later
+        # is another translator.
+        self._content = content.hexdigest()
 
     @property
     def cacheable(self) -> bool:
         # By position the answer depends on the whole request, not on each text.
         return self.lookup is not None
+
+    def fingerprint(self, memo: object = None) -> str:
+        """A hash of the translations' (and source texts') content, as read."""
+        return self._content
 
     def translate(self, texts: Sequence[str]) -> list[str]:
         """Return the stored translations of ``texts``."""

@@ -18,6 +18,7 @@ from ..errors import MissingDependencyError, XlprojError
 from ..registry import translators
 from . import langcodes
 from .base import translate_nonempty
+from .identity import DigestMemo, model_digest, settings_digest
 
 logger = logging.getLogger(__name__)
 
@@ -290,6 +291,28 @@ class Seq2SeqText:
         self._language_ids = language_ids(tokenizer)
         self.n_split = 0  # sentences that were too long and translated in parts
         self.n_parts = 0
+        self._fingerprint: str | None = None
+
+    def output_settings(self) -> dict[str, Any]:
+        """The settings that change a translation (the batch size does not); an engine
+        adds its own (precision)."""
+        return {
+            "num_beams": self.num_beams,
+            "max_length": self.max_length,
+            "max_input_tokens": self.max_input_tokens,
+            "prefix": self.family.prefix,
+        }
+
+    def fingerprint(self, memo: DigestMemo | None = None) -> str:
+        """A hash of the model's files (weights, config, tokenizer) and of
+        :meth:`output_settings`: a model retrained in the same folder, or another beam
+        size, is another translator. Computed once per object; ``memo`` remembers the
+        weights' digests between runs."""
+        if self._fingerprint is None:
+            self._fingerprint = settings_digest(
+                {"model": model_digest(self.model_name, memo), **self.output_settings()}
+            )
+        return self._fingerprint
 
     def _cache_name(self, engine: str) -> str:
         """``ENGINE:MODEL:SRC-TGT:beams=N``: the name cache keys are made of (an engine
@@ -422,6 +445,10 @@ class HFTranslator(Seq2SeqText):
             self.model.half()
         self.model.eval()
         self.name = self._cache_name("hf")
+
+    def output_settings(self) -> dict[str, Any]:
+        """:meth:`Seq2SeqText.output_settings` and the precision."""
+        return {**super().output_settings(), "fp16": self.fp16}
 
     def _translate_batches(self, texts: list[str]) -> list[str]:
         import torch
