@@ -36,6 +36,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..errors import DataFormatError, UsageError
 from ..project.base import Projector
 from ..registry import taggers
 from ..transfer.consistency import Harmonize, check_head, head_majority, head_word
@@ -52,6 +53,9 @@ if TYPE_CHECKING:
 UNCERTAIN_MODES = ("missing", "outside", "drop-sentence")
 Uncertain = Literal["missing", "outside", "drop-sentence"]
 SPANS_KEY = "xlproj"
+# The span group of every teacher's proposals beside the accepted ones (``<key>_votes``):
+# what a person reviewing the pseudo-labels sees (``spacy_xlproj.review``).
+VOTES_SUFFIX = "_votes"
 # What a pseudo-labelled DocBin stores: the words and the entity annotation, whose
 # missing state (ENT_IOB 0) is the point of it.
 DOCBIN_ATTRS = ["ORTH", "ENT_IOB", "ENT_TYPE"]
@@ -109,12 +113,16 @@ class PseudoLabelled:
     words: The input words.
     spans: The accepted spans, non-overlapping and sorted, with their confidence.
     missing: Word indices with no annotation (neither entity nor O), ascending.
+    votes: Each teacher's proposed spans, in ``teachers`` order (empty: not kept).
+    teachers: The teachers' names, repeats told apart (``#2``).
     """
 
     index: int
     words: list[str]
     spans: list[ScoredSpan] = field(default_factory=list)
     missing: list[int] = field(default_factory=list)
+    votes: list[list[ScoredSpan]] = field(default_factory=list)
+    teachers: list[str] = field(default_factory=list)
 
     def to_sentence(self) -> Sentence:
         """The words and accepted spans (missing words are lost: a Sentence has no such state)."""
@@ -546,7 +554,9 @@ def _decide(
     stats.sentences_written += 1
     stats.spans_written += len(spans)
     stats.missing_tokens += len(missing)
-    return PseudoLabelled(-1, words, spans, list(missing))
+    return PseudoLabelled(
+        -1, words, spans, list(missing), [list(v) for v in votes], _unique(stats.teachers)
+    )
 
 
 # -- spaCy output ---------------------------------------------------------------------
@@ -557,8 +567,10 @@ def to_doc(vocab: Vocab, item: PseudoLabelled, *, spans_key: str | None = SPANS_
 
     ``doc.ents`` are the accepted spans; the ``missing`` words have no annotation
     (``token.ent_iob_ == ""``), every other word is O. ``doc.spans[spans_key]`` holds
-    the accepted spans with ``attrs["scores"]``, their confidences, in span order
-    (``spans_key=None``: no span group).
+    the accepted spans with ``attrs["scores"]``, their confidences, in span order, and
+    ``doc.spans[spans_key + "_votes"]`` every teacher's proposals (overlapping), with
+    ``attrs["teachers"]`` (names), ``attrs["teacher"]`` (each span's teacher index) and
+    ``attrs["scores"]`` (``spans_key=None``: no span groups).
     """
     from spacy.tokens import Doc, SpanGroup
     from spacy.tokens import Span as SpacySpan
@@ -576,6 +588,18 @@ def to_doc(vocab: Vocab, item: PseudoLabelled, *, spans_key: str | None = SPANS_
         spans=list(ents),
         attrs={"scores": [round(float(s.confidence), 6) for s in item.spans]},
     )
+    if item.votes:
+        proposed = [(k, s) for k, spans in enumerate(item.votes) for s in spans]
+        doc.spans[spans_key + VOTES_SUFFIX] = SpanGroup(
+            doc,
+            name=spans_key + VOTES_SUFFIX,
+            spans=[SpacySpan(doc, s.start, s.end, label=s.label) for _, s in proposed],
+            attrs={
+                "teachers": list(item.teachers),
+                "teacher": [k for k, _ in proposed],
+                "scores": [round(float(s.confidence), 6) for _, s in proposed],
+            },
+        )
     return doc
 
 
@@ -686,6 +710,39 @@ def _encoders_looked_up_once() -> Iterator[None]:
         del msgpack_encoders.get_all
 
 
+def check_pseudo_label_paths(
+    input_path: str | Path,
+    output_path: str | Path,
+    stats_path: str | Path | None = None,
+    *,
+    cache_dir: str | Path | None = None,
+) -> None:
+    """What :func:`pseudo_label_file` checks before any teacher runs: a readable input, a
+    ``.spacy`` output, and outputs that are neither inputs nor inside the cache folder.
+
+    RAISES (DataError): The first path that cannot be used.
+    """
+    from ..io.paths import PathProblem, check_input, check_output
+
+    output_path = Path(output_path)
+    if output_path.suffix.lower() != ".spacy":
+        raise DataFormatError(
+            output_path,
+            None,
+            "pseudo-labels are written as a spaCy DocBin, so the output must end in .spacy "
+            "(column files cannot mark missing annotation).",
+        )
+    check_input(input_path)
+    folders = [("--cache-dir", cache_dir)]
+    check_output(output_path, input_path, folders=folders)
+    if stats_path is not None:
+        check_output(stats_path, input_path, output_path, what="Statistics file", folders=folders)
+        if Path(stats_path).resolve() == output_path.resolve():
+            raise PathProblem(
+                f"--stats {stats_path} is the output file too; give the statistics another path."
+            )
+
+
 def pseudo_label_file(
     input_path: str | Path,
     output_path: str | Path,
@@ -700,6 +757,7 @@ def pseudo_label_file(
     report: dict[str, Any] | None = None,
     spans_key: str | None = SPANS_KEY,
     pool: Pool | None = None,
+    checked: bool = False,
 ) -> PseudoLabelStats:
     """Pseudo-label a file of unlabelled sentences and write a ``.spacy`` training file.
 
@@ -708,34 +766,25 @@ def pseudo_label_file(
     output_path (str | Path): The ``.spacy`` file to write; never one of the inputs.
     teachers (Sequence[Teacher]): The teachers.
     lang (str): Language of the text (the output's vocab).
-    limit (int | None): Only the first N sentences.
+    limit (int | None): Only the first N sentences; 0 or None: all of them.
     stats_path (str | Path | None): Write the statistics (and ``report``) as JSON here.
     progress (bool | None): Progress bar; ``None``: for inputs of 5,000 sentences or more.
     report (dict | None): Extra entries for the statistics file (the command's settings).
     spans_key (str | None): The span group of the accepted spans and their scores;
         ``None`` writes none (see :func:`write_pseudo_docbin`).
     pool (Pool | None): Workers that run the teachers (see :func:`iter_pseudo_label`).
+    checked (bool): The paths were checked already (:func:`check_pseudo_label_paths`).
     Other arguments as for :func:`pseudo_label`.
     RETURNS (PseudoLabelStats): The counts.
     """
-    from ..cli._checks import check_input, check_output
-    from ..errors import DataFormatError
     from ..io import read_sentences
 
-    output_path = Path(output_path)
-    if output_path.suffix.lower() != ".spacy":
-        raise DataFormatError(
-            output_path,
-            None,
-            "pseudo-labels are written as a spaCy DocBin, so the output must end in .spacy "
-            "(column files cannot mark missing annotation).",
-        )
-    check_input(input_path)
-    check_output(output_path, input_path)
-    if stats_path is not None:
-        check_output(stats_path, input_path, output_path, what="Statistics file")
+    if not checked:
+        check_pseudo_label_paths(input_path, output_path, stats_path)
+    if limit is not None and limit < 0:
+        raise UsageError(f"limit must be 0 or more (0: every sentence), got {limit}.")
     sentences = read_sentences(input_path, lang=lang)
-    if limit is not None:
+    if limit:
         sentences = sentences[:limit]
     if progress is None:
         progress = len(sentences) >= 5000
@@ -770,21 +819,23 @@ def pseudo_label_file(
 class EnsembleTagger:
     """The teachers' agreed spans as an :class:`~spacy_xlproj.ner.base.EntityTagger`.
 
-    Uncertain words are simply not entities here (a tagger has no "missing"), so the
-    ensemble can be scored like any system, or used wherever a tagger is configured.
+    Uncertain words are simply not entities here (a tagger has no "missing"; with
+    ``uncertain = "drop-sentence"`` such a sentence gets no entities), so the ensemble
+    can be scored like any system, or used wherever a tagger is configured.
+
+    options (EnsembleOptions | None): The vote and the span filter, as pseudo-label
+        takes them (``[pseudo_label]`` and ``[filter]``); default: every teacher agrees.
     """
 
     def __init__(
         self,
         teachers: Sequence[Teacher],
+        options: EnsembleOptions | None = None,
         *,
-        agreement: float = 1.0,
-        vote: Vote = "weight",
         batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> None:
         self.teachers = list(teachers)
-        # A tagger has no "missing": uncertain words are simply not entities.
-        self.options = EnsembleOptions(agreement, "outside", vote)
+        self.options = options or EnsembleOptions()
         self.batch_size = batch_size
         self.name = "ensemble(" + "+".join(t.name for t in self.teachers) + ")"
         self.stats = PseudoLabelStats()
@@ -809,15 +860,24 @@ def make_teacher_ensemble(
     translator: str = "apertium",
     aligner: str = "eflomal",
     projector: Projector | None = None,
-    label_map: dict[str, str | None] | None = None,
-    agreement: float = 1.0,
-    vote: str = "weight",
     cache_dir: str | None = None,
+    pseudo_label: dict[str, Any] | None = None,
+    filter: dict[str, Any] | None = None,  # noqa: A002 - the config section's name
 ) -> EnsembleTagger:
     """Teachers given as ``--teacher`` specs (``translate-test:MODEL``, ``spacy:PATH``,
-    ``zero-shot:MODEL``, each with an optional ``@WEIGHT``), combined by agreement."""
+    ``zero-shot:MODEL``, each with an optional ``@WEIGHT``), combined by agreement.
+
+    ``pseudo_label`` and ``filter`` are the sections of the pseudo-label command's
+    config, unchanged (``[tagger.pseudo_label]``: agreement, vote, uncertain, label_map,
+    ignore_wiki_markup; ``[tagger.filter]``: drop_lowercase_spans, drop_labels), checked
+    by the same schema (``spacy_xlproj.settings``); ``[tagger.projector]`` is a
+    ``[projection]`` block under ``@xlproj_projectors = "spacy_xlproj.Projector.v1"``.
+    """
+    from ..ner.build import parse_label_map
+    from ..settings import from_sections
     from .teachers import build_teacher
 
+    settings = from_sections("pseudo-label", {"pseudo_label": pseudo_label, "filter": filter})
     built = [
         build_teacher(
             spec,
@@ -826,9 +886,10 @@ def make_teacher_ensemble(
             translator=translator,
             aligner=aligner,
             projector=projector,
-            label_map=label_map,
+            label_map=parse_label_map(settings.get("pseudo_label", "label_map")),
             cache_dir=cache_dir,
+            ignore_wiki_markup=settings.get("pseudo_label", "ignore_wiki_markup"),
         )
         for spec in teachers
     ]
-    return EnsembleTagger(built, agreement=agreement, vote=vote)  # type: ignore[arg-type]
+    return EnsembleTagger(built, settings.ensemble())
