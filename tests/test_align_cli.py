@@ -67,7 +67,8 @@ def test_align_command_writes_pharaoh(tiny_encoder, tmp_path):  # noqa: F811
     tgt = _write(tmp_path / "tgt.txt", targets)
     out = tmp_path / "out" / "links.txt"
     spec = f"simalign:{tiny_encoder}"
-    args = ["align", str(src), str(tgt), str(out), "-a", spec, "-l", "2", "-m", "argmax"]
+    args = ["align", str(src), str(tgt), str(out), "--aligner", spec,
+            "--align.layer", "2", "--align.simalign_method", "argmax"]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     expected = SimAligner(tiny_encoder, layer=2, method="argmax").align(
@@ -90,18 +91,20 @@ def test_align_command_errors(tiny_encoder, tmp_path):  # noqa: F811
     tgt = _write(tmp_path / "tgt.txt", [["x"]])
     out = tmp_path / "links.txt"
     spec = f"simalign:{tiny_encoder}"
-    result = runner.invoke(app, ["align", str(src), str(tgt), str(out), "-a", spec])
+    result = runner.invoke(app, ["align", str(src), str(tgt), str(out), "--aligner", spec])
     assert result.exit_code == 1
     assert result.output.strip() == (
         f"Error: {tgt}: has 1 sentences but the source file {src} has 2. "
         "The source and target files must be parallel, one sentence each."
     )
     assert not out.exists()
-    result = runner.invoke(app, ["align", str(src), str(src), str(out), "-a", spec, "-s", "gdfa"])
-    assert result.exit_code == 1
+    args = ["align", str(src), str(src), str(out), "--aligner", spec, "--align.symmetrize", "gdfa"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
     assert "Option(s) symmetrize do not apply" in result.output
     result = runner.invoke(
-        app, ["align", str(src), str(src), str(out), "-a", "eflomal", "--extra-src", str(src)]
+        app,
+        ["align", str(src), str(src), str(out), "--aligner", "eflomal", "--extra-src", str(src)],
     )
     assert result.exit_code == 2
-    assert "give as many --extra-tgt as --extra-src files (0 vs 1)" in result.output
+    assert result.output == "Error: Give as many --extra-tgt as --extra-src files (0 vs 1).\n"

@@ -37,7 +37,7 @@ def test_project_writes_projected_spans_and_stats(files, tmp_path):
     out = tmp_path / "out.conll"
     stats = tmp_path / "stats.json"
     result = _run(
-        "project", files["src"], files["tgt"], out, "-a", files["align"], "--stats", stats
+        "project", files["src"], files["tgt"], out, "--alignments", files["align"], "--stats", stats
     )
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8").strip() == EXPECTED.strip()
@@ -51,7 +51,7 @@ def test_project_writes_projected_spans_and_stats(files, tmp_path):
 def test_project_reports_drops_by_reason(files, tmp_path):
     files["align"].write_text("0-0 3-3 3-4\n0-0 1-1\n", encoding="utf-8")
     out = tmp_path / "out.conll"
-    args = ("-a", files["align"], "--no-refine-links")
+    args = ("--alignments", files["align"], "--preset", "paper")
     result = _run("project", files["src"], files["tgt"], out, *args)
     assert result.exit_code == 0, result.output
     assert "dropped: unaligned                       1" in result.output
@@ -61,7 +61,14 @@ def test_project_reports_drops_by_reason(files, tmp_path):
 def test_project_with_matching_method(files, tmp_path):
     out = tmp_path / "out.conll"
     result = _run(
-        "project", files["src"], files["tgt"], out, "-a", files["align"], "--method", "greedy"
+        "project",
+        files["src"],
+        files["tgt"],
+        out,
+        "--alignments",
+        files["align"],
+        "--method",
+        "greedy",
     )
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8").strip() == EXPECTED.strip()
@@ -69,7 +76,9 @@ def test_project_with_matching_method(files, tmp_path):
 
 def test_project_mismatched_sentence_counts(files, tmp_path):
     files["tgt"].write_text("Roma gana\n", encoding="utf-8")
-    result = _run("project", files["src"], files["tgt"], tmp_path / "o.conll", "-a", files["align"])
+    result = _run(
+        "project", files["src"], files["tgt"], tmp_path / "o.conll", "--alignments", files["align"]
+    )
     assert result.exit_code == 1
     assert result.output.strip() == (
         f"Error: {files['tgt']}: has 1 target sentences but the source file {files['src']} "
@@ -80,7 +89,9 @@ def test_project_mismatched_sentence_counts(files, tmp_path):
 
 def test_project_link_out_of_range_names_file_and_line(files, tmp_path):
     files["align"].write_text("0-0 1-2 2-1\n0-0 1-7\n", encoding="utf-8")
-    result = _run("project", files["src"], files["tgt"], tmp_path / "o.conll", "-a", files["align"])
+    result = _run(
+        "project", files["src"], files["tgt"], tmp_path / "o.conll", "--alignments", files["align"]
+    )
     assert result.exit_code == 1
     assert result.output.startswith(
         f"Error: {files['align']}, line 2: link 1-7 is out of range: the source sentence "
@@ -95,14 +106,18 @@ def test_project_rejects_bad_length_ratio_and_output(files, tmp_path):
         files["src"],
         files["tgt"],
         tmp_path / "o.conll",
-        "-a",
+        "--alignments",
         files["align"],
-        "--length-ratio",
+        "--projection.length_ratio",
         "big",
     )
     assert result.exit_code == 2
-    assert "expected a number or 'none', got 'big'" in result.output
-    result = _run("project", files["src"], files["tgt"], tmp_path / "o.xyz", "-a", files["align"])
+    assert (
+        result.output == "Error: projection.length_ratio: expected a number or none, got 'big'.\n"
+    )
+    result = _run(
+        "project", files["src"], files["tgt"], tmp_path / "o.xyz", "--alignments", files["align"]
+    )
     assert result.exit_code == 1
     assert "unsupported output format '.xyz'." in result.output
 
@@ -111,10 +126,16 @@ def test_project_length_ratio_none_keeps_short_runs(files, tmp_path):
     # "European Parliament" aligned to one word only: dropped at 0.8, kept with none.
     files["align"].write_text("0-0 1-2 3-3\n0-0 1-1\n", encoding="utf-8")
     out = tmp_path / "o.conll"
-    args = ("-a", files["align"], "--no-refine-links")
+    args = ("--alignments", files["align"], "--projection.refine", "false")
     assert _run("project", files["src"], files["tgt"], out, *args).exit_code == 0
     assert "Europeo\tO" in out.read_text(encoding="utf-8")
-    args = ("-a", files["align"], "--no-refine-links", "--length-ratio", "none")
+    args = (
+        "--alignments",
+        files["align"],
+        "--projection.refine=false",
+        "--projection.length_ratio",
+        "none",
+    )
     assert _run("project", files["src"], files["tgt"], out, *args).exit_code == 0
     assert "Europeo\tB-ORG" in out.read_text(encoding="utf-8")
 
@@ -122,19 +143,11 @@ def test_project_length_ratio_none_keeps_short_runs(files, tmp_path):
 def test_project_help_explains_options():
     result = _run("project", "--help")
     assert result.exit_code == 0
-    for option in (
-        "--alignments",
-        "--method",
-        "--merge-distance",
-        "--length-ratio",
-        "--top-k",
-        "--only-i",
-        "--refine",
-        "--n-proj",
-        "--constraint",
-        "--stats",
-    ):
-        assert option in result.output
+    # The flags, and where every other setting lives: the keys of [projection].
+    for text in ("--alignments", "--method", "--stats", "--preset", "--config", "--section.key"):
+        assert text in result.output
+    for key in ("merge_distance", "length_ratio", "top_k", "refine", "n_proj", "constraint"):
+        assert key in result.output
 
 
 def test_evaluate_prints_scores_and_writes_json(tmp_path):
@@ -175,7 +188,17 @@ def test_project_expand_names_merges_and_counts(tmp_path):
     tgt.write_text("Juan Pérez vive\n", encoding="utf-8")
     align.write_text("0-0 1-1 2-2\n", encoding="utf-8")
     out, stats = tmp_path / "out.conll", tmp_path / "stats.json"
-    result = _run("project", src, tgt, out, "-a", align, "--expand-names", "--stats", stats)
+    result = _run(
+        "project",
+        src,
+        tgt,
+        out,
+        "--alignments",
+        align,
+        "--stats",
+        stats,
+        "--projection.expand_names",
+    )
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8").split() == [
         "Juan", "B-PER", "Pérez", "I-PER", "vive", "O"

@@ -382,11 +382,13 @@ def test_options_build_the_encoder():
 
 
 def test_options_refuse_an_encoder_without_its_weight_and_the_reverse():
-    with pytest.raises(ProjectionOptionError, match="needs an encoder: give --embedding-model"):
+    with pytest.raises(
+        ProjectionOptionError, match="needs an encoder: give projection.embedding_model"
+    ):
         ProjectionOptions(method="ilp", weights={"align": 1.0, "embedding": 1.0})
-    with pytest.raises(ProjectionOptionError, match="add embedding=W to --weights"):
+    with pytest.raises(ProjectionOptionError, match="add embedding=W to projection.weights"):
         ProjectionOptions(method="ilp", embedding_model="/models/enc")
-    with pytest.raises(ProjectionOptionError, match="add embedding=W to --weights"):
+    with pytest.raises(ProjectionOptionError, match="add embedding=W to projection.weights"):
         ProjectionOptions(method="ilp", embedding_layer=2)
     with pytest.raises(ProjectionOptionError, match="embedding_layer must be >= 0"):
         ProjectionOptions(
@@ -410,14 +412,28 @@ def _project(tmp_path: Path, *args: str):  # noqa: ANN202
     tgt.write_text("el Parlamento Europeo\n", encoding="utf-8")
     links.write_text("0-0 1-2 2-1\n", encoding="utf-8")
     out, stats = tmp_path / "out.conll", tmp_path / "stats.json"
-    cmd = ["project", str(src), str(tgt), str(out), "-a", str(links), "--stats", str(stats)]
+    cmd = [
+        "project",
+        str(src),
+        str(tgt),
+        str(out),
+        "--alignments",
+        str(links),
+        "--stats",
+        str(stats),
+    ]
     return runner.invoke(app, [*cmd, *args]), out, stats
 
 
 def test_cli_embedding_options_reach_the_projector(tmp_path, tiny_encoder):  # noqa: F811
-    args = ("--method", "ilp", "--weights", "align=1,embedding=0.5")
+    args = ("--method", "ilp", "--projection.weights", "align=1,embedding=0.5")
     result, out, stats = _project(
-        tmp_path, *args, "--embedding-model", str(tiny_encoder), "--embedding-layer", "1"
+        tmp_path,
+        *args,
+        "--projection.embedding_model",
+        str(tiny_encoder),
+        "--projection.embedding_layer",
+        "1",
     )
     assert result.exit_code == 0, result.output
     projector = json.loads(stats.read_text(encoding="utf-8"))["projector"]
@@ -433,12 +449,14 @@ def test_cli_embedding_options_reach_the_projector(tmp_path, tiny_encoder):  # n
 
 
 def test_cli_refuses_embedding_options_where_unused(tmp_path, tiny_encoder):  # noqa: F811
-    result, _, _ = _project(tmp_path, "--method", "heuristic", "--embedding-model", "x")
+    result, _, _ = _project(tmp_path, "--method", "heuristic", "--projection.embedding_model", "x")
     assert result.exit_code == 2
-    assert "--embedding-model (embedding_model) applies to greedy, ilp" in result.output
-    result, _, _ = _project(tmp_path, "--method", "ilp", "--weights", "align=1,embedding=1")
+    assert "projection.embedding_model applies to greedy, ilp" in result.output
+    result, _, _ = _project(
+        tmp_path, "--method", "ilp", "--projection.weights", "align=1,embedding=1"
+    )
     assert result.exit_code == 2
-    assert "needs an encoder: give --embedding-model" in result.output
+    assert "needs an encoder: give projection.embedding_model" in result.output
 
 
 def test_configs_resolve_the_embedding_score(tiny_encoder):  # noqa: F811

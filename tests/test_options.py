@@ -97,7 +97,7 @@ def test_inapplicable_option_is_refused(method, option):
         ProjectionOptions(method=method, **{option: value})
     # Given explicitly, even the default value is refused: the user asked for it.
     default = getattr(DEFAULTS, option)
-    with pytest.raises(ProjectionOptionError, match=FIELDS[option].metadata["flag"]):
+    with pytest.raises(ProjectionOptionError, match=f"projection.{option} applies to"):
         ProjectionOptions.from_given({"method": method, option: default})
 
 
@@ -131,7 +131,7 @@ def test_config_block_takes_the_same_options():
     projector = make(method="ilp", max_len=6, refine=False)
     assert (projector.solver, projector.max_len, projector.refine) == ("ilp", 6, False)
     assert make().refine is True
-    with pytest.raises(ProjectionOptionError, match="--max-len"):
+    with pytest.raises(ProjectionOptionError, match="projection.max_len applies to greedy, ilp"):
         make(method="heuristic", max_len=6)
     with pytest.raises(ProjectionOptionError, match='projector = "markers"'):
         make(method="markers")
@@ -185,7 +185,7 @@ def _project(files: dict[str, Path], tmp_path: Path, *args: str):
         [
             "project",
             *map(str, (files["src"], files["tgt"], out)),
-            "-a",
+            "--alignments",
             str(files["align"]),
             "--stats",
             str(stats),
@@ -204,13 +204,13 @@ def _project(files: dict[str, Path], tmp_path: Path, *args: str):
             "refine=True)",
         ),
         (
-            ("--no-refine-links", "-d", "2"),
+            ("--projection.refine", "false", "--projection.merge_distance", "2"),
             "HeuristicProjector(merge_distance=2, length_ratio=0.8, top_k=None, only_i=False, "
             "refine=False)",
         ),
         (("--method", "ilp"), "MatchingProjector(candidates='ngrams', max_len=10, solver='ilp'"),
         (
-            ("--method", "greedy", "--max-len", "4", "--no-refine-links"),
+            ("--method", "greedy", "--preset", "paper", "--projection.max_len", "4"),
             "MatchingProjector(candidates='ngrams', max_len=4, solver='greedy'",
         ),
     ],
@@ -224,36 +224,40 @@ def test_cli_flags_reach_the_projector(files, tmp_path, args, expected):
     assert projector.startswith(expected)
 
 
-def test_cli_refine_links_reaches_matching(files, tmp_path):
+def test_cli_refine_reaches_matching(files, tmp_path):
     import json
 
-    for flag, value in (("--refine-links", True), ("--no-refine-links", False)):
-        result, stats = _project(files, tmp_path, "--method", "ilp", flag)
+    for args, value in (((), True), (("--projection.refine", "false"), False)):
+        result, stats = _project(files, tmp_path, "--method", "ilp", *args)
         assert result.exit_code == 0, result.output
         assert f"refine={value}" in json.loads(stats.read_text(encoding="utf-8"))["projector"]
 
 
 def test_cli_refuses_an_option_the_method_does_not_use(files, tmp_path):
-    result, _ = _project(files, tmp_path, "--method", "ilp", "--merge-distance", "1")
+    result, _ = _project(files, tmp_path, "--method", "ilp", "--projection.merge_distance", "1")
     assert result.exit_code == 2
-    assert "--merge-distance (merge_distance) applies to heuristic, markers" in result.output
+    assert result.output == (
+        "Error: Option(s) not used by method 'ilp': projection.merge_distance applies to "
+        "heuristic, markers. Remove them or choose a method that uses them.\n"
+    )
     result, _ = _project(files, tmp_path, "--method", "markers")
     assert result.exit_code == 2
-    assert result.output == "Error: --method: use one of heuristic, greedy, ilp, got 'markers'\n"
+    assert result.output == "Error: --method: use one of heuristic, greedy, ilp, got 'markers'.\n"
 
 
-def test_readme_option_table_matches_the_code():
-    from spacy_xlproj.cli._options import _show
+def test_a_preset_sets_only_what_the_method_uses(files, tmp_path):
+    import json
+
+    # wikiann sets expand_names (not a markers option); default sets the heuristic's options
+    # (not ilp's): neither is an error, since the user did not ask for them.
+    result, stats = _project(files, tmp_path, "--method", "ilp", "--preset", "wikiann")
+    assert result.exit_code == 0, result.output
+    projector = json.loads(stats.read_text(encoding="utf-8"))["projector"]
+    assert projector.startswith("NameExpandingProjector(MatchingProjector(")
+
+
+def test_readme_sections_table_matches_the_schema():
+    from spacy_xlproj.settings import sections_table
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    rows = {}
-    for line in readme.splitlines():
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        if len(cells) == 5 and cells[1].startswith("`") and cells[1].strip("`") in FIELDS:
-            rows[cells[1].strip("`")] = cells
-    assert set(rows) == set(FIELDS)
-    for name, (flag, _, default, methods, _) in rows.items():
-        meta = FIELDS[name].metadata
-        assert flag.split(" / ")[0] == f"`{meta['flag']}`", name
-        assert default == f"`{_show(getattr(DEFAULTS, name))}`", name
-        assert methods.split(", ") == [m for m in METHODS if m in meta["methods"]], name
+    assert sections_table() in readme

@@ -243,8 +243,8 @@ def test_cli_translate_train_and_test(tmp_path, ruler_nlp):
         [
             "translate-test", str(es), str(tmp_path / "tagged.tsv"), "--tgt-lang", "es",
             "--ner", str(tmp_path / "ruler"), "--aligner", "lexical",
-            "--refine", "backtranslation", "--cache-dir", str(tmp_path / "cache"),
-            "--label-map", "MISC=", "--no-progress",
+            "--translate_test.refine", "backtranslation", "--cache-dir", str(tmp_path / "cache"),
+            "--translate_test.label_map", "MISC=", "--no-progress",
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -255,10 +255,21 @@ def test_cli_translate_train_and_test(tmp_path, ruler_nlp):
         [],
     ]
     bad = runner.invoke(
-        app, ["translate-train", str(src), str(tmp_path / "x.tsv"), "-t", "es", "-m", "best"]
+        app,
+        [
+            "translate-train",
+            str(src),
+            str(tmp_path / "x.tsv"),
+            "--tgt-lang",
+            "es",
+            "--method",
+            "best",
+        ],
     )
     assert bad.exit_code == 2
-    assert bad.output == "Error: --method: use one of heuristic, greedy, ilp, markers, got 'best'\n"
+    assert (
+        bad.output == "Error: --method: use one of heuristic, greedy, ilp, markers, got 'best'.\n"
+    )
 
 
 def test_cli_reports_bad_input(tmp_path):
@@ -269,13 +280,15 @@ def test_cli_reports_bad_input(tmp_path):
     runner = CliRunner()
     missing = tmp_path / "nope.tsv"
     result = runner.invoke(
-        app, ["translate-train", str(missing), str(tmp_path / "o.tsv"), "-t", "es"]
+        app, ["translate-train", str(missing), str(tmp_path / "o.tsv"), "--tgt-lang", "es"]
     )
     assert result.exit_code == 1
     assert f"Input file not found: {missing}" in result.output
     bad = tmp_path / "bad.tsv"
     bad.write_text("Madrid\tB-LOC\nvisits\tX-LOC\n", encoding="utf8")
-    result = runner.invoke(app, ["translate-train", str(bad), str(tmp_path / "o.tsv"), "-t", "es"])
+    result = runner.invoke(
+        app, ["translate-train", str(bad), str(tmp_path / "o.tsv"), "--tgt-lang", "es"]
+    )
     assert result.exit_code == 1
     assert f"{bad}, line 2:" in result.output
 
@@ -293,9 +306,9 @@ def test_cli_translate_test_hides_wiki_markup_and_refines_links(tmp_path, ruler_
         app,
         [
             "translate-test", str(es), str(tmp_path / "tagged.tsv"), "--tgt-lang", "es",
-            "--ner", str(tmp_path / "ruler"), "--aligner", "lexical", "--refine-links",
-            "--ignore-wiki-markup", "--cache-dir", str(tmp_path / "cache"),
-            "--label-map", "MISC=", "--no-progress",
+            "--ner", str(tmp_path / "ruler"), "--aligner", "lexical", "--projection.refine", "true",
+            "--translate_test.ignore_wiki_markup", "--cache-dir", str(tmp_path / "cache"),
+            "--translate_test.label_map", "MISC=", "--no-progress",
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -319,7 +332,7 @@ def test_cli_translate_test_expands_names_but_not_into_hidden_words(tmp_path, ru
     )
     args = [
         "translate-test", str(es), str(tmp_path / "tagged.tsv"), "--tgt-lang", "es",
-        "--ner", str(tmp_path / "ruler"), "--aligner", "lexical", "--ignore-wiki-markup",
+        "--ner", str(tmp_path / "ruler"), "--aligner", "lexical", "--translate_test.ignore_wiki_markup",
         "--cache-dir", str(tmp_path / "cache"), "--no-progress",
     ]  # fmt: skip
     runner = CliRunner()
@@ -329,15 +342,25 @@ def test_cli_translate_test_expands_names_but_not_into_hidden_words(tmp_path, ru
     assert [s.spans for s in plain] == [[Span(3, 4, "LOC")], [Span(0, 2, "PER"), Span(5, 6, "LOC")]]
     stats = tmp_path / "stats.json"
     result = runner.invoke(
-        app, [*args, "--expand-names", "--harmonize-labels", "first", "--stats", str(stats)]
+        app,
+        [
+            *args,
+            "--projection.expand_names",
+            "--translate_test.harmonize_labels",
+            "first",
+            "--stats",
+            str(stats),
+        ],
     )
     assert result.exit_code == 0, result.output
     # Three spans, no head word shared by two of them: nothing to harmonize.
     report = json.loads(stats.read_text())
     assert report["consistency"] == {"spans": 3, "relabelled": 0, "heads": 0}
-    bad = runner.invoke(app, [*args, "--harmonize-labels", "middle"])
-    assert bad.exit_code == 1
-    assert "Unknown --harmonize-labels 'middle': use none, first or last." in bad.output
+    bad = runner.invoke(app, [*args, "--translate_test.harmonize_labels", "middle"])
+    assert bad.exit_code == 2
+    assert bad.output == (
+        "Error: translate_test.harmonize_labels: use one of none, first, last, got 'middle'.\n"
+    )
     expanded = read_sentences(tmp_path / "tagged.tsv")
     # "Madrid" grows to "Comunidad de Madrid", not into the hidden keyword before it.
     assert [s.spans for s in expanded] == [
@@ -348,11 +371,11 @@ def test_cli_translate_test_expands_names_but_not_into_hidden_words(tmp_path, ru
     src.write_text("Madrid\tB-LOC\n", encoding="utf8")
     bad = runner.invoke(
         app,
-        ["translate-train", str(src), str(tmp_path / "x.tsv"), "-t", "es", "-m", "markers",
-         "--expand-names"],
+        ["translate-train", str(src), str(tmp_path / "x.tsv"), "--tgt-lang", "es", "--method", "markers",
+         "--projection.expand_names"],
     )  # fmt: skip
     assert bad.exit_code == 2
     assert bad.output.startswith(
-        "Error: Option(s) not used by method 'markers': --expand-names (expand_names) "
+        "Error: Option(s) not used by method 'markers': projection.expand_names "
         "applies to heuristic, greedy, ilp."
     )

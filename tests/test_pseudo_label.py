@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from spacy_xlproj.cli import app
+from spacy_xlproj.errors import UsageError
 from spacy_xlproj.teach import (
     EnsembleOptions,
     EnsembleTagger,
@@ -240,11 +241,7 @@ def test_span_filter_makes_accepted_spans_outside():
     assert [t.ent_iob_ for t in doc] == ["O", "", "O", "O", "O", "B", "I", "O"]
     d = stats.to_dict()
     assert d["filtered"] == {"lowercase": 1}
-    assert d["span_filter"] == {
-        "drop_lowercase": True,
-        "drop_labels": [],
-        "capitalised_missing": False,
-    }
+    assert d["span_filter"] == {"drop_lowercase": True, "drop_labels": []}
     # The ensemble's counts are before the filter; spans_written after it.
     assert (d["agreed_spans"], d["spans_written"], d["agreed_per_label"]) == (
         2,
@@ -260,34 +257,6 @@ def test_span_filter_makes_accepted_spans_outside():
     )
     assert out == []
     assert stats.to_dict()["filtered"] == {"label:PER": 1, "label:PERSON": 0}
-
-
-def test_capitalised_words_outside_the_spans_become_missing():
-    from spacy_xlproj.transfer.span_filters import SpanFilter
-
-    words = ["El", "Gobierno", "habló", "con", "Juan", "Pérez", "y", "EFE", "."]
-    a = FixedTeacher("a", {"El": [S(4, 6, "PER"), S(7, 8, "ORG")]})
-    b = FixedTeacher("b", {"El": [S(4, 6, "PER")]})  # EFE: a disagreement
-    out, stats = pseudo_label([words], [a, b])
-    assert (out[0].missing, stats.capitalised_missing) == ([7], 0)
-
-    span_filter = SpanFilter(capitalised_missing=True)
-    out, stats = pseudo_label([words], [a, b], EnsembleOptions(span_filter=span_filter))
-    assert out[0].spans == [S(4, 6, "PER")]
-    assert out[0].missing == [1, 7]  # Gobierno (no teacher) and EFE (disagreement)
-    d = stats.to_dict()
-    assert (d["missing_tokens"], d["capitalised_missing"]) == (2, 1)
-    assert d["span_filter"]["capitalised_missing"] is True
-    assert re.search(r"\n  capitalised, no span +1\n", stats.table())
-    # With --uncertain outside the disagreement is O, the capitalised word still missing.
-    out, _ = pseudo_label(
-        [words], [a, b], EnsembleOptions(uncertain="outside", span_filter=span_filter)
-    )
-    assert out[0].missing == [1, 7]
-    # A span the filter drops leaves its words O, even when capitalised: a decision.
-    both = SpanFilter(drop_labels=("PER",), capitalised_missing=True)
-    out, _ = pseudo_label([words], [a, a], EnsembleOptions(span_filter=both))
-    assert (out[0].spans, out[0].missing) == ([S(7, 8, "ORG")], [1, 4, 5])
 
 
 def test_harmonize_gives_each_teacher_its_majority_label_before_the_vote():
@@ -319,29 +288,6 @@ def test_harmonize_gives_each_teacher_its_majority_label_before_the_vote():
     assert (out[2].spans, stats.harmonized) == ([], [0, 0])
     with pytest.raises(ValueError, match="head must be 'first' or 'last', got 'middle'"):
         EnsembleOptions(harmonize="middle")  # type: ignore[arg-type]
-
-
-def test_mark_missing_in_projected_docs(tmp_path):
-    from spacy.tokens import Doc, DocBin
-    from spacy.tokens import Span as SpacySpan
-
-    from spacy_xlproj.io import blank_vocab
-    from spacy_xlproj.teach.pseudo_labels import mark_missing, mark_missing_docbin
-    from spacy_xlproj.transfer.span_filters import SpanFilter
-
-    vocab = blank_vocab("es")
-    doc = Doc(vocab, words=["El", "Gobierno", "de", "España", "y", "la", "Junta", "."])
-    doc.set_ents([SpacySpan(doc, 3, 4, "LOC")], default="outside")
-    source, target = tmp_path / "projected.spacy", tmp_path / "marked.spacy"
-    DocBin(docs=[doc]).to_disk(source)
-
-    span_filter = SpanFilter(capitalised_missing=True)
-    assert mark_missing_docbin(source, target, span_filter, "es") == (1, 2)
-    (marked,) = DocBin().from_disk(target).get_docs(vocab)
-    assert [t.ent_iob_ for t in marked] == ["O", "", "O", "B", "O", "O", "", "O"]
-    assert [(e.text, e.label_) for e in marked.ents] == [("España", "LOC")]
-    assert mark_missing(doc, SpanFilter()) == 0
-    assert [t.ent_iob_ for t in doc] == ["O", "O", "O", "B", "O", "O", "O", "O"]
 
 
 def test_docs_mark_missing_tokens_and_keep_scores(tmp_path):
@@ -409,8 +355,11 @@ def test_parse_teacher_spec(text, expected):
         ("student:model", "Unknown teacher 'student:model'"),
         ("model-best", "Unknown teacher 'model-best'"),
         ("spacy:", "names no model"),
-        ("spacy:model@0", "must be above 0"),
-        ("spacy:model@-1", "must be above 0"),
+        ("spacy:model@0", "must be a finite number above 0"),
+        ("spacy:model@-1", "must be a finite number above 0"),
+        # #25 case 7: an infinite weight made every share NaN, so no span was accepted.
+        ("spacy:model@inf", "the weight after '@' must be a finite number above 0."),
+        ("spacy:model@nan", "the weight after '@' must be a finite number above 0."),
     ],
 )
 def test_parse_teacher_spec_errors(text, message):
@@ -547,19 +496,22 @@ def test_ensemble_tagger_and_its_registered_function(models):
             "@xlproj_taggers": "spacy_xlproj.TeacherEnsemble.v1",
             "teachers": [f"spacy:{models['es']}", f"zero-shot:{models['en']}"],
             "tgt_lang": "es",
-            "agreement": 1.0,
+            # The sections of the pseudo-label command's config, unchanged.
+            "pseudo_label": {"agreement": 1.0, "uncertain": "outside"},
+            "filter": {"drop_labels": ["ORG"]},
         }
     }
     tagger = registry.resolve(config)["tagger"]
     assert isinstance(tagger, EnsembleTagger)
-    # Madrid (ORG vs LOC) and the EU (one teacher) are not agreed: not entities here.
-    assert tagger.tag(WORDS) == [
-        [Span(0, 2, "PER")],
-        [],
-        [Span(0, 1, "PER"), Span(3, 4, "ORG")],
-        [],
-    ]
+    # Madrid (ORG vs LOC) and the EU (one teacher) are not agreed: not entities here;
+    # the filter drops the agreed ORG.
+    assert tagger.tag(WORDS) == [[Span(0, 2, "PER")], [], [Span(0, 1, "PER")], []]
     assert tagger.stats.sentences == 4
+    assert tagger.stats.filtered == {"label:ORG": 1}
+    # The blocks are checked by the command's schema.
+    config["tagger"]["pseudo_label"] = {"harmonize": "first"}
+    with pytest.raises(UsageError, match=r"Unknown config key pseudo_label.harmonize"):
+        registry.resolve(config)
 
 
 # -- the command ---------------------------------------------------------------------------
@@ -620,7 +572,7 @@ def test_cli_three_teachers_full_agreement(models, tmp_path):
 
 def test_cli_majority_keeps_confidence(models, tmp_path):
     out = tmp_path / "pseudo.spacy"
-    result = _run(models["es_txt"], out, *_teachers(models), "--agreement", "0.5")
+    result = _run(models["es_txt"], out, *_teachers(models), "--pseudo_label.agreement", "0.5")
     assert result.exit_code == 0, result.output
     docs = _read(out)
     assert _ents(docs[0]) == [(0, 2, "PER"), (4, 5, "LOC")]
@@ -640,7 +592,15 @@ def test_cli_uncertain_outside_and_drop_sentence(models, tmp_path):
         encoding="utf8",
     )
     out = tmp_path / "outside.spacy"
-    result = _run(columns, out, *_teachers(models), "--uncertain", "outside", "--spans-key", "")
+    result = _run(
+        columns,
+        out,
+        *_teachers(models),
+        "--pseudo_label.uncertain",
+        "outside",
+        "--pseudo_label.spans_key",
+        "",
+    )
     assert result.exit_code == 0, result.output
     docs = _read(out)
     assert not any(d.spans for d in docs)
@@ -649,8 +609,9 @@ def test_cli_uncertain_outside_and_drop_sentence(models, tmp_path):
 
     out, stats = tmp_path / "dropped.spacy", tmp_path / "dropped.json"
     result = _run(
-        models["es_txt"], out, *_teachers(models), "--uncertain", "drop-sentence", "--stats", stats
-    )
+        models["es_txt"], out, *_teachers(models), "--stats", stats,
+        "--pseudo_label.uncertain", "drop-sentence",
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert [d.text for d in _read(out)] == [ES[1], ES[2]]
     report = json.loads(stats.read_text(encoding="utf8"))
@@ -663,7 +624,7 @@ def test_cli_weighted_teacher(models, tmp_path):
     out = tmp_path / "w.spacy"
     args = [
         "--teacher", f"spacy:{models['es']}@2", "--teacher", f"zero-shot:{models['en']}",
-        "--tgt-lang", "es", "--agreement", "0.6", "--no-progress",
+        "--tgt-lang", "es", "--no-progress", "--pseudo_label.agreement", "0.6",
     ]  # fmt: skip
     result = _run(models["es_txt"], out, *args)
     assert result.exit_code == 0, result.output
@@ -692,7 +653,7 @@ def test_cli_errors(models, tmp_path):
 
     missing = tmp_path / "no_such_model"
     result = _run(models["es_txt"], out, "--teacher", f"spacy:{missing}", *base)
-    assert result.exit_code == 1
+    assert result.exit_code == 1  # a missing model: an environment error, not a usage error
     assert _error(result).startswith(f"Error: spaCy pipeline not found: {missing}.")
 
     result = _run(tmp_path / "none.txt", out, "--teacher", f"spacy:{models['es']}", *base)
@@ -703,8 +664,10 @@ def test_cli_errors(models, tmp_path):
 
     result = _run(models["es_txt"], models["es_txt"], "--teacher", f"spacy:{models['es']}", *base)
     assert result.exit_code == 1
-    assert "Error: Output" in _error(result)
-    assert "also an input" in _error(result) or "must end in .spacy" in _error(result)
+    assert _error(result) == (
+        f"Error: {models['es_txt']}: pseudo-labels are written as a spaCy DocBin, so the output "
+        "must end in .spacy (column files cannot mark missing annotation)."
+    )
 
     same = tmp_path / "same.spacy"
     same.write_bytes(b"")
@@ -718,30 +681,38 @@ def test_cli_errors(models, tmp_path):
     assert "must end in .spacy" in _error(result)
 
     result = _run(
-        models["es_txt"], out, "--teacher", f"spacy:{models['es']}", "--merge-distance", "2", *base
-    )
-    assert result.exit_code == 2
-    assert "projection flags apply to translate-test teachers only" in _error(result)
-
-    result = _run(
-        models["es_txt"], out, "--teacher", f"spacy:{models['es']}",
-        "--harmonize-labels", "middle", *base,
+        models["es_txt"], out, "--teacher", f"spacy:{models['es']}", *base,
+        "--projection.merge_distance", "2",
     )  # fmt: skip
     assert result.exit_code == 2
-    assert _error(result) == "Error: Unknown --harmonize-labels 'middle': use none, first or last."
+    assert "projection settings apply to translate-test teachers only" in _error(result)
 
-    for flag, value in (("--agreement", "0"), ("--uncertain", "skip"), ("--vote", "max")):
+    # Measured without gain, pseudo-label's harmonize is no setting any more.
+    result = _run(
+        models["es_txt"], out, "--teacher", f"spacy:{models['es']}", *base,
+        "--pseudo_label.harmonize_labels", "first",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert _error(result).startswith("Error: Unknown config key --pseudo_label.harmonize_labels")
+
+    bad = (
+        ("agreement", "0", "Error: agreement must be above 0 and at most 1"),
+        ("uncertain", "skip", "Error: pseudo_label.uncertain: use one of missing, outside, "),
+        ("vote", "max", "Error: pseudo_label.vote: use one of weight, confidence, got 'max'."),
+    )
+    for key, value, message in bad:
         result = _run(
-            models["es_txt"], out, "--teacher", f"spacy:{models['es']}", flag, value, *base
-        )
-        assert result.exit_code == 2, flag
-        assert _error(result).startswith("Error: ")
+            models["es_txt"], out, "--teacher", f"spacy:{models['es']}", *base,
+            f"--pseudo_label.{key}", value,
+        )  # fmt: skip
+        assert result.exit_code == 2, key
+        assert _error(result).startswith(message)
 
     result = _run(
         models["es_txt"], out, "--teacher", f"translate-test:{models['en']}",
         "--translator", "babel", *base,
     )  # fmt: skip
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert _error(result).startswith("Error: Unknown translator spec 'babel'")
     assert not out.exists()
 
@@ -752,7 +723,7 @@ def test_cli_span_filter(tmp_path):
     text.write_text(" ".join(GOVERNMENT) + "\nEFE informa .\n", encoding="utf8")
     out, stats = tmp_path / "pseudo.spacy", tmp_path / "stats.json"
     args = ["--teacher", f"spacy:{model}", "--tgt-lang", "es", "--no-progress"]
-    flags = ["--drop-lowercase-spans", "--drop-labels", "ORG", "--stats", stats]
+    flags = ["--stats", stats, "--filter.drop_lowercase_spans", "--filter.drop_labels", "ORG"]
     result = _run(text, out, *args, *flags)
     assert result.exit_code == 0, result.output
     docs = _read(out)
@@ -760,29 +731,10 @@ def test_cli_span_filter(tmp_path):
     assert all(t.ent_iob_ == "O" for d in docs for t in d if not t.ent_type_)
     report = json.loads(stats.read_text(encoding="utf8"))
     assert report["filtered"] == {"label:ORG": 1, "lowercase": 1}
-    assert report["span_filter"] == {
-        "drop_lowercase": True,
-        "drop_labels": ["ORG"],
-        "capitalised_missing": False,
-    }
+    assert report["span_filter"] == {"drop_lowercase": True, "drop_labels": ["ORG"]}
     assert (report["agreed_spans"], report["spans_written"]) == (3, 1)
     assert "filtered spans" in result.output and "label:ORG" in result.output
 
-    result = _run(text, out, *args, "--capitalised-missing", "--stats", stats)
-    assert result.exit_code == 0, result.output
-    docs = _read(out)
-    assert [t.ent_iob_ for t in docs[0]] == ["O", "O", "B", "O", "O", "B", "I", "O"]
-    # EFE starts its sentence: capitalised by the rules of writing, so O.
-    assert [(_ents(d), [t.ent_iob_ for t in d]) for d in docs[1:]] == [
-        ([(0, 1, "ORG")], ["B", "O", "O"])
-    ]
-    assert json.loads(stats.read_text(encoding="utf8"))["capitalised_missing"] == 0
-    text.write_text("Dijo el Gobierno .\n", encoding="utf8")
-    result = _run(text, out, *args, "--capitalised-missing", "--stats", stats)
-    assert result.exit_code == 0, result.output
-    assert [t.ent_iob_ for t in _read(out)[0]] == ["O", "O", "", "O"]
-    assert json.loads(stats.read_text(encoding="utf8"))["capitalised_missing"] == 1
-
-    result = _run(text, out, *args, "--drop-labels", "ORG,,MISC")
+    result = _run(text, out, *args, "--filter.drop_labels", "ORG,,MISC")
     assert result.exit_code == 2
-    assert _error(result).startswith("Error: --drop-labels: labels separated by commas")
+    assert _error(result).startswith("Error: filter.drop_labels: expected a list of labels")

@@ -63,8 +63,8 @@ def files(tmp_path: Path) -> dict[str, Path]:
 
 def _train(files: dict[str, Path], name: str, *extra: str):
     out, stats = files["dir"] / f"{name}.conll", files["dir"] / f"{name}.json"
-    args = ["translate-train", str(files["src"]), str(out), "-t", "es", "-T",
-            f"file:{files['tr']}", "-a", "lexical", "--chunk-size", "3", "--stats", str(stats),
+    args = ["translate-train", str(files["src"]), str(out), "--tgt-lang", "es", "-T",
+            f"file:{files['tr']}", "--aligner", "lexical", "--engine.chunk_size", "3", "--stats", str(stats),
             "--no-progress", *extra]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
@@ -109,7 +109,7 @@ def test_ray_resumes_a_work_dir_of_a_local_run(ray_session, files):
 def test_an_error_on_a_worker_is_the_local_one_line(ray_session, files):
     def error(*extra: str) -> str:
         args = ["translate-train", str(files["src"]), str(files["dir"] / "out.conll"),
-                "-t", "es", "-T", f"file:{files['tr']}", "-a", "nonsense", *extra]  # fmt: skip
+                "--tgt-lang", "es", "-T", f"file:{files['tr']}", "--aligner", "nonsense", *extra]  # fmt: skip
         result = runner.invoke(app, args)
         assert result.exit_code == 1, result.output
         return result.output
@@ -144,7 +144,7 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def _backends(models: dict[str, Path]) -> list[str]:
     # Looked up by source text (file:TRANSLATIONS:SOURCE), so any shard can be translated.
     return ["-T", f"file:{models['dir'] / 'en.txt'}:{models['dir'] / 'es.txt'}",
-            "-a", "lexical", "--tgt-lang", "es", "--no-progress",
+            "--aligner", "lexical", "--tgt-lang", "es", "--no-progress",
             "--cache-dir", str(models["dir"] / "cache")]  # fmt: skip
 
 
@@ -152,7 +152,7 @@ def test_translate_test_on_ray_equals_local(ray_session, models, tmp_path):
     def run(name: str, *extra: str) -> tuple[str, dict]:
         out, stats = tmp_path / f"{name}.conll", tmp_path / f"{name}.json"
         args = ["translate-test", str(models["dir"] / "es.txt"), str(out), "--ner",
-                str(models["en"]), "--chunk-size", "2", "--stats", str(stats),
+                str(models["en"]), "--engine.chunk_size", "2", "--stats", str(stats),
                 *_backends(models), *extra]  # fmt: skip
         result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output
@@ -174,7 +174,7 @@ def test_pseudo_label_on_ray_equals_local(ray_session, models, tmp_path):
         out, stats = tmp_path / f"{name}.spacy", tmp_path / f"{name}.json"
         args = ["pseudo-label", str(models["dir"] / "es.txt"), str(out),
                 "--teacher", f"translate-test:{models['en']}", "--teacher",
-                f"spacy:{models['es']}", "--batch-size", "2", "--stats", str(stats),
+                f"spacy:{models['es']}", "--engine.chunk_size", "2", "--stats", str(stats),
                 *_backends(models), *extra]  # fmt: skip
         result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output
@@ -203,14 +203,14 @@ def test_pseudo_label_on_ray_equals_local(ray_session, models, tmp_path):
     [
         (["--workers", "2"], "--workers 2 needs --engine ray; the local engine runs in "
          "this process, with one worker.", 2),
-        (["--ray-address", "auto"], "--ray-address needs --engine ray.", 2),
+        (["--engine.ray_address", "auto"], "engine.ray_address needs --engine ray.", 2),
         (["--engine", "spark"], "--engine: use local or ray, got 'spark'.", 2),
         (["--engine", "ray", "--workers", "0"], "--workers must be at least 1, got 0.", 2),
     ],
 )  # fmt: skip
 @pytest.mark.parametrize("command", ["translate-train", "translate-test", "pseudo-label"])
 def test_bad_engine_flags_are_one_line(files, command, flags, message, code):
-    args = [command, str(files["src"]), str(files["dir"] / "out.spacy"), "-t", "es", *flags]
+    args = [command, str(files["src"]), str(files["dir"] / "out.spacy"), "--tgt-lang", "es", *flags]
     args += {"translate-test": ["--ner", "x"], "pseudo-label": ["--teacher", "spacy:x"]}.get(
         command, []
     )
@@ -222,7 +222,7 @@ def test_bad_engine_flags_are_one_line(files, command, flags, message, code):
 def test_missing_ray_says_how_to_install_it(files, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray now raises ImportError
     for command in ("translate-train", "pseudo-label"):
-        args = [command, str(files["src"]), str(files["dir"] / "out.spacy"), "-t", "es",
+        args = [command, str(files["src"]), str(files["dir"] / "out.spacy"), "--tgt-lang", "es",
                 "--engine", "ray"]  # fmt: skip
         if command == "pseudo-label":
             args += ["--teacher", "spacy:x"]

@@ -308,8 +308,8 @@ def calls(monkeypatch) -> list[int]:
 
 
 def _cli(files: dict[str, Path], *extra: str, output: str = "out.conll"):
-    args = ["translate-train", str(files["src"]), str(files["dir"] / output), "-t", "es",
-            "-T", f"file:{files['tr']}", "-a", "lexical", "--no-progress", *extra]  # fmt: skip
+    args = ["translate-train", str(files["src"]), str(files["dir"] / output), "--tgt-lang", "es",
+            "-T", f"file:{files['tr']}", "--aligner", "lexical", "--no-progress", *extra]  # fmt: skip
     return runner.invoke(app, args)
 
 
@@ -333,7 +333,12 @@ def test_cli_options_reach_the_output_and_the_statistics(files, calls):
     assert "filtered spans" not in result.output
 
     result = _cli(
-        files, "--drop-lowercase-spans", "--drop-labels", "PER,LOCATION", "--stats", str(stats)
+        files,
+        "--filter.drop_lowercase_spans",
+        "--filter.drop_labels",
+        "PER,LOCATION",
+        "--stats",
+        str(stats),
     )
     assert result.exit_code == 0, result.output
     assert _tagged(files["dir"] / "out.conll") == [
@@ -357,7 +362,7 @@ def test_cli_a_resumed_run_may_change_the_filter(files, calls):
     assert _cli(files, "--work-dir", work).exit_code == 0
     assert calls == [2]
     calls.clear()
-    result = _cli(files, "--work-dir", work, "--drop-labels", "MISC")
+    result = _cli(files, "--work-dir", work, "--filter.drop_labels", "MISC")
     assert result.exit_code == 0, result.output
     assert calls == []  # read back from the chunks, filtered as they are written
     assert _tagged(files["dir"] / "out.conll")[1] == ["B-PER", "I-PER", "O", "O", "O", "O"]
@@ -366,10 +371,11 @@ def test_cli_a_resumed_run_may_change_the_filter(files, calls):
 
 
 def test_cli_bad_drop_labels_fail_before_translation(files, calls):
-    result = _cli(files, "--drop-labels", "MISC,")
+    result = _cli(files, "--filter.drop_labels", "MISC,")
     assert result.exit_code == 2
     assert result.output == (
-        "Error: --drop-labels: labels separated by commas, e.g. MISC,LOC; got 'MISC,'.\n"
+        'Error: filter.drop_labels: expected a list of labels (["MISC", "LOC"] or MISC,LOC), '
+        "got 'MISC,'.\n"
     )
     assert calls == []
     assert not (files["dir"] / "out.conll").exists()

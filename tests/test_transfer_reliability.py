@@ -47,13 +47,13 @@ def files(tmp_path: Path) -> dict[str, Path]:
 
 def _train(files: dict[str, Path], *extra: str, output: Path | None = None):
     out = output or files["dir"] / "out.conll"
-    args = ["translate-train", str(files["src"]), str(out), "-t", "es",
-            "-T", f"file:{files['tr']}", "-a", "lexical", "--no-progress", *extra]  # fmt: skip
+    args = ["translate-train", str(files["src"]), str(out), "--tgt-lang", "es",
+            "-T", f"file:{files['tr']}", "--aligner", "lexical", "--no-progress", *extra]  # fmt: skip
     return runner.invoke(app, args)
 
 
-def _one_error_line(result, message: str) -> None:
-    assert result.exit_code == 1, result.output
+def _one_error_line(result, message: str, code: int = 1) -> None:
+    assert result.exit_code == code, result.output
     assert result.output == f"Error: {message}\n"
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
@@ -66,8 +66,8 @@ def test_translate_test_refuses_to_overwrite_its_input(tmp_path, calls):
     before = text.read_bytes()
     result = runner.invoke(
         app,
-        ["translate-test", str(text), str(text), "-t", "es", "--ner", "en_core_web_sm",
-         "-T", f"file:{tmp_path / 'x.txt'}", "-a", "lexical"],
+        ["translate-test", str(text), str(text), "--tgt-lang", "es", "--ner", "en_core_web_sm",
+         "-T", f"file:{tmp_path / 'x.txt'}", "--aligner", "lexical"],
     )  # fmt: skip
     _one_error_line(
         result,
@@ -106,20 +106,20 @@ def test_outputs_that_are_inputs_are_refused(files, calls, tmp_path):
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["--chunk-size", "0"], "--chunk-size must be at least 1 sentence, got 0."),
+        (["--engine.chunk_size", "0"], "engine.chunk_size must be at least 1 sentence, got 0."),
         (["--limit", "-1"], "--limit must be 0 or more (0: every sentence), got -1."),
         (
-            ["--markers", "["],
-            "--markers must be two different markers separated by a comma, got '['.",
+            ["--translate_train.markers", "["],
+            "translate_train.markers must be two different markers separated by a comma, got '['.",
         ),  # fmt: skip
         (
-            ["--markers", "|,|"],
-            "--markers must be two different markers separated by a comma, got '|,|'.",
+            ["--translate_train.markers", "|,|"],
+            "translate_train.markers must be two different markers separated by a comma, got '|,|'.",
         ),  # fmt: skip
     ],
 )
 def test_bad_options_fail_before_translation(files, calls, args, message):
-    _one_error_line(_train(files, *args), message)
+    _one_error_line(_train(files, *args), message, code=2)
     assert calls == []
     assert not (files["dir"] / "out.conll").exists()
 
@@ -134,10 +134,10 @@ def test_limit(files, calls):
     text.write_text("Hola .\n", encoding="utf8")
     result = runner.invoke(
         app,
-        ["translate-test", str(text), str(files["dir"] / "o.conll"), "-t", "es", "--ner", "x",
+        ["translate-test", str(text), str(files["dir"] / "o.conll"), "--tgt-lang", "es", "--ner", "x",
          "--limit", "-1"],
     )  # fmt: skip
-    _one_error_line(result, "--limit must be 0 or more (0: every sentence), got -1.")
+    _one_error_line(result, "--limit must be 0 or more (0: every sentence), got -1.", code=2)
 
 
 def test_cache_dir_must_be_a_cache(files, calls, tmp_path):
@@ -172,8 +172,8 @@ def test_cache_dir_must_be_a_cache(files, calls, tmp_path):
     for _ in range(2):
         result = runner.invoke(
             app,
-            ["translate-train", str(src), str(tmp_path / "o.conll"), "-t", "es", "-T", spec,
-             "-a", "lexical", "--no-progress", "--cache-dir", str(cache)],
+            ["translate-train", str(src), str(tmp_path / "o.conll"), "--tgt-lang", "es", "-T", spec,
+             "--aligner", "lexical", "--no-progress", "--cache-dir", str(cache)],
         )  # fmt: skip
         assert result.exit_code == 0, result.output
     assert (cache / "translations.sqlite3").is_file()
@@ -181,11 +181,11 @@ def test_cache_dir_must_be_a_cache(files, calls, tmp_path):
 
 def test_work_dir_of_another_run_is_refused(files, calls, tmp_path):
     work = tmp_path / "work"
-    assert _train(files, "--work-dir", str(work), "--chunk-size", "2").exit_code == 0
+    assert _train(files, "--work-dir", str(work), "--engine.chunk_size", "2").exit_code == 0
     assert calls == [2, 1]
     calls.clear()
     # The same settings resume: every chunk is read back, nothing is translated.
-    result = _train(files, "--work-dir", str(work), "--chunk-size", "2")
+    result = _train(files, "--work-dir", str(work), "--engine.chunk_size", "2")
     assert result.exit_code == 0, result.output
     assert calls == []
     manifest = json.loads((work / "manifest.json").read_text())["settings"]
@@ -195,21 +195,21 @@ def test_work_dir_of_another_run_is_refused(files, calls, tmp_path):
     assert manifest["source"]["name"] == "en.conll"
     assert manifest["chunk_size"] == 2
     _one_error_line(
-        _train(files, "--work-dir", str(work), "--chunk-size", "2", "--method", "ilp"),
+        _train(files, "--work-dir", str(work), "--engine.chunk_size", "2", "--method", "ilp"),
         f"The work folder {work} holds chunks made with other settings "
         '(projection_options.method: "heuristic" there, "ilp" now; projector: '
         '"HeuristicProjector(merge_distance=1, length_ratio=0.8, top_k=None, o… there, '
         "\"MatchingProjector(candidates='ngrams', max_len=10, solver='ilp', n_p… now). "
         f"Use another --work-dir, or delete {work} to start over.",
     )
-    result = _train(files, "--work-dir", str(work), "--chunk-size", "3")
+    result = _train(files, "--work-dir", str(work), "--engine.chunk_size", "3")
     _one_error_line(
         result,
         f"The work folder {work} holds chunks made with other settings (chunk_size: 2 there, "
         f"3 now). Use another --work-dir, or delete {work} to start over.",
     )
     files["src"].write_text(SOURCE.replace("Bob", "Rob"), encoding="utf8")
-    result = _train(files, "--work-dir", str(work), "--chunk-size", "2")
+    result = _train(files, "--work-dir", str(work), "--engine.chunk_size", "2")
     assert result.output.startswith(
         f"Error: The work folder {work} holds chunks made with other settings (source: "
         "en.conll had 65 bytes, sha256 "
@@ -219,11 +219,11 @@ def test_work_dir_of_another_run_is_refused(files, calls, tmp_path):
 
 def test_damaged_work_dir_is_one_line(files, calls, tmp_path):
     work = tmp_path / "work"
-    assert _train(files, "--work-dir", str(work), "--chunk-size", "2").exit_code == 0
+    assert _train(files, "--work-dir", str(work), "--engine.chunk_size", "2").exit_code == 0
     calls.clear()
     chunk = work / "chunk-00001.json"
     chunk.write_bytes(chunk.read_bytes()[:20])  # truncated
-    result = _train(files, "--work-dir", str(work), "--chunk-size", "2")
+    result = _train(files, "--work-dir", str(work), "--engine.chunk_size", "2")
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: The chunk file {chunk} is damaged (")
     assert result.output.endswith(
@@ -231,7 +231,7 @@ def test_damaged_work_dir_is_one_line(files, calls, tmp_path):
     )
     assert result.output.count("\n") == 1
     (work / "manifest.json").write_text("", encoding="utf8")
-    result = _train(files, "--work-dir", str(work), "--chunk-size", "2")
+    result = _train(files, "--work-dir", str(work), "--engine.chunk_size", "2")
     assert result.output == (
         f"Error: The manifest {work / 'manifest.json'} is empty or damaged (JSONDecodeError: "
         f"Expecting value: line 1 column 1 (char 0)), so the chunks in {work} cannot be "
@@ -267,7 +267,7 @@ def test_missing_input_and_bad_source_fail_before_translation(files, calls, tmp_
 def test_wrong_number_of_positional_translations(files, calls):
     files["tr"].write_text("Anna camina .\n", encoding="utf8")
     _one_error_line(
-        _train(files, "--chunk-size", "1"),
+        _train(files, "--engine.chunk_size", "1"),
         f"{files['tr']}: has 1 lines but {files['src']} has 3 sentences. Line i must "
         "translate sentence i (as the translate command writes them); or give "
         "file:PATH:SOURCE to look translations up by source text.",

@@ -29,7 +29,17 @@ def test_translate_with_file_translations(corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.txt"
     result = runner.invoke(
         app,
-        ["translate", str(corpus), str(out), "-s", "en", "-t", "es", "-T", f"file:{given}"],
+        [
+            "translate",
+            str(corpus),
+            str(out),
+            "--src-lang",
+            "en",
+            "--tgt-lang",
+            "es",
+            "-T",
+            f"file:{given}",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8") == "Ana camina .\nBuenos días .\n"
@@ -42,7 +52,7 @@ def test_translate_wrong_line_count(corpus: Path, tmp_path: Path) -> None:
     given.write_text("Ana camina .\n", encoding="utf-8")
     result = runner.invoke(
         app,
-        ["translate", str(corpus), str(tmp_path / "o.txt"), "-s", "en", "-t", "es",
+        ["translate", str(corpus), str(tmp_path / "o.txt"), "--src-lang", "en", "--tgt-lang", "es",
          "-T", f"file:{given}"],
     )  # fmt: skip
     assert result.exit_code == 1
@@ -51,10 +61,23 @@ def test_translate_wrong_line_count(corpus: Path, tmp_path: Path) -> None:
 
 def test_translate_unknown_spec(corpus: Path, tmp_path: Path) -> None:
     result = runner.invoke(
-        app, ["translate", str(corpus), str(tmp_path / "o.txt"), "-s", "en", "-t", "es", "-T", "x"]
+        app,
+        [
+            "translate",
+            str(corpus),
+            str(tmp_path / "o.txt"),
+            "--src-lang",
+            "en",
+            "--tgt-lang",
+            "es",
+            "-T",
+            "x",
+        ],
     )
-    assert result.exit_code == 1
-    assert "Error: Unknown translator spec 'x'. Valid forms:" in result.output
+    # A bad spec is a usage error (exit 2), on one line.
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: Unknown translator spec 'x'. Valid forms: apertium")
+    assert result.output.count("\n") == 1
 
 
 @pytest.mark.apertium

@@ -100,11 +100,13 @@ def pseudo_label_cli(
     what each teacher proposed, what was agreed, and the missing and dropped counts.
     """
     from ..ner.build import parse_label_map
+    from ..teach.ensemble import check_weights
     from ..teach.pseudo_labels import check_pseudo_label_paths, pseudo_label_file, voters
     from ..teach.teachers import parse_teacher_spec
 
     # Everything the user typed is checked before any model is loaded.
     specs = [parse_teacher_spec(t) for t in teacher]
+    check_weights([s.weight for s in specs])
     options = settings.projection(method, ALIGNMENT_METHODS)
     user_projection = method is not None or bool(settings.given.get("projection"))
     if user_projection and not any(s.kind == "translate-test" for s in specs):

@@ -57,15 +57,24 @@ def build_tagger(
     except OSError as err:
         # spaCy raises OSError E050 for a name that is neither a package nor a directory.
         raise SourceModelNotFoundError(spec, str(err).splitlines()[0]) from err
+    check_sets_entities(nlp, spec)
+    tagger = SpacyTagger(nlp, label_map=label_map, **kwargs)
+    tagger.name = f"spacy:{spec}"
+    return tagger
+
+
+def check_sets_entities(nlp: Any, spec: str) -> None:
+    """Refuse a pipeline without a component that sets ``doc.ents``: it would tag
+    every word O without a word said (translate-test, zero-shot and spacy: teachers).
+
+    RAISES (SourceModelNotFoundError): No such component.
+    """
     if "ner" not in nlp.pipe_names and not any(
         "doc.ents" in nlp.get_pipe_meta(name).assigns for name in nlp.pipe_names
     ):
         raise SourceModelNotFoundError(
             spec, f"it has no component that sets entities: its pipes are {nlp.pipe_names}"
         )
-    tagger = SpacyTagger(nlp, label_map=label_map, **kwargs)
-    tagger.name = f"spacy:{spec}"
-    return tagger
 
 
 def resolve_tagger(value: str | EntityTagger) -> EntityTagger:

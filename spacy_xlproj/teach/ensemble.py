@@ -28,9 +28,12 @@ agreement and weight 1, it is their mean confidence.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
+
+from ..errors import UsageError
 
 VOTES = ("weight", "confidence")
 Vote = Literal["weight", "confidence"]
@@ -86,7 +89,7 @@ class Combined:
 def check_agreement(agreement: float) -> float:
     """``agreement`` if it is in (0, 1], else a ValueError that says what is allowed."""
     if not 0.0 < agreement <= 1.0:
-        raise ValueError(
+        raise UsageError(
             f"agreement must be above 0 and at most 1 (1: every teacher agrees, 0.5: a "
             f"majority of the weight), got {agreement!r}."
         )
@@ -94,11 +97,14 @@ def check_agreement(agreement: float) -> float:
 
 
 def check_weights(weights: Sequence[float]) -> list[float]:
-    """The weights as floats; each must be above 0 (a teacher of weight 0 is no teacher)."""
+    """The weights as floats: each finite and above 0 (a teacher of weight 0 is no teacher),
+    and their sum finite (two weights of 1e308 would make every share NaN)."""
     out = [float(w) for w in weights]
     for w in out:
-        if not w > 0.0:
-            raise ValueError(f"teacher weights must be above 0, got {w!r}.")
+        if not (w > 0.0 and math.isfinite(w)):
+            raise UsageError(f"teacher weights must be finite numbers above 0, got {w!r}.")
+    if not math.isfinite(sum(out)):
+        raise UsageError(f"teacher weights are too large: their sum overflows ({out!r}).")
     return out
 
 

@@ -76,8 +76,7 @@ class EnsembleOptions:
     vote (str): ``weight`` (a teacher's vote counts its weight) or ``confidence``
         (weight × confidence), see :mod:`~spacy_xlproj.teach.ensemble`.
     span_filter (SpanFilter): Removes accepted spans (lower-case ones, chosen labels;
-        their words become O) and may make capitalised words missing. Counted in
-        ``stats.filtered`` and ``stats.capitalised_missing``.
+        their words become O). Counted in ``stats.filtered``.
     harmonize (str): ``none`` (default), ``first`` or ``last``: before the vote, each
         teacher's spans in a batch get the majority label that teacher gave the spans
         with the same head word (their first or last word) in that batch
@@ -98,11 +97,11 @@ class EnsembleOptions:
         if self.harmonize != "none":
             check_head(self.harmonize)
         if self.uncertain not in UNCERTAIN_MODES:
-            raise ValueError(
+            raise UsageError(
                 f"uncertain must be one of {', '.join(UNCERTAIN_MODES)}, got {self.uncertain!r}."
             )
         if self.vote not in VOTES:
-            raise ValueError(f"vote must be one of {', '.join(VOTES)}, got {self.vote!r}.")
+            raise UsageError(f"vote must be one of {', '.join(VOTES)}, got {self.vote!r}.")
 
 
 @dataclass(slots=True)
@@ -140,8 +139,7 @@ class PseudoLabelStats:
     into ``below_agreement`` and ``overlapping`` (reached the threshold but overlapped
     a better span). ``uncertain_tokens`` are the words of disagreements outside every
     accepted span; ``missing_tokens`` are those written as missing (``uncertain``
-    ``missing`` only), together with ``capitalised_missing``, the capitalised words no
-    span covers that the span filter's ``capitalised_missing`` made missing. ``filtered``
+    ``missing`` only). ``filtered``
     counts accepted spans that the ``span_filter`` removed, by reason (dropped sentences
     included, like ``agreed_spans``). ``harmonized`` counts teachers' spans relabelled
     by ``harmonize`` before the vote, per teacher.
@@ -169,7 +167,6 @@ class PseudoLabelStats:
     overlapping: int = 0
     uncertain_tokens: int = 0
     missing_tokens: int = 0
-    capitalised_missing: int = 0
     confidence_sum: float = 0.0
     span_filter: SpanFilter = field(default_factory=SpanFilter)
     filtered: Counter[str] = field(default_factory=Counter)
@@ -217,7 +214,6 @@ class PseudoLabelStats:
             "overlapping": self.overlapping,
             "uncertain_tokens": self.uncertain_tokens,
             "missing_tokens": self.missing_tokens,
-            "capitalised_missing": self.capitalised_missing,
             "average_confidence": round(self.average_confidence, 4),
             "span_filter": self.span_filter.to_dict(),
             "filtered": dict(self.filtered),
@@ -251,8 +247,6 @@ class PseudoLabelStats:
             ("uncertain tokens", f"{self.uncertain_tokens} of {self.tokens}"),
             ("missing tokens", str(self.missing_tokens)),
         ]
-        if self.span_filter.capitalised_missing:
-            rows.append(("  capitalised, no span", str(self.capitalised_missing)))
         if self.span_filter.active:
             rows.append(("filtered spans", str(sum(self.filtered.values()))))
             rows += [(f"  {reason}", str(n)) for reason, n in self.filtered.items()]
@@ -296,7 +290,7 @@ def iter_pseudo_label(
         raise ValueError("pseudo-labelling needs at least one teacher.")
     options = options or EnsembleOptions()
     if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}.")
+        raise UsageError(f"batch_size must be at least 1, got {batch_size}.")
     weights = check_weights([t.weight for t in teachers])
     if stats is None:
         stats = PseudoLabelStats()
@@ -546,11 +540,6 @@ def _decide(
             stats.sentences_dropped += 1
             return None
     missing = combined.uncertain if options.uncertain == "missing" else []
-    if options.span_filter.capitalised_missing:  # per sentence: no set when it is off
-        already = set(missing)
-        capitalised = [i for i in options.span_filter.missing(words, spans) if i not in already]
-        stats.capitalised_missing += len(capitalised)
-        missing = sorted([*missing, *capitalised])
     stats.sentences_written += 1
     stats.spans_written += len(spans)
     stats.missing_tokens += len(missing)
@@ -601,44 +590,6 @@ def to_doc(vocab: Vocab, item: PseudoLabelled, *, spans_key: str | None = SPANS_
             },
         )
     return doc
-
-
-def mark_missing(doc: Doc, span_filter: SpanFilter) -> int:
-    """Make the words ``span_filter.missing`` names missing in a labelled Doc, in place.
-
-    For data that did not come through the ensemble, e.g. the projected translate-train
-    corpus a student also learns from: its capitalised words outside every entity
-    become missing, as in the pseudo-labels. Entities are left as they are.
-    RETURNS (int): How many words were made missing.
-    """
-    from spacy.tokens import Span as SpacySpan
-
-    words = [t.text for t in doc]
-    indices = [i for i in span_filter.missing(words, doc.ents) if doc[i].ent_iob_ == "O"]
-    missing = [SpacySpan(doc, start, end) for start, end in ranges(indices)]
-    doc.set_ents([], missing=missing, default="unmodified")
-    return len(indices)
-
-
-def mark_missing_docbin(
-    source: str | Path, target: str | Path, span_filter: SpanFilter, lang: str = "xx"
-) -> tuple[int, int]:
-    """Copy a labelled ``.spacy`` file with :func:`mark_missing` applied to every Doc,
-    atomically; returns (docs, words made missing)."""
-    from spacy.tokens import DocBin
-
-    from ..io.atomic import atomic_path
-    from ..io.docbin import blank_vocab
-
-    out = DocBin(attrs=DOCBIN_ATTRS, store_user_data=False)
-    docs = marked = 0
-    for doc in DocBin().from_disk(source).get_docs(blank_vocab(lang)):
-        marked += mark_missing(doc, span_filter)
-        out.add(doc)
-        docs += 1
-    with atomic_path(target) as tmp:
-        out.to_disk(tmp)
-    return docs, marked
 
 
 def write_pseudo_docbin(

@@ -18,12 +18,13 @@ Backends are imported when a teacher is built, so importing this module is cheap
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from ..errors import UsageError
+from ..errors import SetupError, UsageError
 from .ensemble import ScoredSpan
 
 if TYPE_CHECKING:
@@ -46,6 +47,12 @@ SPEC_FORMS = (
 
 class TeacherSpecError(UsageError):
     """A ``--teacher`` spec that is not ``KIND:MODEL[@WEIGHT]`` with a known kind."""
+
+
+class TeacherModelError(TeacherSpecError, SetupError):
+    """A teacher's model that is not there or cannot be loaded (exit 1, not a usage error)."""
+
+    exit_code = 1
 
 
 @runtime_checkable
@@ -126,6 +133,10 @@ class SpacyTeacher:
         if isinstance(model, (str, Path)):
             self.nlp = _load_pipeline(model)
             self.name = name or f"spacy:{model}"
+            if spans_key is None:  # all O, every sentence, without a word said (#25)
+                from ..ner.build import check_sets_entities
+
+                check_sets_entities(self.nlp, str(model))
         else:
             self.nlp = model
             self.name = name or f"spacy:{model.meta.get('lang', '')}_{model.meta.get('name', '')}"
@@ -293,8 +304,10 @@ def parse_teacher_spec(text: str) -> TeacherSpec:
             pass  # not a weight: the '@' belongs to the model's path
         else:
             model = head
-            if not weight > 0.0:
-                raise TeacherSpecError(f"Teacher {text!r}: the weight after '@' must be above 0.")
+            if not (weight > 0.0 and math.isfinite(weight)):
+                raise TeacherSpecError(
+                    f"Teacher {text!r}: the weight after '@' must be a finite number above 0."
+                )
     model = model.strip()
     if not model:
         raise TeacherSpecError(f"Teacher {text!r} names no model: write {kind}:MODEL.")
@@ -382,7 +395,7 @@ def _source_tagger(spec: TeacherSpec, label_map: Mapping[str, str | None] | None
     try:
         return build_tagger(spec.model, label_map=label_map)
     except (OSError, ValueError) as err:
-        raise TeacherSpecError(f"Teacher {spec}: {err}") from None
+        raise TeacherModelError(f"Teacher {spec}: {err}") from None
 
 
 def _load_pipeline(model: str | Path, *, check_only: bool = False) -> Language | None:
@@ -390,7 +403,7 @@ def _load_pipeline(model: str | Path, *, check_only: bool = False) -> Language |
     text = str(model)
     looks_like_path = isinstance(model, Path) or "/" in text or "\\" in text or text[:1] == "."
     if looks_like_path and not Path(text).expanduser().exists():
-        raise TeacherSpecError(
+        raise TeacherModelError(
             f"spaCy pipeline not found: {text}. Give the folder of a trained pipeline "
             "(e.g. training/model-best) or an installed package name."
         )
@@ -401,7 +414,7 @@ def _load_pipeline(model: str | Path, *, check_only: bool = False) -> Language |
     try:
         return spacy.load(Path(text).expanduser() if looks_like_path else text)
     except OSError as err:
-        raise TeacherSpecError(
+        raise TeacherModelError(
             f"Cannot load the spaCy pipeline {text!r}: give an installed package name or the "
             f"folder of a trained pipeline. ({' '.join(str(err).split())})"
         ) from None

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from ..errors import UsageError
 from ..types import Sentence, Span
 
 Head = Literal["first", "last"]
@@ -45,7 +46,7 @@ class ConsistencyStats:
 def check_head(head: str) -> Head:
     """``head`` if it is ``first`` or ``last``, else a ValueError that says so."""
     if head not in HEADS:
-        raise ValueError(f"head must be 'first' or 'last', got {head!r}")
+        raise UsageError(f"head must be 'first' or 'last', got {head!r}")
     return head  # type: ignore[return-value]
 
 

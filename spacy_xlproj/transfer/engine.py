@@ -301,7 +301,7 @@ _END = object()
 
 @dataclass(frozen=True, slots=True)
 class EngineOptions:
-    """Where a command's shards run: ``--engine``, ``--workers``, ``--ray-address``.
+    """Where a command's shards run: ``--engine``, ``--workers``, ``engine.ray_address``.
 
     engine (str): ``local`` (this process, the default) or ``ray``.
     workers (int | None): Ray workers; ``None``: one per GPU, else one per CPU.
@@ -329,7 +329,7 @@ class EngineOptions:
                     "in this process, with one worker."
                 )
             if self.address is not None:
-                raise EngineError("--ray-address needs --engine ray.")
+                raise EngineError("engine.ray_address needs --engine ray.")
         return self
 
     @property

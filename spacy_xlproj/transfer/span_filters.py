@@ -15,14 +15,6 @@ annotator would never mark. A :class:`SpanFilter` removes such spans after proje
 * ``drop_labels``: spans with one of these labels, whatever their words (e.g. ``MISC``,
   the label most damaged by projection). Reason key: ``"label:MISC"``.
 
-* ``capitalised_missing``: not a removal but its mirror image. Words whose first cased
-  letter is upper case, other than a sentence's first word, that no kept span covers
-  are *missing* (neither entity nor O) instead of O. Spanish capitalises little but
-  names, so such a word is a name the source language does not call one (``Gobierno``,
-  ``Junta``: English writes ``the government``) or one projection lost; either way "O"
-  would teach a student the wrong thing. Only writers that can mark missing annotation
-  (pseudo-labels, :func:`~spacy_xlproj.teach.pseudo_labels.mark_missing`) use it.
-
 A span that both rules would drop is counted once, under its label (the label rule is
 unconditional, the case rule a guess). The filter is spaCy-free and works on any span
 with ``start``, ``end`` and ``label`` (``types.Span``, ``types.ProjectedSpan``,
@@ -55,16 +47,9 @@ __all__ = [
     "SpanFilter",
     "describe",
     "filter_sentences",
-    "is_capitalised",
     "is_lowercase",
     "parse_labels",
-    "uncovered_capitalised",
 ]
-
-# Words after which the next word is capitalised by the rules of writing, not because it
-# is a name.
-SENTENCE_ENDS = frozenset({".", "!", "?", ":", "...", "…"})
-
 
 class _LabelledRange(Protocol):
     @property
@@ -78,56 +63,16 @@ class _LabelledRange(Protocol):
 SpanT = TypeVar("SpanT", bound=_LabelledRange)
 
 
-def is_capitalised(word: str) -> bool:
-    """Whether the word's first cased letter is upper (or title) case.
-
-    ``"Gobierno"``, ``"EFE"``, ``"¿Qué"``: True; ``"español"``, ``"1998"``, ``"北京"``:
-    False.
-    """
-    for char in word:
-        if char.isupper() or char.istitle():
-            return True
-        if char.islower():
-            return False
-    return False
-
-
-def uncovered_capitalised(words: Sequence[str], spans: Iterable[_LabelledRange]) -> list[int]:
-    """Indices of capitalised words that no span covers, sentence-initial words excepted.
-
-    A word is sentence-initial when no earlier word since the start or the last
-    sentence end (``.``, ``!``, ``?``, ``:``, ``...``) holds a letter or digit: ``«`` or
-    ``¿`` before it do not make it a name.
-    """
-    covered = [False] * len(words)
-    for span in spans:
-        covered[span.start : span.end] = [True] * (span.end - span.start)
-    out = []
-    initial = True
-    for i, word in enumerate(words):
-        if word in SENTENCE_ENDS:
-            initial = True
-            continue
-        if not initial and not covered[i] and is_capitalised(word):
-            out.append(i)
-        if any(char.isalnum() for char in word):
-            initial = False
-    return out
-
-
 @dataclass(frozen=True, slots=True)
 class SpanFilter:
     """Which spans to drop: lower-case spans in cased scripts, and/or chosen labels.
 
     drop_lowercase (bool): Drop spans with a cased letter but no upper-case one.
     drop_labels (tuple[str, ...]): Drop spans with these labels (exact match).
-    capitalised_missing (bool): Capitalised words outside every kept span are missing,
-        not O (:meth:`missing`).
     """
 
     drop_lowercase: bool = False
     drop_labels: tuple[str, ...] = ()
-    capitalised_missing: bool = False
 
     def __post_init__(self) -> None:
         # A list (e.g. from a config or JSON) would make the frozen dataclass unhashable,
@@ -178,17 +123,11 @@ class SpanFilter:
                 counts[why] += 1
         return kept
 
-    def missing(self, words: Sequence[str], kept: Iterable[_LabelledRange]) -> list[int]:
-        """The words to write as missing, given the kept spans: the capitalised words
-        outside them (:func:`uncovered_capitalised`), or none when the option is off."""
-        return uncovered_capitalised(words, kept) if self.capitalised_missing else []
-
     def to_dict(self) -> dict[str, Any]:
         """The settings as JSON (statistics files)."""
         return {
             "drop_lowercase": self.drop_lowercase,
             "drop_labels": list(self.drop_labels),
-            "capitalised_missing": self.capitalised_missing,
         }
 
 
