@@ -27,7 +27,6 @@ from spacy_xlproj.transfer.span_filters import (
     filter_sentences,
     is_lowercase,
     parse_labels,
-    uncovered_capitalised,
 )
 from spacy_xlproj.transfer.train import _LineWindow, translate_train
 from spacy_xlproj.translate.file import FileTranslator
@@ -128,37 +127,13 @@ def test_settings_parse_and_serialise():
     assert span_filter.to_dict() == {
         "drop_lowercase": False,
         "drop_labels": ["MISC"],
-        "capitalised_missing": False,
     }
     assert span_filter.reasons() == ["label:MISC"]
+    # A string is one label or comma-separated labels, never its characters (#25 case 10).
+    assert SpanFilter(drop_labels="MISC").drop_labels == ("MISC",)  # type: ignore[arg-type]
+    assert SpanFilter(drop_labels="MISC,LOC").reasons() == ["label:MISC", "label:LOC"]  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="drop_labels must be non-empty strings"):
         SpanFilter(drop_labels=("",))
-
-
-@pytest.mark.parametrize(
-    "text,spans,expected",
-    [
-        # Sentence-initial words are capitalised by the rules of writing.
-        ("El Gobierno de Aznar habló con EFE .", [(3, 4)], ["Gobierno", "EFE"]),
-        # ... also after opening punctuation and after a sentence end inside the line.
-        ("« ¿ Qué dijo la Junta ? Ayer nada .", [], ["Junta"]),
-        ("dijo : Ayer el Ejército llegó", [], ["Ejército"]),
-        # Lower case, digits, uncased scripts and covered words are not missing.
-        ("en 1998 el español vio 北京 y Madrid", [(7, 8)], []),
-        ("a ¿Qué EE.UU.", [], ["¿Qué", "EE.UU."]),
-        ("", [], []),
-    ],
-)
-def test_uncovered_capitalised_words(text, spans, expected):
-    words = text.split()
-    indices = uncovered_capitalised(words, [Span(s, e, "X") for s, e in spans])
-    assert [words[i] for i in indices] == expected
-    assert SpanFilter(capitalised_missing=True).missing(words, []) == uncovered_capitalised(
-        words, []
-    )
-    assert SpanFilter().missing(words, []) == []
-    # Not a removal: the filter drops nothing because of it.
-    assert not SpanFilter(capitalised_missing=True).active
 
 
 def test_filter_sentences_for_predictions():
@@ -308,8 +283,9 @@ def calls(monkeypatch) -> list[int]:
 
 
 def _cli(files: dict[str, Path], *extra: str, output: str = "out.conll"):
-    args = ["translate-train", str(files["src"]), str(files["dir"] / output), "--tgt-lang", "es",
-            "-T", f"file:{files['tr']}", "--aligner", "lexical", "--no-progress", *extra]  # fmt: skip
+    args = ["translate-train", str(files["src"]), str(files["dir"] / output)]
+    args += ["--tgt-lang", "es", "-T", f"file:{files['tr']}", "--aligner", "lexical"]
+    args += ["--no-progress", *extra]
     return runner.invoke(app, args)
 
 
@@ -327,7 +303,6 @@ def test_cli_options_reach_the_output_and_the_statistics(files, calls):
     assert report["span_filter"] == {
         "drop_lowercase": False,
         "drop_labels": [],
-        "capitalised_missing": False,
     }
     assert report["filtered"] == {}
     assert "filtered spans" not in result.output
@@ -349,7 +324,6 @@ def test_cli_options_reach_the_output_and_the_statistics(files, calls):
     assert report["span_filter"] == {
         "drop_lowercase": True,
         "drop_labels": ["PER", "LOCATION"],
-        "capitalised_missing": False,
     }
     # A label that never came (here a typo for LOC) shows as 0.
     assert report["filtered"] == {"label:PER": 1, "label:LOCATION": 0, "lowercase": 2}
