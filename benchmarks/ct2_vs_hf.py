@@ -23,8 +23,11 @@ engine's gain from int8's). With ``--device cuda``: transformers float32 and flo
 CTranslate2 float16 and int8_float16, all at ``--gpu-batch-size``.
 
 The model folder and its conversions are kept in ``--work-dir`` for the next run.
-Run in full (not ``--small``), the results go to ``docs/benchmarks/translators_ct2.md``,
-one section per device.
+Run in full (not ``--small``), the result goes to ``benchmarks/results/ct2_vs_hf.json``
+(``ct2_vs_hf-cuda.json`` on a GPU). ``--text FILE --extra-tokens N`` translates real
+sentences (the stand-in tokenizer is then trained on that file) and decodes each batch to
+its longest source + N tokens; ``--runs`` lists the runs (``hf:float16:16,ct2:int8:16``).
+``benchmarks/device_check.py`` uses it this way.
 """
 
 from __future__ import annotations
@@ -32,7 +35,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import resource
 import shutil
@@ -47,7 +49,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-OUTPUT = ROOT / "docs" / "benchmarks" / "translators_ct2.md"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from collect import render_table  # noqa: E402
+from harness import Recorder, run_child  # noqa: E402
+
 SRC, TGT = "eng_Latn", "fra_Latn"
 
 # facebook/nllb-200-distilled-600M's config.json (architecture values only).
@@ -85,25 +90,34 @@ def default_work_dir(small: bool) -> Path:
     return default_cache_dir() / "benchmarks" / ("ct2_vs_hf-small" if small else "ct2_vs_hf")
 
 
-def build_model(folder: Path, arch: dict[str, Any]) -> Path:
+def build_model(
+    folder: Path, arch: dict[str, Any], text: list[str] | None = None, vocab: int = 8000
+) -> Path:
     """Save a random M2M100 model with ``arch`` and a stand-in NLLB tokenizer in ``folder``.
 
-    Built in a temporary sibling and renamed: an interrupted build is not reused.
+    The tokenizer's sentencepiece model is trained on ``text`` (at most ``vocab`` pieces)
+    when given, else on the tests' generated sentences. Built in a temporary sibling and
+    renamed: an interrupted build is not reused.
     """
     if (folder / "config.json").is_file():
         return folder
     import torch
-    from tiny_seq2seq import train_spm
+    from tiny_seq2seq import _vocab_size, train_spm, train_spm_on
     from transformers import M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
 
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
-        spm_file = train_spm(tmp / "_spm", "standin")
+        if text:
+            spm_file = train_spm_on(text, tmp / "_spm", "standin", vocab, hard_vocab_limit=False)
+        else:
+            spm_file = train_spm(tmp / "_spm", "standin")
         tokenizer = NllbTokenizer(vocab_file=str(spm_file), model_max_length=1024)
         torch.manual_seed(0)
+        # The model's vocabulary is the architecture's, or the tokenizer's if that is larger.
+        size = max(arch["vocab_size"], _vocab_size(tokenizer))
         config = M2M100Config(
-            **arch,
+            **{**arch, "vocab_size": size},
             pad_token_id=tokenizer.pad_token_id,
             bos_token_id=tokenizer.bos_token_id,
             eos_token_id=tokenizer.eos_token_id,
@@ -115,6 +129,20 @@ def build_model(folder: Path, arch: dict[str, Any]) -> Path:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return folder
+
+
+def read_text(path: Path | None, n: int = 0) -> list[str]:
+    """The non-empty lines of ``path`` (the first ``n``; 0: all); none without a path."""
+    if path is None:
+        return []
+    lines = [x for x in path.read_text(encoding="utf8").splitlines() if x.strip()]
+    return lines[:n] if n else lines
+
+
+def text_inputs(tokenizer: Any, lines: list[str]) -> list[list[int]]:
+    """Real sentences as NLLB lays them out: language code, pieces, ``</s>``."""
+    tokenizer.src_lang = SRC
+    return [tokenizer(line)["input_ids"] for line in lines]
 
 
 def make_inputs(tokenizer: Any, n: int, seed: int = 0) -> list[list[int]]:
@@ -169,8 +197,15 @@ def _rss_mib() -> float:
 
 def run_engine(args: argparse.Namespace) -> dict[str, Any]:
     """Load one engine, translate every sentence, report times and memory (child process)."""
-    out_len = args.output_tokens
     model_dir = args.work_dir / "model"
+
+    def out_len_of(batch: list[list[int]]) -> int:
+        # --extra-tokens: the longest source of the batch plus that many (random weights
+        # rarely emit </s>, so every engine decodes exactly this far); else a fixed length.
+        if args.extra_tokens:
+            return max(len(x) for x in batch) + args.extra_tokens
+        return args.output_tokens
+
     # Both translators load the folder's tokenizer with transformers, which imports torch:
     # the RSS of an interpreter with them is measured apart from the model's.
     import torch
@@ -200,8 +235,8 @@ def run_engine(args: argparse.Namespace) -> dict[str, Any]:
                     attention_mask=mask.to(hf.device),
                     num_beams=1,
                     do_sample=False,
-                    min_new_tokens=out_len,
-                    max_new_tokens=out_len,
+                    min_new_tokens=out_len_of(batch),
+                    max_new_tokens=out_len_of(batch),
                     forced_bos_token_id=hf.family.forced_bos_token_id,
                 )
             return [out.shape[1] - 1] * len(batch)  # the decoder start token is not output
@@ -231,15 +266,18 @@ def run_engine(args: argparse.Namespace) -> dict[str, Any]:
                 [[vocab[i] for i in x] for x in batch],
                 target_prefix=[prefix] * len(batch),
                 beam_size=1,
-                min_decoding_length=out_len,  # counts the target language token, as
-                max_decoding_length=out_len,  # transformers' max_new_tokens does
+                min_decoding_length=out_len_of(batch),  # counts the target language
+                max_decoding_length=out_len_of(batch),  # token, as max_new_tokens does
                 max_input_length=0,
             )
             return [len(r.hypotheses[0]) for r in results]
 
     load_s = time.perf_counter() - start
     rss_loaded = _rss_mib()
-    inputs = make_inputs(tokenizer, args.sentences)
+    lines = read_text(args.text, args.sentences)
+    inputs = text_inputs(tokenizer, lines) if lines else make_inputs(tokenizer, args.sentences)
+    if args.device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
     order = sorted(inputs, key=len, reverse=True)
     batches = [order[i : i + args.batch_size] for i in range(0, len(order), args.batch_size)]
     run_batch(inputs[:2])  # warm-up: first-call allocations and kernel choice
@@ -263,6 +301,13 @@ def run_engine(args: argparse.Namespace) -> dict[str, Any]:
         # ru_maxrss is in KiB on Linux.
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "gpu_peak_mib": gpu.peak_mib if args.device == "cuda" else None,
+        # torch's own allocations (transformers only; CTranslate2 has its own allocator).
+        "torch_peak_mib": (
+            torch.cuda.max_memory_allocated() / 2**20
+            if args.device == "cuda" and args.engine == "hf"
+            else None
+        ),
+        "source_tokens_per_sentence": sum(map(len, inputs)) / len(inputs),
     }
 
 
@@ -271,7 +316,7 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
     from spacy_xlproj.translate import CT2Translator
 
     start = time.perf_counter()
-    build_model(args.work_dir / "model", SMALL if args.small else NLLB_600M)
+    build_model(*_model_args(args))
     built = time.perf_counter() - start
     start = time.perf_counter()
     translator = CT2Translator(
@@ -290,6 +335,11 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _model_args(args: argparse.Namespace) -> tuple[Path, dict[str, Any], list[str], int]:
+    arch = SMALL if args.small else NLLB_600M
+    return args.work_dir / "model", arch, read_text(args.text), 1000 if args.small else 8000
+
+
 def _folder_mib(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.iterdir() if p.is_file()) / 2**20
 
@@ -297,13 +347,16 @@ def _folder_mib(folder: Path) -> float:
 def _child(args: argparse.Namespace, role: str, **overrides: Any) -> dict[str, Any]:
     options = {**vars(args), **overrides}
     cmd = [sys.executable, __file__, "--role", role]
-    for key in ("sentences", "output_tokens", "threads", "device", "work_dir", "engine"):
+    keys = ("sentences", "output_tokens", "extra_tokens", "threads", "device", "work_dir")
+    for key in (*keys, "engine"):
         cmd += [f"--{key.replace('_', '-')}", str(options[key])]
+    if options.get("text"):
+        cmd += ["--text", str(options["text"])]
     cmd += ["--compute-type", options["compute_type"], "--batch-size", str(options["batch_size"])]
     if args.small:
         cmd.append("--small")
     env = {**os.environ, "OMP_NUM_THREADS": str(args.threads)}
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    proc = run_child(cmd, env=env, check=False)
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr[-4000:])
         raise SystemExit(f"{role} {options['engine']} {options['compute_type']} failed")
@@ -312,6 +365,12 @@ def _child(args: argparse.Namespace, role: str, **overrides: Any) -> dict[str, A
 
 def runs_for(args: argparse.Namespace) -> list[tuple[str, str, int]]:
     """(engine, compute type, batch size) of each measured run; the first is the baseline."""
+    if args.runs:
+        runs = []
+        for spec in args.runs.split(","):
+            engine, compute_type, batch = spec.split(":")
+            runs.append((engine, compute_type, int(batch)))
+        return runs
     if args.device == "cuda":
         b = args.gpu_batch_size
         return [
@@ -326,24 +385,55 @@ def runs_for(args: argparse.Namespace) -> list[tuple[str, str, int]]:
     return runs
 
 
-def report(args: argparse.Namespace, prep: dict[str, dict[str, Any]], rows: list[dict]) -> str:
-    import ctranslate2
-    import torch
-    import transformers
+def measure(
+    args: argparse.Namespace,
+    *,
+    on_row: Callable[[dict[str, Any]], None] | None = None,
+    on_prepared: Callable[[str, dict[str, Any]], None] | None = None,
+    deadline: float | None = None,
+) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """Convert once per CTranslate2 compute type, then run every engine (child processes).
 
-    arch = SMALL if args.small else NLLB_600M
+    ``on_row``/``on_prepared`` see each result as it comes; past ``deadline`` (a
+    ``time.time()``) no further run starts.
+    """
+    runs = runs_for(args)
+    prep: dict[str, dict[str, Any]] = {}
+    if not any(engine == "ct2" for engine, _, _ in runs):  # the model is still built apart
+        print(f"built: {_child(args, 'prepare', engine='hf', compute_type='none')}",
+              file=sys.stderr, flush=True)  # fmt: skip
+    for engine, compute_type, _ in runs:  # the first conversion also builds the model
+        if engine == "ct2" and compute_type not in prep:
+            prep[compute_type] = _child(args, "prepare", engine="ct2", compute_type=compute_type)
+            print(f"prepared {compute_type}: {prep[compute_type]}", file=sys.stderr, flush=True)
+            if on_prepared is not None:
+                on_prepared(compute_type, prep[compute_type])
+    rows = []
+    for engine, compute_type, batch_size in runs:
+        if deadline is not None and time.time() > deadline:
+            print(f"out of time: {engine} {compute_type} not run", file=sys.stderr)
+            continue
+        row = _child(
+            args, "engine", engine=engine, compute_type=compute_type, batch_size=batch_size
+        )
+        print(f"{engine} {compute_type} batch {batch_size}: {row}", file=sys.stderr, flush=True)
+        rows.append(row)
+        if on_row is not None:
+            on_row(row)
+    return prep, rows
+
+
+def table(rows: list[dict[str, Any]], gpu: bool) -> tuple[list[str], list[list[str]]]:
+    """The result table: one row per run, speed-up over the first run."""
     base = rows[0]["sentences"] / rows[0]["seconds"]
-    gpu = args.device == "cuda"
-    head = "| engine | compute type | batch | load s | translate s | sentences/s | speed-up |"
-    head += " RSS of imports MiB | RSS after load MiB | peak RSS MiB |" + (
-        " peak GPU MiB |" if gpu else ""
-    )
-    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    columns = ["engine", "compute type", "batch", "load s", "translate s", "sentences/s"]
+    columns += ["speed-up", "RSS of imports MiB", "RSS after load MiB", "peak RSS MiB"]
+    columns += ["peak GPU MiB (nvidia-smi)", "torch peak MiB"] if gpu else []
+    out = []
     for r in rows:
         rate = r["sentences"] / r["seconds"]
-        name = "transformers" if r["engine"] == "hf" else "CTranslate2"
         cells = [
-            name,
+            "transformers" if r["engine"] == "hf" else "CTranslate2",
             r["compute_type"],
             str(r["batch_size"]),
             f"{r['load_s']:.1f}",
@@ -355,87 +445,56 @@ def report(args: argparse.Namespace, prep: dict[str, dict[str, Any]], rows: list
             f"{r['peak_rss_mib']:.0f}",
         ]
         if gpu:
-            cells.append(str(r["gpu_peak_mib"]))
-        lines.append("| " + " | ".join(cells) + " |")
+            torch_peak = r.get("torch_peak_mib")
+            cells += [str(r["gpu_peak_mib"]), "" if torch_peak is None else f"{torch_peak:.0f}"]
+        out.append(cells)
+    return columns, out
+
+
+def describe(args: argparse.Namespace, prep: dict[str, dict[str, Any]], rows: list[dict]) -> str:
+    arch = SMALL if args.small else NLLB_600M
+    size = "a small stand-in config (--small)" if args.small else "NLLB-200-distilled-600M's"
+    tokens = sorted({round(r["tokens_per_sentence"], 2) for r in rows})
+    source = (
+        f"the first {args.sentences} lines of {args.text}"
+        if args.text
+        else f"{args.sentences} random token-id sentences of 12 to 40 source tokens"
+    )
+    length = (
+        f"each batch decoded to its longest source + {args.extra_tokens} tokens"
+        if args.extra_tokens
+        else f"exactly {args.output_tokens} output tokens each"
+    )
     conversions = ", ".join(
         f"{ct} {p['convert_s']:.0f} s" if p["converted"] else f"{ct} converted by an earlier run"
         for ct, p in prep.items()
     )
-    sizes = ", ".join(f"{ct} {p['model_mib']:.0f} MiB" for ct, p in prep.items())
-    tokens = {round(r["tokens_per_sentence"], 2) for r in rows}
-    cpu = _cpu_name()
-    size = "small stand-in config (--small)" if args.small else "NLLB-200-distilled-600M's"
-    return "\n".join(
-        [
-            f"## {'GPU' if gpu else 'CPU'}: CTranslate2 vs transformers",
-            "",
-            "Command (from the project root):",
-            "",
-            "```",
-            " ".join([".venv/bin/python benchmarks/ct2_vs_hf.py", *sys.argv[1:]]),
-            "```",
-            "",
-            f"Model: random M2M100 with {size} architecture (d_model {arch['d_model']}, "
-            f"{arch['encoder_layers']}+{arch['decoder_layers']} layers, "
-            f"{arch['encoder_attention_heads']} heads, ffn {arch['encoder_ffn_dim']}, "
-            f"vocabulary {arch['vocab_size']}); stand-in tokenizer, fixed random token ids "
-            f"({SRC} to {TGT}). {args.sentences} sentences of 12 to 40 source tokens, greedy, "
-            f"exactly {args.output_tokens} output tokens each (measured: {sorted(tokens)}).",
-            "",
-            f"Machine: {cpu}, {os.cpu_count()} cores, {args.threads} threads for each engine; "
-            f"Python {platform.python_version()}, torch {torch.__version__}, transformers "
-            f"{transformers.__version__}, ctranslate2 {ctranslate2.__version__}. "
-            f"Load average before the run: {os.getloadavg()[0]:.1f}.",
-            "",
-            *lines,
-            "",
-            f"Speed-up: sentences/s over {rows[0]['compute_type']} transformers. RSS of "
-            "imports: the process after importing torch and transformers (both translators "
-            "load the tokenizer with transformers) and, for CTranslate2, ctranslate2; load s "
-            "is the translator's construction after that. One-off conversion, with "
-            f"imports (not in the load time): {conversions}; converted model size: {sizes}.",
-            "",
-            "Threads spin-wait under contention: on a machine busy with other jobs the "
-            "ratios move a lot. Run it on an otherwise idle machine.",
-            "",
-        ]
+    return (
+        f"Random M2M100 with {size} architecture (d_model {arch['d_model']}, "
+        f"{arch['encoder_layers']}+{arch['decoder_layers']} layers, vocabulary "
+        f"{arch['vocab_size']}); {source}; greedy, {length} (measured output tokens per "
+        f"sentence: {tokens}); {args.threads} threads per engine; one-off conversions "
+        f"(not in the load time): {conversions or 'none'}."
     )
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def write_section(path: Path, device: str, text: str) -> None:
-    """Replace this device's section of ``path`` (kept between markers), or add it."""
-    begin, end = f"<!-- ct2_vs_hf:{device} -->", f"<!-- /ct2_vs_hf:{device} -->"
-    old = path.read_text(encoding="utf8") if path.is_file() else "# CTranslate2 translator\n\n"
-    block = f"{begin}\n{text}{end}\n"
-    if begin in old and end in old:
-        new = old[: old.index(begin)] + block + old[old.index(end) + len(end) + 1 :]
-    else:
-        new = old.rstrip("\n") + "\n\n" + block
-    path.write_text(new, encoding="utf8")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sentences", type=int, default=200)
+    parser.add_argument("--text", type=Path, default=None, help="sentences (one a line)")
     parser.add_argument("--output-tokens", type=int, default=32)
+    parser.add_argument("--extra-tokens", type=int, default=0, help="longest source + N")
     parser.add_argument("--batch-size", type=int, default=16, help="on CPU")
     parser.add_argument("--gpu-batch-size", type=int, default=64)
+    parser.add_argument("--runs", default="", help="ENGINE:COMPUTE_TYPE:BATCH,... (hf or ct2)")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument("--small", action="store_true", help="a much smaller config")
     parser.add_argument("--ct2-float32", action="store_true", help="add CTranslate2 float32")
     parser.add_argument("--work-dir", type=Path, default=None)
-    parser.add_argument("--output", type=Path, default=None)
+    parser.add_argument("--results-dir", type=Path, default=None,
+                        help="where NAME.json goes (default benchmarks/results; none with "
+                        "--small unless given)")  # fmt: skip
     # For the child processes.
     parser.add_argument("--role", choices=("main", "prepare", "engine"), default="main")
     parser.add_argument("--engine", default="hf")
@@ -443,31 +502,29 @@ def main() -> None:
     args = parser.parse_args()
     args.work_dir = args.work_dir or default_work_dir(args.small)
     if args.role == "prepare":
-        print(json.dumps(prepare(args)))
+        if args.engine == "hf":
+            build_model(*_model_args(args))
+            print(json.dumps({"built": str(args.work_dir / "model")}))
+        else:
+            print(json.dumps(prepare(args)))
         return
     if args.role == "engine":
         print(json.dumps(run_engine(args)))
         return
 
-    runs = runs_for(args)
-    prep: dict[str, dict[str, Any]] = {}
-    for engine, compute_type, _ in runs:
-        if engine == "ct2" and compute_type not in prep:
-            prep[compute_type] = _child(args, "prepare", engine="ct2", compute_type=compute_type)
-            print(f"prepared {compute_type}: {prep[compute_type]}", file=sys.stderr)
-    rows = []
-    for engine, compute_type, batch_size in runs:
-        row = _child(
-            args, "engine", engine=engine, compute_type=compute_type, batch_size=batch_size
-        )
-        print(f"{engine} {compute_type}: {row}", file=sys.stderr)
-        rows.append(row)
-    text = report(args, prep, rows)
-    print(text)
-    output = args.output or (None if args.small else OUTPUT)
-    if output is not None:
-        write_section(output, args.device, text)
-        print(f"written to {output}", file=sys.stderr)
+    recorder = Recorder(
+        "ct2_vs_hf" + ("-cuda" if args.device == "cuda" else ""),
+        extra_versions=("torch", "transformers", "ctranslate2"),
+    )
+    prep, rows = measure(args)
+    columns, cells = table(rows, args.device == "cuda")
+    recorder.table(args.device, columns, cells)
+    recorder.figures.update(prepared=prep, runs=rows)
+    recorder.notes.append(describe(args, prep, rows))
+    print(recorder.notes[0])
+    print("\n".join(render_table(recorder.tables[args.device].to_json())))
+    if args.results_dir is not None or not args.small:
+        recorder.write(args.results_dir)
 
 
 if __name__ == "__main__":

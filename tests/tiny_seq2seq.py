@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 
 def _words(text: str) -> list[str]:
@@ -42,17 +44,28 @@ def make_sentences(n: int = 300, seed: int = 0) -> list[str]:
 
 def train_spm(folder: Path, name: str, vocab_size: int = 160, seed: int = 0) -> Path:
     """Train a sentencepiece model ``folder/name.model`` on generated sentences."""
+    return train_spm_on(make_sentences(400, seed), folder, name, vocab_size)
+
+
+def train_spm_on(
+    sentences: Iterable[str], folder: Path, name: str, vocab_size: int, **options: Any
+) -> Path:
+    """Train a unigram sentencepiece model ``folder/name.model`` on ``sentences``.
+
+    ``options`` go to the trainer (e.g. ``hard_vocab_limit=False`` for a small text).
+    """
     import sentencepiece as spm
 
     folder.mkdir(parents=True, exist_ok=True)
     prefix = folder / name
     spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(make_sentences(400, seed)),
+        sentence_iterator=iter(sentences),
         model_prefix=str(prefix),
         vocab_size=vocab_size,
         model_type="unigram",
         character_coverage=1.0,
         minloglevel=2,
+        **options,
     )
     return prefix.with_suffix(".model")
 
