@@ -101,34 +101,42 @@ def project():
     return load_project_config(ROOT)
 
 
+STUDENT_STEPS = [
+    "student-plan",
+    "pseudo-label-1",
+    "student-1",
+    "pseudo-label-2",
+    "student-2",
+    "pseudo-label-3",
+    "student-3",
+    "package-student",
+    "report",
+]
+
+
 def test_workflows_name_existing_commands(project):
     commands = {c["name"] for c in project["commands"]}
-    assert set(project["workflows"]["all"]) <= commands
-    assert set(project["workflows"]["demo"]) <= commands
-    assert set(project["workflows"]["student"]) <= commands
-    assert "teacher-student" in project["workflows"]["demo"]
-    for needed in (
-        "convert",
-        "train-source",
-        "translate-train",
-        "train",
-        "evaluate",
-        "translate-test",
-        "baseline",
-        "package",
-        "report",
-        "supervised",
-    ):
+    workflows = project["workflows"]
+    for name in ("all", "student", "demo"):
+        assert set(workflows[name]) <= commands, name
+    assert workflows["student"][-len(STUDENT_STEPS) :] == STUDENT_STEPS
+    assert workflows["demo"] == ["demo-check", *workflows["student"]]
+    assert workflows["all"][-2:] == ["package", "report"]
+    for needed in ("assets-lang", "supervised", "package"):
         assert needed in commands
+
+
+def test_project_yml_is_short_and_lists_no_generated_assets():
+    assert len((ROOT / "project.yml").read_text("utf8").splitlines()) < 400
+    import srsly
+
+    assert "assets" not in srsly.read_yaml(ROOT / "project.yml")
 
 
 def test_every_dependency_is_one_path(project):
     """thinc joins lists of bare ${vars.x} strings into one: the deps must stay separate."""
     convert = next(c for c in project["commands"] if c["name"] == "convert")
-    assert convert["deps"] == [
-        "./assets/data/conll2003/train.txt",
-        "./assets/data/conll2003/dev.txt",
-    ]
+    assert convert["deps"] == ["./assets/demo/en_train.iob", "./assets/demo/en_dev.iob"]
     for command in project["commands"]:
         for path in command.get("deps", []) + command.get("outputs", []):
             assert ", " not in path, (command["name"], path)
@@ -139,32 +147,149 @@ def test_vars_override_paths(project):
 
     demo = load_project_config(ROOT, overrides={"vars.method": "ilp", "vars.lang": "ca"})
     train = next(c for c in demo["commands"] if c["name"] == "translate-train")
-    assert "corpus/ca/conll2003-ilp/train.spacy" in train["outputs"]
-    assert "--method ilp" in train["script"][0]
+    assert "corpus/ca/demo-ilp/train.spacy" in train["outputs"]
+    assert "--method ilp --preset default" in train["script"][0]
 
 
-def test_asset_checksums_match_the_local_copies(project, shared_data):
+def test_student_rounds_are_read_by_the_plan_and_the_package_only(project):
+    """Changing student_rounds changes no round's command, dependencies or outputs."""
+    from weasel.util.config import load_project_config
+
+    three = load_project_config(ROOT, overrides={"vars.student_rounds": 3})
+    for one, other in zip(project["commands"], three["commands"], strict=True):
+        if one["name"] in ("student-plan", "package-student"):
+            assert one != other
+        else:
+            assert one == other, one["name"]
+    by_name = {c["name"]: c for c in project["commands"]}
+    # Round k names round k-1's student as a dependency and teacher, and its selection.
+    plan2 = by_name["pseudo-label-3"]
+    assert plan2["deps"][-3:] == [
+        "corpus/es/student-heuristic/round-3.selected",
+        "training/es/student-heuristic/student-1",
+        "training/es/student-heuristic/student-2",
+    ]
+    assert (
+        "--teacher spacy:training/es/student-heuristic/student-2/model-best" in (plan2["script"][0])
+    )
+    # Every round declares its pseudo-labels, its student and its metrics.
+    for k in (1, 2, 3):
+        assert (
+            f"corpus/es/student-heuristic/round-{k}/pseudo.spacy"
+            in (by_name[f"pseudo-label-{k}"]["outputs"])
+        )
+        assert by_name[f"student-{k}"]["outputs"] == [
+            f"training/es/student-heuristic/student-{k}/model-best",
+            f"metrics/es/demo/student-heuristic-{k}.json",
+        ]
+
+
+def test_the_packages_carry_the_test_scores_and_the_provenance(project):
+    by_name = {c["name"]: c for c in project["commands"]}
+    script = by_name["package-student"]["script"][0]
+    assert script.startswith(
+        "python scripts/package.py training/es/student-heuristic/student-1/model-best packages "
+        "--name xlproj_ner_es_student --version 0.1.0 "
+        "--metrics metrics/es/demo/student-heuristic-1.json "
+        "--training training/es/student-heuristic/student-1/training.json --description "
+    )
+    for about in (
+        "--about source_data=assets/demo/en_train.iob",
+        '--about "source_licence=original demo sentences of spacy-xlproj (MIT)"',
+        "--about translator=apertium",
+        "--about aligner=eflomal",
+        "--about method=heuristic",
+        "--about preset=default",
+        "--about agreement=1.0",
+        "--about rounds=1",
+        '--license "MIT"',
+    ):
+        assert about in script
+    assert by_name["package-student"]["outputs"] == ["packages/es_xlproj_ner_es_student-0.1.0"]
+    assert (
+        "--metrics metrics/es/demo/translate-train-heuristic.json"
+        in (by_name["package"]["script"][0])
+    )
+
+
+# --- data: the languages table, linked or downloaded ---------------------------------
+
+
+def test_shared_data_has_the_published_checksums(shared_data):
+    from spacy_xlproj.languages import DEFAULT_ASSET_LANGS, archive_members, data_files
+
     check_assets = load_script("check_assets")
-    files = check_assets.expected_files(ROOT / "project.yml")
-    assert len(files) == 31
-    for rel, checksum in files.items():
-        assert check_assets.md5(shared_data / rel) == checksum, rel
+    checked = 0
+    for f in data_files(list(DEFAULT_ASSET_LANGS)):
+        members = archive_members(f) if f.dest.endswith(".tar.gz") else {f.dest[12:]: f.checksum}
+        for rel, checksum in members.items():
+            assert check_assets.md5(shared_data / rel) == checksum, rel
+            checked += 1
+    assert checked == 31
 
 
-def test_link_assets_links_and_rejects_a_changed_file(tmp_path, shared_data):
+def test_fetch_links_from_the_shared_copy_and_rejects_a_changed_file(tmp_path, shared_data):
+    from spacy_xlproj.languages import DataFile
+
     check_assets = load_script("check_assets")
     rel = "europarl_ner/en-europarl.test.conll02"
-    checksum = check_assets.md5(shared_data / rel)
-    assert check_assets.link_assets(shared_data, tmp_path / "data", {rel: checksum}) == []
-    assert (tmp_path / "data" / rel).is_symlink()
+    f = DataFile(
+        f"assets/data/{rel}", "http://127.0.0.1:9/none", check_assets.md5(shared_data / rel)
+    )
+    assert check_assets.fetch_files([f], shared_data, tmp_path / "data") == []
+    assert (tmp_path / "data" / rel).resolve() == (shared_data / rel).resolve()
     changed = tmp_path / "copy" / rel
     changed.parent.mkdir(parents=True)
     changed.write_bytes((shared_data / rel).read_bytes() + b"\n")
-    problems = check_assets.link_assets(tmp_path / "copy", tmp_path / "out", {rel: checksum})
+    problems = check_assets.fetch_files([f], tmp_path / "copy", tmp_path / "out")
     assert problems == [
-        f"{changed.resolve()}: checksum {check_assets.md5(changed)} differs from the "
-        f"published {checksum}"
+        f"{changed}: checksum {check_assets.md5(changed)} differs from the published {f.checksum}"
     ]
+    assert not (tmp_path / "out" / rel).exists()
+
+
+def _archive(path: Path, files: dict[str, bytes]) -> None:
+    import io
+    import tarfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+
+
+def test_extracting_over_links_never_writes_into_the_shared_copy(tmp_path):
+    """#25 case 13: unpacking an archive after linking replaces the links, not their targets,
+    and a file whose checksum is wrong replaces nothing."""
+    import hashlib
+
+    check_assets = load_script("check_assets")
+    shared, dest = tmp_path / "shared", tmp_path / "data"
+    members = {f"wikiann/eu/{s}": f"eu:Bilbo\tB-LOC ({s})\n".encode() for s in SPLITS}
+    md5s = {rel: hashlib.md5(data).hexdigest() for rel, data in members.items()}
+    for rel, data in members.items():
+        (shared / rel).parent.mkdir(parents=True, exist_ok=True)
+        (shared / rel).write_bytes(data)
+        check_assets.link(shared / rel, dest / rel)
+    bad = tmp_path / "bad.tar.gz"
+    _archive(bad, {**{f"eu/{Path(r).name}": d for r, d in members.items()}, "eu/test": b"x\n"})
+    x_md5 = hashlib.md5(b"x\n").hexdigest()
+    assert check_assets.extract(bad, dest, md5s) == [
+        f"{bad}: its test has checksum {x_md5}, not {md5s['wikiann/eu/test']}"
+    ]
+    assert (dest / "wikiann/eu/test").is_symlink()
+    good = tmp_path / "good.tar.gz"
+    _archive(good, {f"eu/{Path(rel).name}": data for rel, data in members.items()})
+    assert check_assets.extract(good, dest, md5s) == []
+    for rel, data in members.items():
+        assert not (dest / rel).is_symlink() and (dest / rel).read_bytes() == data
+        assert (shared / rel).read_bytes() == data
+    assert sorted(p.name for p in (dest / "wikiann/eu").iterdir()) == sorted(SPLITS)
+
+
+SPLITS = ("train", "dev", "test")
 
 
 # --- scripts ---------------------------------------------------------------------------
@@ -266,25 +391,16 @@ def test_timed_steps_running_at_once_keep_each_others_times(tmp_path):
     assert json.loads(times.read_text()) == {f"step-{i}": float(i) for i in range(20)}
 
 
-def test_run_langs_skips_finished_languages(tmp_path, monkeypatch, capsys):
+def test_run_langs_runs_the_demo_through_spacy_project_and_skips_nothing_itself(capsys):
     run_langs = load_script("run_langs")
-    monkeypatch.setattr(run_langs, "ROOT", tmp_path)
-    done = tmp_path / "metrics" / "es" / "demo"
-    done.mkdir(parents=True)
-    for name in ("translate-test-heuristic.json", "translate-train-heuristic.json"):
-        (done / name).write_text("{}")
-    # The demo's student round is part of a finished run: without it the run is redone.
-    run_langs.run_language("es", ["heuristic"], "demo", {}, dry=True)
-    assert "project run demo" in capsys.readouterr().out
-    (done / "student-heuristic-1.json").write_text("{}")
     run_langs.run_language("es", ["heuristic", "ilp"], "demo", {}, dry=True)
-    out = capsys.readouterr().out
-    assert "es heuristic: done already" in out
-    commands = [line for line in out.splitlines() if line.startswith("$")]
-    assert len(commands) == 1
-    assert "project run demo" in commands[0] and "--vars.method=ilp" in commands[0]
-    assert "--vars.src_train=assets/demo/en_train.iob" in commands[0]
-    assert "--vars.unlabelled=assets/demo/es_unlabelled.txt" in commands[0]
+    commands = [line for line in capsys.readouterr().out.splitlines() if line.startswith("$")]
+    # The demo's settings are project.yml's defaults: nothing but the language and method.
+    assert commands == [
+        f"$ -m spacy project run demo {ROOT} --vars.lang=es --vars.spacy_lang=es "
+        f"--vars.method={method}"
+        for method in ("heuristic", "ilp")
+    ]
 
 
 def _write_metrics(path: Path, pred, gold) -> None:
@@ -341,10 +457,10 @@ def _sample(tmp_path: Path, n: int, lang: str) -> tuple[Path, Path]:
     return train, dev
 
 
-def test_cnn_config_trains_and_packages_without_spacy_xlproj(tmp_path):
+def test_cnn_config_trains_and_records_its_training(tmp_path):
     import spacy
 
-    train_script, package = load_script("train"), load_script("package")
+    train_script = load_script("train")
     train, dev = _sample(tmp_path, 30, "en")
     summary = train_script.train_pipeline(
         ROOT / "configs/ner_cnn.cfg",
@@ -361,13 +477,6 @@ def test_cnn_config_trains_and_packages_without_spacy_xlproj(tmp_path):
     nlp = spacy.load(model)
     assert nlp.pipe_names == ["tok2vec", "ner"]
     assert set(nlp.get_pipe("ner").labels) == {"PER", "ORG", "LOC", "MISC"}
-    package_dir, wheels = package.package_pipeline(
-        model, tmp_path / "pkg", "xlproj_test", "0.0.1", build="none"
-    )
-    assert package_dir.name == "en_xlproj_test-0.0.1" and wheels == []
-    assert package.find_references(package_dir) == []
-    meta = json.loads(next(package_dir.rglob("meta.json")).read_text())
-    assert not any("xlproj" in r for r in meta.get("requirements", []))
 
 
 def _old_model(folder):
