@@ -80,12 +80,6 @@ def test_the_string_setting_survives_saving(tmp_path):
     assert ("español", "MISC") not in _ents(loaded(" ".join(WORDS)))
 
 
-def test_capitalised_missing_is_refused(tmp_path):
-    _ruler_pipeline().to_disk(tmp_path / "model")
-    with pytest.raises(ValueError, match="does not apply here"):
-        add_span_filter(tmp_path / "model", SpanFilter(capitalised_missing=True))
-
-
 @pytest.mark.slow
 def test_a_packaged_copy_of_the_module_and_the_library_register_once(tmp_path):
     """A model package imports its own copy of the standalone module: with spacy_xlproj

@@ -37,11 +37,6 @@ def add_span_filter(
 
     import spacy
 
-    if span_filter.capitalised_missing:
-        raise ValueError(
-            "xlproj_span_filter removes predicted entities; capitalised_missing marks "
-            "training data and does not apply here."
-        )
     model = Path(model)
     old, new = model.with_name(model.name + ".old"), model.with_name(model.name + ".new")
     if not model.exists() and old.exists():  # killed between the two renames
