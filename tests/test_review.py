@@ -101,7 +101,7 @@ def test_pseudo_label_output_keeps_each_teachers_spans(data_path: Path) -> None:
 
 
 def test_load_review_data(data_path: Path) -> None:
-    data = load_review_data(data_path, "es")
+    data = load_review_data(data_path)
     assert data.teachers == ["t1", "t2"]
     assert data.labels == ["LOC", "ORG", "PER"]
     first = data.items[0]
@@ -119,7 +119,7 @@ def test_load_review_data(data_path: Path) -> None:
 
 
 def test_queue_orders(data_path: Path) -> None:
-    data = load_review_data(data_path, "es")
+    data = load_review_data(data_path)
     assert queue_order(data, "disagreement") == [3, 0, 1, 2, 4]
     # least confident accepted span first: nothing accepted but words missing (0), 0.5, 0.8 …
     assert queue_order(data, "confidence") == [3, 1, 0, 2, 4]
@@ -139,7 +139,7 @@ def test_a_file_without_votes_still_loads(tmp_path: Path) -> None:
 
     path = tmp_path / "gold.spacy"
     write_docbin(path, [Sentence(["Ana", "canta"], [Span(0, 1, "PER")])], "es")
-    data = load_review_data(path, "es")
+    data = load_review_data(path)
     assert data.teachers == [] and data.items[0].proposals == []
     assert [(s.start, s.end, s.label, s.score) for s in data.items[0].spans] == [
         (0, 1, "PER", None)
@@ -157,7 +157,7 @@ def test_not_a_docbin_is_refused(tmp_path: Path) -> None:
 
 
 def _store(db: Path, data_path: Path) -> ReviewStore:
-    data = load_review_data(data_path, "es")
+    data = load_review_data(data_path)
     return ReviewStore(db, data.fingerprint, len(data), data_path.name)
 
 
@@ -237,7 +237,7 @@ def test_export_gold_partial_and_left_out(tmp_path: Path, data_path: Path) -> No
     from spacy_xlproj.io.docbin import blank_vocab
 
     keys = sentence_keys(SENTENCES)
-    data = load_review_data(data_path, "es")
+    data = load_review_data(data_path)
     store = ReviewStore(tmp_path / "r.sqlite", data.fingerprint, len(data))
     store.decide(keys[0], 0, 0, "accept", [(0, 2, "PER"), (4, 5, "LOC")])
     # partial: Unión Europea is ORG, "en" (a rejected span's word) is O, the rest unknown
@@ -264,7 +264,7 @@ def test_export_dev_split_is_stable(tmp_path: Path, data_path: Path) -> None:
     from spacy.tokens import DocBin
 
     keys = sentence_keys(SENTENCES)
-    data = load_review_data(data_path, "es")
+    data = load_review_data(data_path)
     store = ReviewStore(tmp_path / "r.sqlite", data.fingerprint, len(data))
     for i in range(4):
         store.decide(keys[i], i, 0, "accept", [])
@@ -316,7 +316,7 @@ def client(tmp_path: Path, data_path: Path):  # type: ignore[no-untyped-def]
     from spacy_xlproj.review.app import create_app
     from spacy_xlproj.review.server import open_review
 
-    _, store, queue = open_review(data_path, tmp_path / "r.sqlite", lang="es", budget=3)
+    _, store, queue = open_review(data_path, tmp_path / "r.sqlite", budget=3)
     with TestClient(create_app(queue, TOKEN), raise_server_exceptions=False) as c:
         c.headers["X-Review-Token"] = TOKEN
         yield c
@@ -436,7 +436,7 @@ def start_server(data: Path, db: Path, *extra: str) -> tuple[subprocess.Popen[st
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "spacy_xlproj", "review", str(data), "--db", str(db)]
-        + ["--port", "0", "--lang", "es", *extra],
+        + ["--port", "0", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -534,5 +534,5 @@ def test_decisions_json_in_the_database_is_plain(tmp_path: Path, data_path: Path
     )
     assert row.fetchall() == [(keys[1], 1, 1, "partial", '[[1, 3, "ORG"]]', "[[6, 7]]", "s")]
     meta = dict(sqlite3.connect(tmp_path / "r.sqlite").execute("SELECT key, value FROM meta"))
-    assert meta["fingerprint"] == load_review_data(data_path, "es").fingerprint
+    assert meta["fingerprint"] == load_review_data(data_path).fingerprint
     assert json.loads(meta["sentences"]) == 5

@@ -38,7 +38,6 @@ def review_cli(
         help="Address to listen on; anything but localhost is reachable from the network "
         "(a warning is printed)",
     ),
-    lang: str = typer.Option("xx", "--lang", "-l", help="Language of DATA"),
     seed: int = typer.Option(0, "--seed", help="Seed of --order random"),
     labels: str = typer.Option(
         "", "--labels", help="Labels of the keys 1-9, comma-separated (default: those in DATA)"
@@ -57,7 +56,7 @@ def review_cli(
         check_output(db, data, what="Database")
         chosen = [x.strip() for x in labels.split(",") if x.strip()] or None
         serve(
-            data, db, host=host, port=port, lang=lang, order=order, budget=budget, seed=seed,
+            data, db, host=host, port=port, order=order, budget=budget, seed=seed,
             labels=chosen, echo=typer.echo,
         )  # fmt: skip
     except XlprojError as err:
@@ -79,7 +78,7 @@ def review_export_cli(
     dev_share: float = typer.Option(
         0.0, "--dev-share", help="Share of reviewed sentences held out to --dev, in [0, 1)"
     ),
-    lang: str = typer.Option("xx", "--lang", "-l", help="Language of DATA"),
+    lang: str = typer.Option("xx", "--lang", "-l", help="Language of OUTPUT's vocab"),
 ) -> None:
     """Write the reviewed sentences of DATA as gold for `spacy train`.
 
@@ -101,7 +100,7 @@ def review_export_cli(
         check_output(output, data, db)
         if dev is not None:
             check_output(dev, data, db, output, what="Dev output")
-        reviewed = load_review_data(data, lang)
+        reviewed = load_review_data(data)
         with ReviewStore(db, reviewed.fingerprint, len(reviewed), data.name) as store:
             stats = export_reviewed(
                 reviewed, store, output, lang=lang, dev=dev, dev_share=dev_share

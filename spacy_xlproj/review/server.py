@@ -30,7 +30,6 @@ def open_review(
     data_path: str | Path,
     db_path: str | Path,
     *,
-    lang: str = "xx",
     order: str = "disagreement",
     budget: int | None = None,
     seed: int = 0,
@@ -43,7 +42,7 @@ def open_review(
     """
     if budget is not None and budget < 1:
         raise UsageError(f"--budget must be at least 1, got {budget}.")
-    data = load_review_data(data_path, lang)
+    data = load_review_data(data_path)
     ordered = queue_order(data, order, seed)
     store = ReviewStore(db_path, data.fingerprint, len(data), Path(data_path).name)
     chosen = labels or data.labels or ["PER", "LOC", "ORG", "MISC"]
@@ -57,7 +56,6 @@ def serve(
     *,
     host: str = "127.0.0.1",
     port: int = 8080,
-    lang: str = "xx",
     order: str = "disagreement",
     budget: int | None = None,
     seed: int = 0,
@@ -83,7 +81,7 @@ def serve(
         raise UsageError(f"--port must be in 0-65535, got {port}.")
     started = time.perf_counter()
     data, store, queue = open_review(
-        data_path, db_path, lang=lang, order=order, budget=budget, seed=seed, labels=labels
+        data_path, db_path, order=order, budget=budget, seed=seed, labels=labels
     )
     token = secrets.token_urlsafe(18)
     app = create_app(queue, token)
@@ -95,6 +93,9 @@ def serve(
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit it: uvicorn writes a response's head and body apart,
+    # and Nagle's algorithm held the body until the browser's delayed ACK (+40 ms a key).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((host, port))
     except OSError as err:

@@ -142,7 +142,12 @@
       box.appendChild(document.createTextNode(" "));
     }
     labels.forEach((label, k) => {
-      if (k < 9) $("labels").appendChild(text("span", (k + 1) + " " + label));
+      if (k >= 9) return;
+      const entry = document.createElement("span");
+      entry.appendChild(text("kbd", String(k + 1)));
+      entry.appendChild(document.createTextNode(" " + label));
+      $("labels").appendChild(entry);
+      $("labels").appendChild(document.createTextNode(" "));
     });
     const current = spanAt(cursor);
     const body = $("spans").tBodies[0];
