@@ -717,6 +717,73 @@ def test_cli_errors(models, tmp_path):
     assert not out.exists()
 
 
+def test_cli_limit_as_in_translate_train(models, tmp_path):
+    # #25 case 8: --limit -1 dropped the last sentence and 0 wrote nothing.
+    out = tmp_path / "l.spacy"
+    args = ["--teacher", f"spacy:{models['es']}", "--tgt-lang", "es", "--no-progress"]
+    result = _run(models["es_txt"], out, *args, "--limit", "-1")
+    assert (result.exit_code, _error(result)) == (
+        2,
+        "Error: --limit must be 0 or more (0: every sentence), got -1.",
+    )
+    assert not out.exists()
+    for limit, n in (("0", 4), ("2", 2)):
+        result = _run(models["es_txt"], out, *args, "--limit", limit)
+        assert result.exit_code == 0, result.output
+        assert len(_read(out)) == n
+
+
+def test_cli_refuses_outputs_in_the_cache_and_bad_weights(models, tmp_path):
+    cache = tmp_path / "cache"
+    database = cache / "translations.sqlite3"
+    args = ["--teacher", f"spacy:{models['es']}", "--tgt-lang", "es", "--no-progress"]
+    out = tmp_path / "p.spacy"
+    # #25 case 11: the statistics must not overwrite the cache database.
+    result = _run(models["es_txt"], out, *args, "--cache-dir", cache, "--stats", database)
+    assert (result.exit_code, _error(result)) == (
+        1,
+        f"Error: Statistics file {database} is inside --cache-dir {cache}, which this run "
+        "manages; writing it would damage that folder. Choose another output path.",
+    )
+    result = _run(models["es_txt"], out, *args, "--stats", out)
+    assert _error(result) == (
+        f"Error: --stats {out} is the output file too; give the statistics another path."
+    )
+    # #25 case 7: two weights of 1e308 sum to inf, and every share was NaN.
+    huge = [
+        "--teacher",
+        f"spacy:{models['es']}@1e308",
+        "--teacher",
+        f"zero-shot:{models['en']}@1e308",
+    ]
+    result = _run(models["es_txt"], out, *huge, "--tgt-lang", "es", "--no-progress")
+    assert result.exit_code == 2
+    assert _error(result) == (
+        "Error: teacher weights are too large: their sum overflows ([1e+308, 1e+308])."
+    )
+    assert not out.exists()
+
+
+def test_cli_teacher_pipeline_without_ner_is_refused(models, tmp_path):
+    import spacy
+
+    # #25 case 6: a pipeline with no entity recogniser labelled every word O, exit 0.
+    empty = tmp_path / "no_ner"
+    spacy.blank("es").to_disk(empty)
+    args = ["--tgt-lang", "es", "--no-progress"]
+    for kind in ("spacy", "zero-shot"):
+        result = _run(models["es_txt"], tmp_path / "p.spacy", "--teacher", f"{kind}:{empty}", *args)
+        assert result.exit_code == 1, kind
+        assert _error(result) == (
+            f"Error: Can't load the source NER pipeline '{empty}' (it has no component that "
+            "sets entities: its pipes are []). Give a spaCy pipeline that is installed or a "
+            "local directory: install a package with `python -m spacy download "
+            f"{empty}` (for a published pipeline such as en_core_web_sm), or train one and "
+            "set `source_ner` to its path, e.g. 'training/model-best'; or hf:MODEL_DIR for a "
+            "Hugging Face model."
+        )
+
+
 def test_cli_span_filter(tmp_path):
     model, text = tmp_path / "es_ruler", tmp_path / "es.txt"
     _ruler("es", [("MISC", "español"), ("PER", "Juan Pérez"), ("ORG", "EFE")]).to_disk(model)

@@ -121,7 +121,7 @@ def test_no_teacher_spans():
     [
         ({"agreement": 0.0}, "agreement must be above 0"),
         ({"agreement": 1.5}, "agreement must be above 0"),
-        ({"weights": [1.0, 0.0]}, "weights must be above 0"),
+        ({"weights": [1.0, 0.0]}, "weights must be finite numbers above 0"),
         ({"weights": [1.0]}, "1 weights for 2 teachers"),
         ({"vote": "max"}, "vote must be one of weight, confidence"),
     ],

@@ -140,6 +140,46 @@ def test_limit(files, calls):
     _one_error_line(result, "--limit must be 0 or more (0: every sentence), got -1.", code=2)
 
 
+def test_outputs_inside_the_cache_or_work_folder_are_refused(files, calls, tmp_path):
+    # #25 case 11: --stats naming the cache database overwrote it, and the next run failed.
+    cache, work = tmp_path / "cache", tmp_path / "work"
+    database = cache / "translations.sqlite3"
+    result = _train(files, "--cache-dir", str(cache), "--stats", str(database))
+    _one_error_line(
+        result,
+        f"Statistics file {database} is inside --cache-dir {cache}, which this run manages; "
+        "writing it would damage that folder. Choose another output path.",
+    )
+    chunk = work / "chunk-00000.json"
+    result = _train(files, "--work-dir", str(work), output=chunk)
+    _one_error_line(
+        result,
+        f"Output {chunk} is inside --work-dir {work}, which this run manages; writing it "
+        "would damage that folder. Choose another output path.",
+    )
+    text = tmp_path / "t.txt"
+    text.write_text("Hola .\n", encoding="utf8")
+    result = runner.invoke(
+        app,
+        ["translate-test", str(text), str(cache / "x.conll"), "--tgt-lang", "es", "--ner", "x",
+         "--cache-dir", str(cache)],
+    )  # fmt: skip
+    _one_error_line(
+        result,
+        f"Output {cache / 'x.conll'} is inside --cache-dir {cache}, which this run manages; "
+        "writing it would damage that folder. Choose another output path.",
+    )
+    result = runner.invoke(
+        app,
+        ["translate", str(text), str(database), "--src-lang", "es", "--tgt-lang", "en",
+         "-T", f"file:{files['tr']}", "--cache-dir", str(cache)],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: Output {database} is inside --cache-dir {cache}")
+    assert calls == []
+    assert not cache.exists() or not any(cache.iterdir())
+
+
 def test_cache_dir_must_be_a_cache(files, calls, tmp_path):
     src = files["src"]
     result = _train(files, "--cache-dir", str(src))

@@ -90,7 +90,7 @@ def translate_cli(
     translator: str = options.translator(
         "apertium, apertium:MODE, hf:MODEL_OR_DIR, ct2:MODEL_DIR, file:PATH or file:PATH:SOURCE."
     ),
-    batch_size: int = typer.Option(16, "--batch-size", "-b", help="Sentences per model batch."),
+    batch_size: int = typer.Option(16, "--batch-size", help="Sentences per model batch."),
     cache_dir: Path | None = typer.Option(
         None, "--cache-dir", help="Cache folder (default $XLPROJ_CACHE_DIR, ~/.cache/spacy_xlproj)."
     ),
