@@ -53,6 +53,8 @@ MEASURED_WHILE_TRAINING = "performance"
 def parse_about(items: list[str]) -> dict[str, str]:
     """Read ``--about KEY=VALUE`` options, in order (a repeated key: the last wins).
 
+    An empty value leaves the key out, so that a workflow may pass all its variables.
+
     RAISES (UsageError): An item without ``=`` or with an empty key, or a ``dev_kind``
         other than gold, projected or pseudo-labelled.
     """
@@ -64,7 +66,9 @@ def parse_about(items: list[str]) -> dict[str, str]:
             raise UsageError(
                 f"--about {item!r}: expected KEY=VALUE with KEY a word such as source_data."
             )
-        about[key] = value.strip()
+        about.pop(key, None)  # the last one wins, in its place
+        if value.strip():
+            about[key] = value.strip()
     if DEV_KIND in about and about[DEV_KIND] not in DEV_KINDS:
         raise UsageError(f"--about {DEV_KIND}={about[DEV_KIND]}: one of {', '.join(DEV_KINDS)}.")
     return about

@@ -220,7 +220,8 @@ def test_dev_kind_guesses_and_about_errors():
     assert guess_dev_kind("corpus/es/gold/dev.spacy") == "gold"
     assert guess_dev_kind("corpus/es/student/round-1/dev.spacy") == "pseudo-labelled"
     assert guess_dev_kind("corpus/es/conll2003-heuristic/dev.spacy") == "projected"
-    assert parse_about(["a=1", "a=2", "b=x=y"]) == {"a": "2", "b": "x=y"}
+    assert parse_about(["a=1", "b=x=y", "a=2", "c="]) == {"b": "x=y", "a": "2"}
+    assert list(parse_about(["a=1", "b=x=y", "a=2", "c="])) == ["b", "a"]
     with pytest.raises(UsageError) as err:
         parse_about(["source data"])
     assert str(err.value) == (
