@@ -153,6 +153,53 @@ def test_not_a_docbin_is_refused(tmp_path: Path) -> None:
         load_review_data(bad)
 
 
+SOURCE_LINES = [
+    {"words": ["John", "Smith", "lives", "in", "Madrid", "."], "spans": [[0, 2, "PER"]],
+     "links": [[0, 0], [1, 1], [2, 2], [3, 3], [4, 4], [5, 5]]},
+    {"words": ["The", "European", "Union", "signed", "."], "spans": [[1, 3, "ORG"]],
+     "links": [[1, 2], [2, 1], [3, 3], [4, 8]]},
+    {"words": ["Text", "."], "links": [[1, 9]]},
+    {"words": ["Ana", "García", "works", "at", "Google", "Spain", "."], "links": []},
+    {"words": ["It", "rains", "."], "links": [[1, 1]]},
+]  # fmt: skip
+
+
+def write_sources(path: Path, lines: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    return path
+
+
+def test_source_side_of_translate_train(tmp_path: Path, data_path: Path) -> None:
+    sources = write_sources(tmp_path / "src.jsonl", SOURCE_LINES)
+    data = load_review_data(data_path, sources)
+    view = data.items[1].source
+    assert view is not None and view.words == ["The", "European", "Union", "signed", "."]
+    assert view.spans == [(1, 3, "ORG")] and view.links[0] == (1, 2)
+    assert data.items[1].to_json()["source"]["links"][3] == [4, 8]
+
+
+@pytest.mark.parametrize(
+    ("lines", "error"),
+    [
+        (SOURCE_LINES[:4], "src.jsonl: 4 lines for the 5 sentences of the data."),
+        (SOURCE_LINES + [SOURCE_LINES[0]], "src.jsonl, line 6: more lines than the 5 sentences"),
+        (
+            [SOURCE_LINES[0], {"words": ["a"], "links": [[0, 9]]}] + SOURCE_LINES[2:],
+            "src.jsonl, line 2: not a source line (a link to a word that is not there).",
+        ),
+        (
+            [{"spans": []}] + SOURCE_LINES[1:],
+            "src.jsonl, line 1: not a source line ('words').",
+        ),
+    ],
+)
+def test_bad_source_files(tmp_path: Path, data_path: Path, lines: list, error: str) -> None:
+    sources = write_sources(tmp_path / "src.jsonl", lines)
+    with pytest.raises(DataError) as raised:
+        load_review_data(data_path, sources)
+    assert str(raised.value).startswith(f"{tmp_path / error}")
+
+
 # -- store -------------------------------------------------------------------------------
 
 
@@ -257,6 +304,34 @@ def test_export_gold_partial_and_left_out(tmp_path: Path, data_path: Path) -> No
     assert _iob(docs[0]) == ["B", "I", "O", "O", "B", "O"]
     assert _ents(docs[1]) == [(1, 3, "ORG")]
     assert _iob(docs[1]) == ["", "B", "I", "", "", "", "O", "", ""]
+    store.close()
+
+
+def test_export_keep_unreviewed_replaces_the_pseudo_labels(tmp_path: Path, data_path: Path) -> None:
+    from spacy.tokens import DocBin
+
+    from spacy_xlproj.io.docbin import blank_vocab
+
+    keys = sentence_keys(SENTENCES)
+    data = load_review_data(data_path)
+    store = ReviewStore(tmp_path / "r.sqlite", data.fingerprint, len(data))
+    store.decide(keys[0], 0, 0, "accept", [(0, 2, "PER"), (4, 5, "LOC")])
+    store.decide(keys[2], 2, 0, "skip")
+    out = tmp_path / "all.spacy"
+    stats = export_reviewed(data, store, out, lang="es", keep_unreviewed=True)
+    assert stats.message(out) == (
+        f"Wrote 1 reviewed sentences (1 whole, 0 partly reviewed) and 4 others as they were "
+        f"to {out}."
+    )
+    docs = list(DocBin().from_disk(out).get_docs(blank_vocab("es")))
+    assert [[t.text for t in d] for d in docs] == SENTENCES
+    assert [_ents(d) for d in docs] == [
+        [(0, 2, "PER"), (4, 5, "LOC")], [(1, 3, "LOC")], [(8, 9, "PER")], [], [],
+    ]  # fmt: skip
+    assert _iob(docs[0]) == ["B", "I", "O", "O", "B", "O"]  # was missing at 4
+    assert _iob(docs[1]) == ["O", "B", "I", "O", "O", "O", "O", "", "O"]  # the pseudo-labels
+    assert _iob(docs[3]) == ["", "", "O", "O", "", "", "O"]
+    assert all(len(d.spans) == 0 for d in docs)
     store.close()
 
 

@@ -172,3 +172,34 @@ def test_review_in_the_browser(browser, tmp_path: Path) -> None:  # type: ignore
         ["", "B", "I", "", "", "", "", "", ""],  # partly reviewed: the rest is missing
         ["B", "I", "O", "O", "B", "I", "O"],
     ]
+
+
+def test_source_sentence_and_links_are_drawn(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    from test_review import SOURCE_LINES, write_sources
+
+    data = build_data(tmp_path / "pseudo.spacy")
+    sources = write_sources(tmp_path / "src.jsonl", SOURCE_LINES)
+    proc, url = start_server(data, tmp_path / "review.sqlite", "--source", str(sources))
+    wait = WebDriverWait(browser, 15)
+    try:
+        browser.get(url)
+        meta = lambda: browser.find_element(By.ID, "meta").text  # noqa: E731
+        wait.until(lambda _: meta().startswith("sentence 4 ·"))
+        assert browser.find_elements(By.CSS_SELECTOR, "#links line") == []  # it has no links
+        ActionChains(browser).send_keys("s").perform()  # skip to "Juan Pérez vive en Madrid ."
+        wait.until(lambda _: meta().startswith("sentence 1 ·"))
+        words = browser.find_elements(By.CSS_SELECTOR, "#source .sw")
+        assert [e.text for e in words] == ["John", "Smith", "lives", "in", "Madrid", "."]
+        marks = browser.find_elements(By.CSS_SELECTOR, "#source mark.ent")
+        assert [m.text for m in marks] == ["John SmithPER"]  # the label is a badge
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#links line")) == 6
+        # the link of the word at the cursor (target 0 "Juan" <- source 0 "John") stands out
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#links line.hot")) == 1
+        linked = browser.find_elements(By.CSS_SELECTOR, "#source .sw.linked")
+        assert [e.text for e in linked] == ["John"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

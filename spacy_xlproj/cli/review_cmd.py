@@ -39,6 +39,12 @@ def review_cli(
         "(a warning is printed)",
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of --order random"),
+    source: Path | None = typer.Option(
+        None,
+        "--source",
+        help="translate-train's source side, one JSON line per sentence of DATA: "
+        '{"words", "spans", "links"} (shown above the target, links drawn)',
+    ),
     labels: str = typer.Option(
         "", "--labels", help="Labels of the keys 1-9, comma-separated (default: those in DATA)"
     ),
@@ -53,11 +59,13 @@ def review_cli(
 
     try:
         check_input(data, "Data file")
-        check_output(db, data, what="Database")
+        if source is not None:
+            check_input(source, "Source file")
+        check_output(db, data, source, what="Database")
         chosen = [x.strip() for x in labels.split(",") if x.strip()] or None
         serve(
             data, db, host=host, port=port, order=order, budget=budget, seed=seed,
-            labels=chosen, echo=typer.echo,
+            labels=chosen, source=source, echo=typer.echo,
         )  # fmt: skip
     except XlprojError as err:
         raise _fail(err) from None
@@ -78,6 +86,12 @@ def review_export_cli(
     dev_share: float = typer.Option(
         0.0, "--dev-share", help="Share of reviewed sentences held out to --dev, in [0, 1)"
     ),
+    keep_unreviewed: bool = typer.Option(
+        False,
+        "--keep-unreviewed",
+        help="Also write the other sentences, labelled as in DATA (the reviewed ones replace "
+        "their pseudo-labels)",
+    ),
     lang: str = typer.Option("xx", "--lang", "-l", help="Language of OUTPUT's vocab"),
 ) -> None:
     """Write the reviewed sentences of DATA as gold for `spacy train`.
@@ -86,7 +100,7 @@ def review_export_cli(
 
     Partly reviewed ones: the words not reviewed are missing (never O).
 
-    Unreviewed and skipped sentences are left out and counted.
+    Unreviewed and skipped sentences are left out and counted (see --keep-unreviewed).
     """
     from ..review.data import load_review_data
     from ..review.export import export_reviewed
@@ -103,7 +117,13 @@ def review_export_cli(
         reviewed = load_review_data(data)
         with ReviewStore(db, reviewed.fingerprint, len(reviewed), data.name) as store:
             stats = export_reviewed(
-                reviewed, store, output, lang=lang, dev=dev, dev_share=dev_share
+                reviewed,
+                store,
+                output,
+                lang=lang,
+                dev=dev,
+                dev_share=dev_share,
+                keep_unreviewed=keep_unreviewed,
             )
     except XlprojError as err:
         raise _fail(err) from None

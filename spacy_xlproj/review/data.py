@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import random
 import struct
 from collections import Counter
@@ -63,6 +64,23 @@ class ReviewSpan:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class SourceView:
+    """What a translate-train sentence was projected from: the source words, their
+    entities and the word alignment (``(source index, target index)`` links)."""
+
+    words: list[str]
+    spans: list[tuple[int, int, str]]
+    links: list[tuple[int, int]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "words": self.words,
+            "spans": [list(s) for s in self.spans],
+            "links": [list(x) for x in self.links],
+        }
+
+
 @dataclass(slots=True)
 class ReviewItem:
     """One sentence to review.
@@ -85,6 +103,7 @@ class ReviewItem:
     missing: list[int] = field(default_factory=list)
     proposals: list[ReviewSpan] = field(default_factory=list)
     disagreement: int = 0
+    source: SourceView | None = None
 
     @property
     def confidence(self) -> float:
@@ -107,6 +126,7 @@ class ReviewItem:
             "missing": self.missing,
             "proposals": [s.to_json() for s in self.proposals],
             "disagreement": self.disagreement,
+            "source": self.source.to_json() if self.source is not None else None,
         }
 
 
@@ -147,10 +167,13 @@ def fingerprint(keys: Sequence[str]) -> str:
     return h.hexdigest()[:32]
 
 
-def load_review_data(path: str | Path) -> ReviewData:
+def load_review_data(path: str | Path, source: str | Path | None = None) -> ReviewData:
     """Read a pseudo-labelled (or any labelled) ``.spacy`` file for review.
 
     path (str | Path): The DocBin, e.g. the output of ``pseudo-label``.
+    source (str | Path | None): A JSON-lines file with the source side of each doc, in
+        order (translate-train output): ``{"words": [...], "spans": [[start, end,
+        label], ...], "links": [[source index, target index], ...]}`` per line.
     RETURNS (ReviewData): The sentences in file order, with their keys.
     RAISES (DataFormatError): The file is not a readable DocBin.
     """
@@ -192,12 +215,60 @@ def load_review_data(path: str | Path) -> ReviewData:
             items.append(item)
     except (KeyError, ValueError, IndexError, TypeError, struct.error) as err:
         raise DataFormatError(path, None, f"not a readable spaCy DocBin ({err!r}).") from None
+    if source is not None:
+        for item, view in zip(
+            items, read_sources(source, [len(i.words) for i in items]), strict=True
+        ):
+            item.source = view
     for item, key in zip(items, sentence_keys([i.words for i in items]), strict=True):
         item.key = key
     return ReviewData(path, items, teachers, sorted(labels), fingerprint([i.key for i in items]))
 
 
 _Group = tuple[dict[str, Any], list[tuple[int, int, str]]]
+
+
+def read_sources(path: str | Path, lengths: Sequence[int]) -> list[SourceView]:
+    """The source side of each target sentence (see :func:`load_review_data`).
+
+    lengths (Sequence[int]): Each target sentence's word count, for checking the links.
+    RAISES (DataFormatError): A line that is no such object, a word index out of range,
+        or another number of lines than sentences.
+    """
+    path = Path(path)
+    out: list[SourceView] = []
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if number > len(lengths):
+                raise DataFormatError(
+                    path, number, f"more lines than the {len(lengths)} sentences of the data."
+                )
+            try:
+                out.append(_source(json.loads(line), lengths[number - 1]))
+            except (ValueError, TypeError, KeyError) as err:
+                raise DataFormatError(
+                    path,
+                    number,
+                    f"not a source line ({err}).",
+                    'Expected {"words": [...], '
+                    '"spans": [[start, end, label], ...], "links": [[i, j], ...]}.',
+                ) from None
+    if len(out) != len(lengths):
+        raise DataFormatError(
+            path, None, f"{len(out)} lines for the {len(lengths)} sentences of the data."
+        )
+    return out
+
+
+def _source(obj: Any, n: int) -> SourceView:
+    words = [str(w) for w in obj["words"]]
+    spans = [(int(s), int(e), str(label)) for s, e, label in obj.get("spans", [])]
+    links = [(int(i), int(j)) for i, j in obj.get("links", [])]
+    if any(not 0 <= s < e <= len(words) for s, e, _ in spans):
+        raise ValueError("a span outside the source words")
+    if any(not (0 <= i < len(words) and 0 <= j < n) for i, j in links):
+        raise ValueError("a link to a word that is not there")
+    return SourceView(words, spans, links)
 
 
 def _rows(

@@ -4,7 +4,9 @@ An ``accept``-ed sentence is gold: its decided spans are the entities, every oth
 is O. A ``partial`` one has its decided spans and the words decided as O; every other
 word is missing (``token.ent_iob_ == ""``), which spaCy's NER leaves out of its loss:
 an unreviewed word is never taught as O. Skipped, withdrawn (``undo``) and never seen
-sentences are left out and counted.
+sentences are left out and counted, or, with ``keep_unreviewed``, written with the
+labels they have in the data (the pseudo-labels, missing words kept): the data with
+the reviewed sentences' labels replaced by the person's.
 
 ``dev_share`` holds a part of the reviewed sentences out as a development set (the
 student chooses its best step on real target-language gold): which ones is decided by
@@ -44,9 +46,15 @@ class ExportStats:
     missing_words: int = 0
     skipped: int = 0
     unreviewed: int = 0
+    kept: int = 0
 
     def message(self, output: Path, dev: Path | None = None) -> str:
         where = f"{output}" + (f" ({self.dev} of them to {dev})" if dev is not None else "")
+        if self.kept:
+            return (
+                f"Wrote {self.written} reviewed sentences ({self.accepted} whole, "
+                f"{self.partial} partly reviewed) and {self.kept} others as they were to {where}."
+            )
         return (
             f"Wrote {self.written} reviewed sentences ({self.accepted} whole, {self.partial} "
             f"partly reviewed; {self.entities} entities, {self.words} words, "
@@ -104,12 +112,14 @@ def export_reviewed(
     lang: str = "xx",
     dev: str | Path | None = None,
     dev_share: float = 0.0,
+    keep_unreviewed: bool = False,
 ) -> ExportStats:
     """Write the reviewed sentences of ``data`` as gold, atomically.
 
     output (str | Path): The ``.spacy`` file of the training part.
     dev (str | Path | None): Where the held-out part goes (needs ``dev_share`` > 0).
     dev_share (float): The share of reviewed sentences held out, in [0, 1).
+    keep_unreviewed (bool): Write the other sentences too, labelled as in the data.
     RETURNS (ExportStats): The counts.
     """
     from spacy.tokens import DocBin
@@ -126,13 +136,19 @@ def export_reviewed(
     vocab = blank_vocab(lang)
     train_bin = DocBin(attrs=DOCBIN_ATTRS, store_user_data=False)
     dev_bin = DocBin(attrs=DOCBIN_ATTRS, store_user_data=False)
+    originals = DocBin().from_disk(data.path).get_docs(vocab) if keep_unreviewed else None
     for item in data.items:
         decision = latest.get(item.key)
+        original = next(originals) if originals is not None else None
         if decision is None or not decision.reviewed:
             if decision is not None and decision.kind == "skip":
                 stats.skipped += 1
             else:
                 stats.unreviewed += 1
+            if original is not None:
+                original.spans.clear()  # the votes and scores are for review, not training
+                train_bin.add(original)
+                stats.kept += 1
             continue
         doc = decision_doc(vocab, item, decision)
         (dev_bin if item.key in held else train_bin).add(doc)

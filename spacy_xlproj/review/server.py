@@ -34,6 +34,7 @@ def open_review(
     budget: int | None = None,
     seed: int = 0,
     labels: list[str] | None = None,
+    source: str | Path | None = None,
 ) -> tuple[ReviewData, ReviewStore, ReviewQueue]:
     """Load ``data_path``, open ``db_path`` and build the queue.
 
@@ -42,7 +43,7 @@ def open_review(
     """
     if budget is not None and budget < 1:
         raise UsageError(f"--budget must be at least 1, got {budget}.")
-    data = load_review_data(data_path)
+    data = load_review_data(data_path, source)
     ordered = queue_order(data, order, seed)
     store = ReviewStore(db_path, data.fingerprint, len(data), Path(data_path).name)
     chosen = labels or data.labels or ["PER", "LOC", "ORG", "MISC"]
@@ -60,6 +61,7 @@ def serve(
     budget: int | None = None,
     seed: int = 0,
     labels: list[str] | None = None,
+    source: str | Path | None = None,
     echo: Callable[[str], None] = print,
 ) -> None:
     """Serve the review of ``data_path`` until Ctrl-C; prints the URL with its token.
@@ -81,7 +83,7 @@ def serve(
         raise UsageError(f"--port must be in 0-65535, got {port}.")
     started = time.perf_counter()
     data, store, queue = open_review(
-        data_path, db_path, order=order, budget=budget, seed=seed, labels=labels
+        data_path, db_path, order=order, budget=budget, seed=seed, labels=labels, source=source
     )
     token = secrets.token_urlsafe(18)
     app = create_app(queue, token)

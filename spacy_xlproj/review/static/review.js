@@ -104,6 +104,9 @@
   function render() {
     const box = $("sentence");
     box.replaceChildren();
+    $("source").replaceChildren();
+    $("source").hidden = true;
+    $("links").replaceChildren();
     $("spans").tBodies[0].replaceChildren();
     $("votes").tBodies[0].replaceChildren();
     $("votes-head").replaceChildren();
@@ -141,6 +144,7 @@
       }
       box.appendChild(document.createTextNode(" "));
     }
+    if (item.source) drawSource(item.source);
     labels.forEach((label, k) => {
       if (k >= 9) return;
       const entry = document.createElement("span");
@@ -181,6 +185,50 @@
       });
     }
     finishTiming();
+  }
+
+  function drawSource(source) {
+    // The source sentence, its entities, and a line per alignment link to the target.
+    const box = $("source");
+    box.hidden = false;
+    box.appendChild(text("span", "source", "tag"));
+    const hot = new Set(source.links.filter((l) => l[1] === cursor).map((l) => l[0]));
+    let i = 0;
+    while (i < source.words.length) {
+      const span = source.spans.find((s) => s[0] === i);
+      const end = span ? span[1] : i + 1;
+      const holder = span ? document.createElement("mark") : box;
+      if (span) holder.className = "ent";
+      for (let j = i; j < end; j++) {
+        const el = text("span", source.words[j], "sw" + (hot.has(j) ? " linked" : ""));
+        el.dataset.si = String(j);
+        holder.appendChild(el);
+        if (j + 1 < end) holder.appendChild(document.createTextNode(" "));
+      }
+      if (span) {
+        holder.appendChild(text("span", span[2], "lbl"));
+        box.appendChild(holder);
+      }
+      box.appendChild(document.createTextNode(" "));
+      i = end;
+    }
+    const svg = $("links");
+    const card = $("card").getBoundingClientRect();
+    const ns = "http://www.w3.org/2000/svg";
+    source.links.forEach(([si, ti]) => {
+      const a = box.querySelector('[data-si="' + si + '"]');
+      const b = $("sentence").querySelector('[data-i="' + ti + '"]');
+      if (!a || !b) return;
+      const ra = a.getBoundingClientRect();
+      const rb = b.getBoundingClientRect();
+      const line = document.createElementNS(ns, "line");
+      line.setAttribute("x1", String(ra.left + ra.width / 2 - card.left));
+      line.setAttribute("y1", String(ra.bottom - card.top));
+      line.setAttribute("x2", String(rb.left + rb.width / 2 - card.left));
+      line.setAttribute("y2", String(rb.top - card.top));
+      if (ti === cursor) line.setAttribute("class", "hot");
+      svg.appendChild(line);
+    });
   }
 
   function word(j, missing, sel) {
