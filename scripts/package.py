@@ -202,9 +202,11 @@ def is_own(requirement: str) -> bool:
 
 
 def package_pipeline(
-    model: Path, output_dir: Path, name: str, version: str, meta: dict[str, Any], code: bool
+    model: Path, output_dir: Path, name: str, version: str, meta: dict[str, Any]
 ) -> tuple[Path, Path, dict[str, Any]]:
     """Write the package folder with ``spacy package``; fix its meta; build the wheel.
+
+    The span filter's standalone module goes in when the pipeline uses the component.
 
     RETURNS (tuple[Path, Path, dict]): The package folder, the wheel and the final meta.
     """
@@ -213,6 +215,7 @@ def package_pipeline(
 
     from spacy_xlproj.pipes import standalone_span_filter
 
+    code = uses_span_filter(read_config(model))
     output_dir.mkdir(parents=True, exist_ok=True)
     model_name = f"{meta['lang']}_{name}"
     package_dir = output_dir / f"{model_name}-{version}"
@@ -428,9 +431,7 @@ def main(
             url=url,
             license=license,
         )
-        package_dir, wheel, final = package_pipeline(
-            model, output_dir, name, version, meta, uses_span_filter(config)
-        )
+        package_dir, wheel, final = package_pipeline(model, output_dir, name, version, meta)
         typer.echo(f"wrote {wheel}")
         if check:
             model_name = f"{final['lang']}_{final['name']}"
