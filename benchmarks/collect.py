@@ -21,6 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import RESULTS, ROOT, read_result  # noqa: E402
+from harness import markdown as render_table  # noqa: E402
 
 SECTIONS = (
     "europarl_intrinsic",
@@ -37,14 +38,6 @@ SECTIONS = (
     "translators_ct2",
 )
 MARKER = re.compile(r"^<!-- table: ([\w.-]+)#([\w.-]+) -->$")
-
-
-def render_table(table: dict[str, Any]) -> list[str]:
-    columns = table["columns"]
-    align = table.get("align") or ["---"] * len(columns)
-    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join(align) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in table["rows"]]
-    return lines
 
 
 def provenance(name: str, result: dict[str, Any]) -> str:

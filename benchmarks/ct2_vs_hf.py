@@ -50,8 +50,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from collect import render_table  # noqa: E402
 from harness import Recorder, run_child  # noqa: E402
+from harness import markdown as render_table  # noqa: E402
 
 SRC, TGT = "eng_Latn", "fra_Latn"
 

@@ -1,8 +1,8 @@
 """Europarl-NER en→es projection F1 through the command line, with the default options.
 
 Runs ``python -m spacy_xlproj project`` exactly as a user would (defaults, and with
-``--no-refine-links`` for the published behaviour), then ``evaluate``, on every shared
-alignment file, and prints a Markdown table of micro F1.
+``--preset paper`` for the published, unrefined methods), then ``evaluate``, on every
+shared alignment file; micro F1 goes to ``benchmarks/results/europarl_cli_defaults.json``.
 
     python benchmarks/europarl_cli_defaults.py [--aligners eflomal-gdfa,...]
 """
@@ -11,56 +11,52 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from europarl_intrinsic import ALIGNERS  # noqa: E402  (the same alignment files)
+from harness import Recorder, add_arguments, run_child  # noqa: E402
 
-DATA = Path(os.environ.get("XLPROJ_SHARED_DATA", ROOT.parent / "shared" / "data"))
-SRC = DATA / "europarl_ner" / "en-europarl.test.conll02"
-GOLD = DATA / "europarl_ner" / "es-europarl.test.conll02"
 RUNS = {
     "heuristic (defaults)": [],
-    "heuristic --no-refine-links": ["--no-refine-links"],
+    "heuristic --preset paper": ["--preset", "paper"],
     "--method ilp (defaults)": ["--method", "ilp"],
-    "--method ilp --no-refine-links": ["--method", "ilp", "--no-refine-links"],
+    "--method ilp --preset paper": ["--method", "ilp", "--preset", "paper"],
 }
 
 
-def f1(args: list[str], align: Path, work: Path) -> float:
+def f1(data: Path, args: list[str], align: Path, work: Path) -> float:
+    src = data / "europarl_ner" / "en-europarl.test.conll02"
+    gold = data / "europarl_ner" / "es-europarl.test.conll02"
     out, scores = work / "out.conll", work / "scores.json"
     cli = [sys.executable, "-m", "spacy_xlproj"]
-    subprocess.run(
-        [*cli, "project", str(SRC), str(GOLD), str(out), "-a", str(align), *args],
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        [*cli, "evaluate", str(out), str(GOLD), "--output", str(scores)],
-        check=True,
-        capture_output=True,
-    )
+    run_child([*cli, "project", str(src), str(gold), str(out), "--alignments", str(align), *args])
+    run_child([*cli, "evaluate", str(out), str(gold), "--output", str(scores)])
     return json.loads(scores.read_text(encoding="utf8"))["micro"]["f1"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--aligners", default=",".join(ALIGNERS))
-    names = parser.parse_args().aligners.split(",")
-    print("| command | " + " | ".join(names) + " |")
-    print("|---|" + "---:|" * len(names))
+    add_arguments(parser)
+    args = parser.parse_args()
+    names = args.aligners.split(",")
+    rec = Recorder("europarl_cli_defaults")
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for label, args in RUNS.items():
-            cells = [
-                f"{f1(args, DATA / 'alignments' / f'europarl.en-es.{n}.txt', Path(tmp)):.4f}"
+        for label, options in RUNS.items():
+            scores = {
+                n: f1(args.data, options, args.data / "alignments" / f"europarl.en-es.{n}.txt",
+                      Path(tmp))
                 for n in names
-            ]
-            print(f"| `project` {label} | " + " | ".join(cells) + " |")
+            }  # fmt: skip
+            rec.figures[label] = {n: round(v, 4) for n, v in scores.items()}
+            rows.append([f"`project` {label}", *(f"{scores[n]:.4f}" for n in names)])
+            print(f"{label}: {rec.figures[label]}", flush=True)
+    rec.table("f1", ["command", *names], rows, align=["---"] + ["---:"] * len(names))
+    rec.finish(args)
 
 
 if __name__ == "__main__":

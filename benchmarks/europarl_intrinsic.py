@@ -1,12 +1,12 @@
 """Europarl intrinsic benchmark: project gold English entities onto the human Spanish
 translation through fixed word alignments, and score against the gold Spanish entities.
 
-    python benchmarks/europarl_intrinsic.py [--data ../shared/data] [--output FILE.md]
+    python benchmarks/europarl_intrinsic.py [--data ../shared/data]
         [--methods heuristic-default,heuristic-refine,...] [--aligners eflomal-gdfa,...]
         [--alignments-dir DIR]   # e.g. the files written by benchmarks/europarl_aligners.py
 
-Prints a markdown table of entity micro F1 (methods × aligners). The alignments are
-fixed, so differences between rows are the projection's own.
+Reports entity micro F1 (methods × aligners) in benchmarks/results/europarl_intrinsic.json.
+The alignments are fixed, so differences between rows are the projection's own.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from harness import Recorder, add_arguments
+
 from spacy_xlproj.evaluate import entity_scores
 from spacy_xlproj.io import read_pharaoh, read_sentences
 from spacy_xlproj.project.base import Projector
 from spacy_xlproj.project.heuristic import HeuristicProjector
 
-ROOT = Path(__file__).resolve().parents[1]
 ALIGNERS = (
     "eflomal-fwd",
     "eflomal-rev",
@@ -119,38 +120,34 @@ def evaluate(
     return results
 
 
-def to_markdown(results: dict[str, dict[str, float]], aligners: list[str]) -> str:
-    head = "| method | " + " | ".join(aligners) + " |"
-    rule = "|---|" + "---:|" * len(aligners)
-    rows = [head, rule]
-    for method, scores in results.items():
-        cells = [f"{scores[a]:.4f}" if a in scores else "-" for a in aligners]
-        rows.append(f"| {METHODS[method][0]} | " + " | ".join(cells) + " |")
-    return "\n".join(rows)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--aligners", default=",".join(ALIGNERS))
-    parser.add_argument("--output", type=Path, default=None, help="Write the table here too.")
     parser.add_argument(
         "--alignments-dir",
         type=Path,
         default=None,
-        help="Folder of europarl.en-es.<aligner>.txt files (default: DATA/alignments).",
+        help="Folder of europarl.en-es.<aligner>.txt files (default: DATA/alignments); "
+        "the result is then europarl_intrinsic-own_aligners.json",
     )
+    add_arguments(parser)
     args = parser.parse_args()
     methods = [m for m in args.methods.split(",") if m]
     unknown = sorted(set(methods) - set(METHODS))
     if unknown:
         parser.error(f"unknown method(s) {', '.join(unknown)}; known: {', '.join(METHODS)}")
     aligners = [a for a in args.aligners.split(",") if a]
-    table = to_markdown(evaluate(args.data, methods, aligners, args.alignments_dir), aligners)
-    print(table)
-    if args.output is not None:
-        args.output.write_text(table + "\n", encoding="utf-8")
+    own = args.alignments_dir is not None
+    rec = Recorder("europarl_intrinsic" + ("-own_aligners" if own else ""))
+    results = evaluate(args.data, methods, aligners, args.alignments_dir)
+    rows = [
+        [METHODS[m][0], *(f"{s[a]:.4f}" if a in s else "-" for a in aligners)]
+        for m, s in results.items()
+    ]
+    rec.table("f1", ["method", *aligners], rows, align=["---"] + ["---:"] * len(aligners))
+    rec.figures["f1"] = {m: {a: round(f, 4) for a, f in s.items()} for m, s in results.items()}
+    rec.finish(args)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ part of the environment may exist.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import importlib.metadata
 import importlib.util
@@ -77,6 +78,17 @@ def find_model(name: str) -> Path | None:
             if (folder / "config.cfg").is_file() or (folder / "config.json").is_file():
                 return folder
     return None
+
+
+def add_arguments(parser: argparse.ArgumentParser, *, data_folder: bool = True) -> None:
+    """The options every benchmark shares: ``--data`` and where (or whether) its result goes."""
+    if data_folder:
+        parser.add_argument("--data", type=Path, default=data_root(),
+                            help="the shared data sets (default: $XLPROJ_SHARED_DATA or "
+                            "../shared/data)")  # fmt: skip
+    parser.add_argument("--results-dir", type=Path, default=None,
+                        help="where NAME.json goes (default: benchmarks/results)")  # fmt: skip
+    parser.add_argument("--no-result", action="store_true", help="print only, write no JSON")
 
 
 # --- measuring -------------------------------------------------------------------------
@@ -271,6 +283,14 @@ class Table:
         return out
 
 
+def markdown(table: Table | Mapping[str, Any]) -> list[str]:
+    """A table as Markdown lines (``benchmarks/collect.py`` renders results with it)."""
+    t = table.to_json() if isinstance(table, Table) else table
+    align = t.get("align") or ["---"] * len(t["columns"])
+    lines = ["| " + " | ".join(t["columns"]) + " |", "|" + "|".join(align) + "|"]
+    return lines + ["| " + " | ".join(row) + " |" for row in t["rows"]]
+
+
 @dataclass
 class Recorder:
     """Collects one run's figures and tables; :meth:`write` stores them as a result.
@@ -311,6 +331,15 @@ class Recorder:
 
     def write(self, folder: Path | None = None) -> Path:
         return write_result(self.result(), folder)
+
+    def finish(self, args: argparse.Namespace) -> None:
+        """Print the tables, then write the result unless ``--no-result`` was given."""
+        for table_id, table in self.tables.items():
+            print(f"\n{table_id}:\n" + "\n".join(markdown(table)))
+        for note in self.notes:
+            print(f"\n{note}")
+        if not getattr(args, "no_result", False):
+            self.write(getattr(args, "results_dir", None))
 
 
 def _now() -> str:

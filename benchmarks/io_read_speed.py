@@ -1,10 +1,10 @@
 """Reading speed of spacy_xlproj.io on the public data sets.
 
-    python benchmarks/io_read_speed.py [--data ../shared/data] [--repeat 3] [--output FILE.md]
+    python benchmarks/io_read_speed.py [--data ../shared/data] [--repeat 3]
 
-Reads each column file (and the Europarl alignments) ``--repeat`` times and prints a
-markdown table with the best CPU time of the repeats, so that other processes on a
-shared machine disturb the numbers as little as possible.
+Reads each column file (and the Europarl alignments) ``--repeat`` times and reports the
+best CPU time of the repeats, so that other processes on a shared machine disturb the
+numbers as little as possible (``benchmarks/results/io_read_speed.json``).
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
-from pathlib import Path
+
+from harness import Recorder, add_arguments
 
 from spacy_xlproj.io import ReadReport, read_columns, read_pharaoh
 
-ROOT = Path(__file__).resolve().parents[1]
 FILES = (
     "conll2003/train.txt",
     "conll2002/esp.train",
@@ -38,36 +38,31 @@ def best_cpu_seconds(fn: Callable[[], object], repeat: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--output", type=Path, default=None)
+    add_arguments(parser)
     args = parser.parse_args()
-
-    rows = [
-        "| file | lines | sentences | entities | CPU s (best) | lines/s |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
+    rec = Recorder("io_read_speed")
+    rows = []
     for name in FILES:
         path = args.data / name
         report = ReadReport()
         read_columns(path, report=report)
         n_lines = sum(1 for _ in path.open("rb"))
         seconds = best_cpu_seconds(lambda path=path: read_columns(path), args.repeat)
-        rows.append(
-            f"| `{name}` | {n_lines} | {report.sentences} | {report.entities} | "
-            f"{seconds:.3f} | {n_lines / seconds:,.0f} |"
-        )
+        rows.append([f"`{name}`", str(n_lines), str(report.sentences), str(report.entities),
+                     f"{seconds:.3f}", f"{n_lines / seconds:,.0f}"])  # fmt: skip
+        rec.figures[name] = {"lines": n_lines, "cpu_s": round(seconds, 4)}
     align = args.data / "alignments" / "europarl.en-es.eflomal-gdfa.txt"
     seconds = best_cpu_seconds(lambda: read_pharaoh(align), args.repeat)
     n_lines = len(read_pharaoh(align))
-    name = align.relative_to(args.data)
-    rows.append(
-        f"| `{name}` | {n_lines} | {n_lines} | – | {seconds:.3f} | {n_lines / seconds:,.0f} |"
-    )
-    table = "\n".join(rows)
-    print(table)
-    if args.output is not None:
-        args.output.write_text(table + "\n", encoding="utf-8")
+    name = str(align.relative_to(args.data))
+    rows.append([f"`{name}`", str(n_lines), str(n_lines), "–", f"{seconds:.3f}",
+                 f"{n_lines / seconds:,.0f}"])  # fmt: skip
+    rec.figures[name] = {"lines": n_lines, "cpu_s": round(seconds, 4)}
+    columns = ["file", "lines", "sentences", "entities", "CPU s (best)", "lines/s"]
+    rec.table("read_speed", columns, rows, align=["---"] + ["---:"] * 5)
+    rec.notes.append(f"Best CPU time of {args.repeat} reads of each file.")
+    rec.finish(args)
 
 
 if __name__ == "__main__":

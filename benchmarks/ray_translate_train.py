@@ -40,8 +40,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from collect import render_table  # noqa: E402
 from harness import Recorder, data, run_child  # noqa: E402
+from harness import markdown as render_table  # noqa: E402
 
 CONLL = data("conll2003/train.txt")
 

@@ -1,0 +1,231 @@
+"""The benchmark runner: which benchmarks and studies there are, running them, the report.
+
+    python benchmarks/run.py --list                 # every entry, its kind, cost and result
+    python benchmarks/run.py io_read_speed europarl_intrinsic   # run these, write their JSON
+    python benchmarks/run.py --cheap                # every regression benchmark under ~2 min
+    python benchmarks/run.py report                 # regenerate docs/benchmarks.md
+    python benchmarks/run.py NAME -- --limit 200    # extra arguments for the script
+
+Regression benchmarks measure what the project promises (speed, F1 of a fixed setting)
+and are re-run to see whether a change moved it; studies answer a one-off question
+(which vote, which aligner, how F1 scales) and take the question's arguments. Both run
+as child processes from the repository root; each writes ``benchmarks/results/NAME.json``
+through :mod:`harness`. The runner waits (``--max-load``) while the machine is busy, since
+shared machines make wall times meaningless.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import RESULTS, ROOT, find_model, loadavg, read_result, run_child  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One script of ``benchmarks/`` as the runner knows it."""
+
+    script: str
+    kind: str  # "benchmark" (regression), "study", "device" (needs a lent GPU machine)
+    about: str
+    cost: str  # wall time of the default run on the 2-core development machine
+    args: tuple[str, ...] = ()  # the regression run; "{model:NAME}" is looked up
+    cheap: bool = False  # under about 2 minutes: run by --cheap
+    results: tuple[str, ...] = ()  # the JSON results it writes; () prints only (not ported)
+
+
+CNN = "{model:en/conll2003-ner_cnn}"
+REGISTRY: dict[str, Entry] = {
+    # --- regression benchmarks -----------------------------------------------------------
+    "io_read_speed": Entry(
+        "io_read_speed.py", "benchmark", "reading speed of the column and Pharaoh readers",
+        "20 s", cheap=True, results=("io_read_speed",)),
+    "europarl_intrinsic": Entry(
+        "europarl_intrinsic.py", "benchmark",
+        "Europarl-NER en→es projection F1, every method × the shared alignment files",
+        "1–2 min", cheap=True, results=("europarl_intrinsic",)),
+    "europarl_cli_defaults": Entry(
+        "europarl_cli_defaults.py", "benchmark",
+        "the same through `project` with default options (the CLI itself is measured)",
+        "1–2 min", cheap=True, results=("europarl_cli_defaults",)),
+    "projection_speed": Entry(
+        "projection_speed.py", "benchmark",
+        "sentences/s of the heuristic, greedy and exact ILP projectors; ILP vs plain milp",
+        "2–5 min"),
+    "ilp_end_to_end": Entry(
+        "ilp_end_to_end.py", "benchmark",
+        "exact ILP through the command line vs a plain per-sentence milp script",
+        "10+ min", args=("--copies", "4", "--runs", "3")),
+    "import_time": Entry(
+        "import_time.py", "benchmark", "what the package adds to spacy.blank and import time",
+        "1–2 min"),
+    "simalign_vs_package": Entry(
+        "simalign_vs_package.py", "benchmark",
+        "SimAligner vs the simalign package: per-pair speed, start-up, identical links",
+        "10+ min", args=("--pairs", "300", "--layer", "3", "--method", "itermax")),
+    "hf_translator_batching": Entry(
+        "hf_translator_batching.py", "benchmark",
+        "HF translator batched vs one at a time (tiny model); Apertium throughput",
+        "1–3 min"),
+    "ct2_vs_hf": Entry(
+        "ct2_vs_hf.py", "benchmark",
+        "CTranslate2 int8 vs transformers float32, random NLLB-600M-size model, CPU",
+        "15+ min", results=("ct2_vs_hf",)),
+    "translate_train_conll": Entry(
+        "translate_train_conll.py", "benchmark",
+        "translate-train CoNLL-2003 train → es with Apertium + eflomal", "2–4 min"),
+    "translate_test_wikiann": Entry(
+        "translate_test_wikiann.py", "benchmark",
+        "translate-test on WikiANN es vs zero-shot, with the CNN source model", "5–10 min",
+        args=("--model", CNN)),
+    "pipe_throughput": Entry(
+        "pipe_throughput.py", "benchmark", "nlp.pipe docs/s of xlproj_translate_test",
+        "3–6 min", args=("--source-ner", CNN)),
+    "pseudo_label_speed": Entry(
+        "pseudo_label_speed.py", "benchmark",
+        "pseudo-labelling 10,000 sentences with translate-test as teacher", "3–5 min",
+        args=(CNN,)),
+    "ray_translate_train": Entry(
+        "ray_translate_train.py", "benchmark",
+        "translate-train on Ray, 1 vs 2 workers; streaming memory at 100,000 sentences",
+        "10+ min", results=("ray_translate_train",)),
+    "streaming_memory": Entry(
+        "streaming_memory.py", "benchmark",
+        "peak memory of translate-train at 10,000 and 100,000 sentences", "5–10 min"),
+    "lexical_long_pair": Entry(
+        "lexical_long_pair.py", "benchmark", "the lexical aligner on one very long pair",
+        "< 1 min"),
+    "review_app": Entry(
+        "review_app.py", "benchmark", "the review app: opening 10,000 sentences, decisions",
+        "1–2 min", results=("review_app",)),
+    # --- studies: one-off questions, run with their own arguments -------------------------
+    "vote_study": Entry(
+        "vote_study.py", "study", "which teachers and which vote make the best pseudo-labels",
+        "minutes per teacher"),
+    "pseudo_label_quality": Entry(
+        "pseudo_label_quality.py", "study",
+        "what a student would be taught: pseudo-labels scored against gold", "< 1 min"),
+    "embedding_scaling": Entry(
+        "embedding_scaling.py", "study",
+        "embedding score vs parallel-corpus size; its cost vs the NMT score", "30+ min"),
+    "europarl_aligners": Entry(
+        "europarl_aligners.py", "study",
+        "align Europarl-NER with each aligner; writes Pharaoh files for the projection runs",
+        "10+ min", args=("--out", "/tmp/xlproj-aligners")),
+    "small_batches": Entry(
+        "small_batches.py", "study", "eflomal F1 by batch size vs the small-batch aligners",
+        "minutes"),
+    # --- needs a lent GPU machine (see docs/device_check.md) ------------------------------
+    "device_check": Entry(
+        "device_check.py", "device",
+        "the prepared accelerator check (--tiny: the CPU check of the script)",
+        "8 min on a GPU; 1 min --tiny", args=("/tmp/xlproj-device-check-out",)),
+}  # fmt: skip
+
+
+def resolve_args(entry: Entry) -> list[str] | str:
+    """The entry's arguments with models looked up; a string says what is missing."""
+    out = []
+    for arg in entry.args:
+        if arg.startswith("{model:") and arg.endswith("}"):
+            name = arg[len("{model:") : -1]
+            model = find_model(name)
+            if model is None:
+                return f"no trained model {name} (training/{name}/model-best)"
+            arg = str(model)
+        out.append(arg)
+    return out
+
+
+def last_result(name: str) -> str:
+    path = RESULTS / f"{name}.json"
+    if not path.is_file():
+        return "–"
+    result = read_result(path)
+    return f"{result['provenance']} {result['date'][:10]}"
+
+
+def list_entries() -> None:
+    print("| name | kind | cost (2 cores) | --cheap | writes | last result | what |")
+    print("|---|---|---|---|---|---|---|")
+    for name, e in REGISTRY.items():
+        writes = ", ".join(f"{r}.json" for r in e.results) or "prints only (not ported)"
+        last = "; ".join(last_result(r) for r in e.results) or "–"
+        print(f"| {name} | {e.kind} | {e.cost} | {'yes' if e.cheap else ''} | {writes} | "
+              f"{last} | {e.about} |")  # fmt: skip
+    print("\nEarlier numbers that only the docs held are in benchmarks/results/docs-*.json "
+          "(transcribed, not re-run).")  # fmt: skip
+
+
+def wait_for_load(max_load: float, patience_s: float = 600) -> None:
+    start = time.monotonic()
+    while (load := loadavg()) and load[0] > max_load:
+        if time.monotonic() - start > patience_s:
+            raise SystemExit(f"load average {load[0]} stayed above {max_load}: not running")
+        print(f"load average {load[0]} > {max_load}: waiting", file=sys.stderr, flush=True)
+        time.sleep(30)
+
+
+def run(names: list[str], extra: list[str], max_load: float | None) -> int:
+    failed = 0
+    for name in names:
+        entry = REGISTRY[name]
+        args = resolve_args(entry)
+        if isinstance(args, str):
+            print(f"{name}: skipped: {args}", file=sys.stderr)
+            failed += 1
+            continue
+        if max_load is not None:
+            wait_for_load(max_load)
+        cmd = [sys.executable, str(ROOT / "benchmarks" / entry.script), *args, *extra]
+        print(f"{name}: {' '.join(cmd[1:])}", file=sys.stderr, flush=True)
+        child = run_child(cmd, cwd=ROOT, check=False)
+        sys.stdout.write(child.stdout)
+        sys.stderr.write(child.stderr[-4000:] if child.returncode else "")
+        status = "ok" if child.returncode == 0 else f"FAILED ({child.returncode})"
+        print(f"{name}: {status} in {child.wall_s:.1f} s", file=sys.stderr, flush=True)
+        failed += child.returncode != 0
+    return failed
+
+
+def main() -> None:
+    argv = sys.argv[1:]
+    extra: list[str] = []
+    if "--" in argv:
+        extra = argv[argv.index("--") + 1 :]
+        argv = argv[: argv.index("--")]
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="entries to run, or 'report'")
+    parser.add_argument("--list", action="store_true", help="list the entries")
+    parser.add_argument("--cheap", action="store_true", help="every cheap regression benchmark")
+    parser.add_argument("--max-load", type=float, default=3.0,
+                        help="wait while the 1-minute load average is above this (default 3; "
+                        "0: do not wait)")  # fmt: skip
+    args = parser.parse_args(argv)
+    if args.list:
+        list_entries()
+        return
+    if args.names == ["report"]:
+        import collect
+
+        sys.argv = [sys.argv[0]]
+        collect.main()
+        return
+    names = list(args.names)
+    if args.cheap:
+        names += [n for n, e in REGISTRY.items() if e.cheap and e.kind == "benchmark"]
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown or not names:
+        parser.error(f"unknown: {', '.join(unknown)}; see --list" if unknown else "nothing to run")
+    if extra and len(names) > 1:
+        parser.error("arguments after -- go to one entry only")
+    raise SystemExit(1 if run(names, extra, args.max_load or None) else 0)
+
+
+if __name__ == "__main__":
+    main()
