@@ -187,8 +187,9 @@ def card_meta(
     dev_path (str): The development data of the run (the config's ``paths.dev``).
     score_name (str): What the training score is (``ents_f``).
     about (dict[str, str]): ``--about`` provenance.
-    description, author, url, license (str | None): None: a default (the description
-        from the language and provenance, the licence from ``source_licence``).
+    description, author, url, license (str | None): None: the trained pipeline's author
+        and url; None or empty: the description from the language and provenance, the
+        licence from ``source_licence``.
     """
     out = {k: v for k, v in meta.items() if k != MEASURED_WHILE_TRAINING}
     components = meta.get("labels", {})
@@ -204,12 +205,11 @@ def card_meta(
     if training is not None:
         kind = about.get(DEV_KIND) or (guess_dev_kind(dev_path) if dev_path else "unknown")
         out["model_selection"] = model_selection(training, dev_path, kind, score_name)
-    out["description"] = (
-        description if description is not None else default_description(lang_name, labels, about)
-    )
+    # An empty description or licence (a workflow variable left unset) takes the default.
+    out["description"] = description or default_description(lang_name, labels, about)
     out["author"] = author if author is not None else meta.get("author", "")
     out["url"] = url if url is not None else meta.get("url", "")
-    out["license"] = license if license is not None else about.get("source_licence", "")
+    out["license"] = license or about.get("source_licence", "")
     if about.get("source_data"):
         source = {"name": about["source_data"]}
         if about.get("source_licence"):

@@ -114,7 +114,7 @@ def test_the_card_holds_held_out_scores_selection_and_provenance(tmp_path, recor
         metrics=records[0],
         training=records[1],
         about=parse_about(ABOUT),
-        description=None,
+        description="",  # an unset workflow variable: the default
         author="Ana Pérez",
         url="https://example.org/es",
         license=None,
