@@ -12,6 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .errors import DataError
 from .types import Projection, Span
 
 
@@ -74,7 +75,7 @@ def entity_scores(pred: Sequence[Sequence[Span]], gold: Sequence[Sequence[Span]]
     RETURNS (EntityScores): Micro and per-label precision, recall and F1.
     """
     if len(pred) != len(gold):
-        raise ValueError(
+        raise DataError(
             f"Cannot score {len(pred)} predicted sentences against {len(gold)} gold sentences: "
             "the two must have the same number of sentences."
         )
@@ -146,7 +147,7 @@ def taught_quality(
     RETURNS (TaughtQuality): The scores and counts.
     """
     if not len(spans) == len(missing) == len(gold):
-        raise ValueError(
+        raise DataError(
             f"Cannot compare {len(spans)} pseudo-labelled sentences ({len(missing)} missing "
             f"masks) with {len(gold)} gold sentences: pseudo-label the gold file itself."
         )
@@ -449,7 +450,7 @@ def error_analysis(
     RETURNS (ErrorAnalysis): The confusion table, boundary errors, missed and spurious.
     """
     if not len(pred) == len(gold) == len(words):
-        raise ValueError(
+        raise DataError(
             f"Cannot analyse {len(pred)} predicted sentences against {len(gold)} gold sentences "
             f"with {len(words)} word lists: all three must have the same number of sentences."
         )

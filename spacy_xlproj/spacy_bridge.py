@@ -14,6 +14,8 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from .errors import DataError, UsageError
+
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
@@ -173,7 +175,7 @@ def check_settings(name: str, saved: dict[str, Any], current: dict[str, Any]) ->
     """
     for key in ("src_lang", "tgt_lang", "spans_key"):
         if key in saved and saved[key] != current.get(key):
-            raise ValueError(
+            raise DataError(
                 f"The saved settings of '{name}' say {key}={saved[key]!r} but its config "
                 f"says {current.get(key)!r}: the pipeline directory was edited by hand. Fix "
                 f"config.cfg or save the pipeline again."
@@ -205,7 +207,7 @@ def check_projector(projector: Any, aligner: Any) -> None:
     if projector is not None:
         check_backend(projector, "projector", ("project",))
     if aligner is None:
-        raise ValueError(
+        raise UsageError(
             'Alignment projection needs an aligner: set aligner (e.g. "eflomal"), or '
             f'projector = "{MARKERS}".'
         )

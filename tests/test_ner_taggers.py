@@ -88,8 +88,15 @@ def test_build_tagger_errors(tmp_path):
 def test_parse_label_map():
     assert parse_label_map("PERSON=PER, MISC=") == {"PERSON": "PER", "MISC": None}
     assert parse_label_map("") == {}
-    with pytest.raises(ValueError, match="Bad label map item 'MISC': write FROM=TO"):
+    from spacy_xlproj.errors import UsageError
+
+    with pytest.raises(UsageError, match="label_map: bad item 'MISC': write FROM=TO"):
         parse_label_map("MISC")
+    # An empty source label, and a label mapped twice, were accepted (#25, "Also").
+    with pytest.raises(UsageError, match="label_map: bad item '=PER'"):
+        parse_label_map("=PER")
+    with pytest.raises(UsageError, match="label_map: 'PERSON' is mapped twice"):
+        parse_label_map("PERSON=PER,PERSON=")
 
 
 TAGS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import DataFormatError, MissingDependencyError
+from ..errors import DataFormatError, MissingDependencyError, SetupError, UsageError
 from ..registry import aligners
 from ..types import Link
 from .base import WordPair
@@ -113,18 +113,18 @@ class EflomalAligner:
     ) -> None:
         self.symmetrizer = get_symmetrizer(symmetrize)
         if min_batch < 0:
-            raise ValueError(f"min_batch must be 0 or more, got {min_batch}.")
+            raise UsageError(f"min_batch must be 0 or more, got {min_batch}.")
         if small_batch not in SMALL_BATCH_ALIGNERS:
-            raise ValueError(
+            raise UsageError(
                 f"small_batch must be one of {', '.join(SMALL_BATCH_ALIGNERS)}, "
                 f"got {small_batch!r}."
             )
         if model not in (1, 2, 3):
-            raise ValueError(
+            raise UsageError(
                 f"eflomal model must be 1 (IBM1), 2 (HMM) or 3 (fertility), got {model}."
             )
         if n_samplers < 1:
-            raise ValueError(f"n_samplers must be 1 or more, got {n_samplers}.")
+            raise UsageError(f"n_samplers must be 1 or more, got {n_samplers}.")
         if seed is not None:
             warnings.warn(
                 "eflomal cannot be seeded (it reads /dev/urandom): results vary slightly "
@@ -283,7 +283,7 @@ def _read_links(path: Path, pairs: Sequence[WordPair]) -> list[list[Link]]:
     """Read eflomal's links for the first ``len(pairs)`` lines (the extra text follows)."""
     lines = path.read_text(encoding="utf-8").split("\n")
     if len(lines) < len(pairs):
-        raise RuntimeError(
+        raise SetupError(
             f"eflomal wrote {len(lines)} lines of links for {len(pairs)} sentence pairs."
         )
     out: list[list[Link]] = []
@@ -293,7 +293,7 @@ def _read_links(path: Path, pairs: Sequence[WordPair]) -> list[list[Link]]:
             i, _, j = item.partition("-")
             link = (int(i), int(j))
             if not (0 <= link[0] < len(src) and 0 <= link[1] < len(tgt)):
-                raise RuntimeError(f"eflomal linked {item} outside sentence pair {k}.")
+                raise SetupError(f"eflomal linked {item} outside sentence pair {k}.")
             links.add(link)
         out.append(sorted(links))
     return out

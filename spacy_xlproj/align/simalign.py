@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import UsageError
 from ..registry import aligners
 from ..types import Link
 from .base import WordPair
@@ -614,22 +615,22 @@ class SimAligner:
         implementation: str = "auto",
     ) -> None:
         if method not in LINKERS:
-            raise ValueError(f"Unknown method '{method}'. Choose one of: {', '.join(METHODS)}.")
+            raise UsageError(f"Unknown method '{method}'. Choose one of: {', '.join(METHODS)}.")
         if token_type not in TOKEN_TYPES:
-            raise ValueError(
+            raise UsageError(
                 f"Unknown token_type '{token_type}'. Choose one of: {', '.join(TOKEN_TYPES)}."
             )
         if implementation not in IMPLEMENTATIONS:
-            raise ValueError(
+            raise UsageError(
                 f"Unknown implementation '{implementation}'. Choose one of: "
                 f"{', '.join(IMPLEMENTATIONS)}."
             )
         if layer is not None and layer < 0:
-            raise ValueError(f"layer must be 0 or more, got {layer}.")
+            raise UsageError(f"layer must be 0 or more, got {layer}.")
         if batch_size < 1:
-            raise ValueError(f"batch_size must be 1 or more, got {batch_size}.")
+            raise UsageError(f"batch_size must be 1 or more, got {batch_size}.")
         if max_length is not None and max_length < 3:
-            raise ValueError(f"max_length must be 3 or more, got {max_length}.")
+            raise UsageError(f"max_length must be 3 or more, got {max_length}.")
         self.model_name = str(model)
         self.layer = layer
         self.method = method
@@ -683,7 +684,7 @@ class SimAligner:
             self.layer = max(1, round(n_layers * 2 / 3))
             self.name = self._make_name()
         if self.layer > n_layers:
-            raise ValueError(
+            raise UsageError(
                 f"layer {self.layer} does not exist: '{self.model_name}' has {n_layers} layers. "
                 f"Choose a layer from 0 (embeddings) to {n_layers}."
             )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from ..errors import UsageError
 from ..types import Link
 
 # The order matters: points are grown in this order (Koehn's pseudo-code).
@@ -116,4 +117,4 @@ def get_symmetrizer(name: str) -> Symmetrizer:
         return SYMMETRIZERS[name]
     except KeyError:
         options = ", ".join(sorted(SYMMETRIZERS))
-        raise ValueError(f"Unknown symmetrisation '{name}'. Choose one of: {options}.") from None
+        raise UsageError(f"Unknown symmetrisation '{name}'. Choose one of: {options}.") from None

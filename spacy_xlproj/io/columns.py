@@ -25,7 +25,7 @@ from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 
-from ..errors import DataFormatError
+from ..errors import DataError, DataFormatError
 from ..types import Sentence, Span
 from .atomic import atomic_write
 from .text import iter_line_blocks
@@ -158,17 +158,17 @@ def spans_to_tags(spans: Sequence[Span], n_words: int) -> list[str]:
     end = 0
     for span in sorted(spans):
         if not 0 <= span.start < span.end <= n_words:
-            raise ValueError(
+            raise DataError(
                 f"span {span.start}-{span.end} ({span.label}) is out of range or empty "
                 f"in a sentence of {n_words} words"
             )
         if span.start < end:
-            raise ValueError(
+            raise DataError(
                 f"span {span.start}-{span.end} ({span.label}) overlaps another span: "
                 "IOB tags cannot express overlapping entities"
             )
         if not span.label or any(c.isspace() for c in span.label):
-            raise ValueError(f"span label {span.label!r} must be non-empty and without whitespace")
+            raise DataError(f"span label {span.label!r} must be non-empty and without whitespace")
         tags[span.start] = "B-" + span.label
         for i in range(span.start + 1, span.end):
             tags[i] = "I-" + span.label
@@ -422,7 +422,7 @@ def write_columns(path: str | Path, sentences: Iterable[Sentence]) -> None:
             try:
                 tags = spans_to_tags(sentence.spans, len(sentence.words))
             except ValueError as err:
-                raise ValueError(f"sentence {i} cannot be written to {path}: {err}.") from None
+                raise DataError(f"sentence {i} cannot be written to {path}: {err}.") from None
             if not sentence.words:
                 file.write(f"{EMPTY_SENTENCE}\tO\n\n")
                 continue
@@ -432,7 +432,7 @@ def write_columns(path: str | Path, sentences: Iterable[Sentence]) -> None:
 
 def _check_word(word: str, index: int, path: Path) -> None:
     if not word or word in _RESERVED or _SPACE.search(word) is not None:
-        raise ValueError(
+        raise DataError(
             f"sentence {index} has the word {word!r}, which cannot be written to a column "
             f"file ({path}): words must be non-empty, contain no whitespace and not be "
             f"{DOCSTART!r} or {EMPTY_SENTENCE!r}. Re-tokenise the sentence or replace the word."

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import DataFormatError
+from ..errors import DataError, DataFormatError
 from ..types import Sentence, Span
 from .atomic import atomic_path
 from .text import DataFileNotFoundError
@@ -100,7 +100,7 @@ def sentences_to_docbin(
         # The reader refuses such words (see iter_docbin), so the writer does too.
         if len(" ".join(words).split()) != len(words):
             word = next(w for w in words if not w or any(c.isspace() for c in w))
-            raise ValueError(
+            raise DataError(
                 f"sentence {i} has the word {word!r}, which cannot be written to a DocBin: "
                 "words must be non-empty and contain no whitespace. Re-tokenise the sentence "
                 "or replace the word."
@@ -108,7 +108,7 @@ def sentences_to_docbin(
         try:
             docbin.add(sentence_to_doc(vocab, sentence))
         except ValueError as err:
-            raise ValueError(f"sentence {i} cannot be made into a spaCy Doc: {err}") from None
+            raise DataError(f"sentence {i} cannot be made into a spaCy Doc: {err}") from None
     return docbin
 
 

@@ -8,6 +8,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Literal
 
+from ..errors import UsageError
 from ..types import Sentence
 from .columns import DOCSTART, ReadReport, iter_columns, write_columns
 from .docbin import iter_docbin, write_docbin
@@ -67,7 +68,7 @@ def _resolve_format(path: Path, format: str | None) -> str:
         return detect_format(path)
     name = _ALIASES.get(format.lower(), format.lower())
     if name not in FORMATS:
-        raise ValueError(
+        raise UsageError(
             f"unknown format {format!r} for {path}: use one of {', '.join(FORMATS)} "
             "(or None to detect it)."
         )

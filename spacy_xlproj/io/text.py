@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from ..errors import DataFormatError
+from ..errors import DataError, DataFormatError
 from ..types import Sentence
 from .atomic import atomic_write
 
@@ -177,7 +177,7 @@ def write_text(path: str | Path, sentences: Iterable[Sentence | Sequence[str]]) 
                 )
             for word in words:
                 if not word or any(c.isspace() for c in word):
-                    raise ValueError(
+                    raise DataError(
                         f"sentence {i} has the word {word!r}, which cannot be written to a "
                         f"text file ({path}): words must be non-empty and contain no "
                         "whitespace. Re-tokenise the sentence or replace the word."

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..embed.base import WordEncoder
+from ..errors import UsageError
 from ..types import Span
 from . import scores as S
 from .candidates import Candidates
@@ -34,7 +35,7 @@ class EmbeddingScorer:
 
     def __init__(self, encoder: WordEncoder, cache_size: int = 1024) -> None:
         if cache_size < 0:
-            raise ValueError(f"cache_size must be 0 or more, got {cache_size}.")
+            raise UsageError(f"cache_size must be 0 or more, got {cache_size}.")
         self.encoder = encoder
         self.cache_size = cache_size
         self.n_encoded = 0

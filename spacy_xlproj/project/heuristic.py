@@ -13,6 +13,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Sequence
 
+from ..errors import UsageError
 from ..registry import projectors
 from ..types import Dropped, DropReason, Link, ProjectedSpan, Projection, Span
 from .options import DEFAULTS
@@ -65,11 +66,11 @@ class HeuristicProjector:
         refine: bool = DEFAULTS.refine,
     ) -> None:
         if merge_distance < 0:
-            raise ValueError(f"merge_distance must be >= 0, got {merge_distance}")
+            raise UsageError(f"merge_distance must be >= 0, got {merge_distance}")
         if length_ratio is not None and length_ratio < 0:
-            raise ValueError(f"length_ratio must be >= 0 or None, got {length_ratio}")
+            raise UsageError(f"length_ratio must be >= 0 or None, got {length_ratio}")
         if top_k is not None and top_k < 1:
-            raise ValueError(f"top_k must be >= 1 or None, got {top_k}")
+            raise UsageError(f"top_k must be >= 1 or None, got {top_k}")
         self.merge_distance = merge_distance
         self.length_ratio = length_ratio
         self.top_k = top_k

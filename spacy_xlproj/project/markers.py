@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Literal
 
+from ..errors import UsageError
 from ..tokenize import Tokenizer
 from ..types import Dropped, DropReason, ProjectedSpan, Projection, Sentence, Span
 
@@ -125,7 +126,7 @@ def _placeholders(scheme: EscapeScheme) -> Iterator[str]:
         return (chr(cp) for cp in range(0xF0000, 0xFFFFE))
     if scheme == "symbols":
         return iter(_SYMBOLS)
-    raise ValueError(f"Unknown escape scheme {scheme!r}: use one of {', '.join(ESCAPE_SCHEMES)}.")
+    raise UsageError(f"Unknown escape scheme {scheme!r}: use one of {', '.join(ESCAPE_SCHEMES)}.")
 
 
 def mark(

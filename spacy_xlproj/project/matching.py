@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 
 from ..embed.base import WordEncoder
+from ..errors import DataError, UsageError
 from ..registry import projectors
 from ..types import Dropped, DropReason, Link, ProjectedSpan, Projection, Span
 from . import scores as S
@@ -91,29 +92,29 @@ class MatchingProjector:
     ) -> None:
         weights = dict(weights) if weights is not None else {"align": 1.0}
         if candidates not in CANDIDATE_SOURCES:
-            raise ValueError(
+            raise UsageError(
                 f"candidates must be one of {', '.join(CANDIDATE_SOURCES)}, got {candidates!r}"
             )
         if solver not in METHODS:
-            raise ValueError(f"solver must be one of {', '.join(METHODS)}, got {solver!r}")
+            raise UsageError(f"solver must be one of {', '.join(METHODS)}, got {solver!r}")
         if constraint not in CONSTRAINTS:
-            raise ValueError(
+            raise UsageError(
                 f"constraint must be one of {', '.join(CONSTRAINTS)}, got {constraint!r}"
             )
         if max_len < 1 or n_proj < 1:
-            raise ValueError(f"max_len and n_proj must be >= 1, got {max_len} and {n_proj}")
+            raise UsageError(f"max_len and n_proj must be >= 1, got {max_len} and {n_proj}")
         unknown = sorted(set(weights) - S.KNOWN_SCORES)
         if unknown:
-            raise ValueError(
+            raise UsageError(
                 f"Unknown score name(s) in weights: {', '.join(unknown)}. "
                 f"Known: {', '.join(sorted(S.KNOWN_SCORES))}."
             )
         if any(w < 0 for w in weights.values()) or not any(w > 0 for w in weights.values()):
-            raise ValueError(f"weights must be >= 0 with at least one > 0, got {weights}")
+            raise UsageError(f"weights must be >= 0 with at least one > 0, got {weights}")
         if weights.get("translation", 0) > 0 and translation_scorer is None:
-            raise ValueError("A 'translation' weight needs a translation_scorer.")
+            raise UsageError("A 'translation' weight needs a translation_scorer.")
         if weights.get("embedding", 0) > 0 and encoder is None:
-            raise ValueError("An 'embedding' weight needs an encoder.")
+            raise UsageError("An 'embedding' weight needs an encoder.")
         self.candidates = candidates
         self.max_len = max_len
         self.solver = solver
@@ -239,7 +240,7 @@ class MatchingProjector:
         by_src: list[list[int]] = [[] for _ in range(n_src)]
         for s, t in links:
             if not (0 <= s < n_src and 0 <= t < n_tgt):
-                raise ValueError(
+                raise DataError(
                     f"Link {s}-{t} is outside the sentence pair ({n_src} source words, "
                     f"{n_tgt} target words). Check that the alignment file matches the sentences."
                 )
@@ -255,7 +256,7 @@ class MatchingProjector:
         index: S.SimilarityIndex | None = None
         for e, span in enumerate(src_spans):
             if not 0 <= span.start < span.end <= n_src:
-                raise ValueError(
+                raise DataError(
                     f"Source span [{span.start}, {span.end}) {span.label} is empty or "
                     f"outside the source sentence of {n_src} words."
                 )
@@ -336,7 +337,7 @@ class MatchingProjector:
         n_src, n_tgt = len(src_words), len(tgt_words)
         for span in src_spans:
             if not 0 <= span.start < span.end <= n_src:
-                raise ValueError(
+                raise DataError(
                     f"Source span [{span.start}, {span.end}) {span.label} is empty or "
                     f"outside the source sentence of {n_src} words."
                 )

@@ -23,6 +23,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from ..errors import DataError
 from ..types import Link, Span
 from .candidates import Candidates
 
@@ -55,7 +56,7 @@ def link_counts(
     if arr.min() < 0 or arr[:, 0].max() >= n_src or arr[:, 1].max() >= n_tgt:
         bad = arr[(arr[:, 0] < 0) | (arr[:, 1] < 0) | (arr[:, 0] >= n_src) | (arr[:, 1] >= n_tgt)]
         s, t = bad[0].tolist()
-        raise ValueError(
+        raise DataError(
             f"Link {s}-{t} is outside the sentence pair ({n_src} source words, {n_tgt} "
             "target words). Check that the alignment file matches the sentences."
         )

@@ -45,6 +45,7 @@ from typing import Literal
 
 import numpy as np
 
+from ..errors import UsageError
 from ..types import Dropped, DropReason
 
 Constraint = Literal["le", "eq", "ge"]
@@ -114,11 +115,11 @@ class _Problem:
 
 def _check(n_proj: int, constraint: str, method: str) -> None:
     if n_proj < 1:
-        raise ValueError(f"n_proj must be >= 1, got {n_proj}")
+        raise UsageError(f"n_proj must be >= 1, got {n_proj}")
     if constraint not in CONSTRAINTS:
-        raise ValueError(f"constraint must be one of {', '.join(CONSTRAINTS)}, got {constraint!r}")
+        raise UsageError(f"constraint must be one of {', '.join(CONSTRAINTS)}, got {constraint!r}")
     if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+        raise UsageError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
 
 
 def solve(

@@ -36,7 +36,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..errors import DataFormatError, UsageError
+from ..errors import DataError, DataFormatError, UsageError
 from ..project.base import Projector
 from ..registry import taggers
 from ..transfer.consistency import Harmonize, check_head, head_majority, head_word
@@ -287,7 +287,7 @@ def iter_pseudo_label(
         workers' projection statistics once the input is exhausted.
     """
     if not teachers:
-        raise ValueError("pseudo-labelling needs at least one teacher.")
+        raise UsageError("pseudo-labelling needs at least one teacher.")
     options = options or EnsembleOptions()
     if batch_size < 1:
         raise UsageError(f"batch_size must be at least 1, got {batch_size}.")
@@ -619,7 +619,7 @@ def write_pseudo_docbin(
         # The DocBin reader refuses words with whitespace (io.docbin), so the writer does.
         if len(" ".join(words).split()) != len(words):
             word = next(w for w in words if not w or any(c.isspace() for c in w))
-            raise ValueError(
+            raise DataError(
                 f"sentence {item.index} has the word {word!r}, which cannot be written to a "
                 "DocBin: words must be non-empty and contain no whitespace."
             )

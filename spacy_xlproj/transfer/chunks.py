@@ -29,7 +29,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..errors import DataError, XlprojError
+from ..errors import DataError, UsageError, XlprojError
 from ..io.atomic import write_atomic
 from ..types import Dropped, ProjectedSpan, Projection, Sentence, Span
 from .engine import LocalPool, Pool, Ready
@@ -268,7 +268,7 @@ def check_work_dir(path: str | Path, kind: str) -> None:
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
     """Consecutive lists of ``size`` items (the last may be shorter), read lazily."""
     if size < 1:
-        raise ValueError(f"chunk_size must be >= 1, got {size}")
+        raise UsageError(f"chunk_size must be >= 1, got {size}")
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
@@ -314,7 +314,7 @@ def run_chunks(
     RAISES (WorkDirError): See ``WorkDir``.
     """
     if chunk_size < 1:
-        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+        raise UsageError(f"chunk_size must be >= 1, got {chunk_size}")
     if (process is None) == (pool is None):
         raise ValueError("run_chunks needs one of process= and pool=.")
     if isinstance(work_dir, WorkDir):

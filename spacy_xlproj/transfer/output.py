@@ -21,6 +21,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import IO, Any
 
+from ..errors import DataError
 from ..io.atomic import atomic_write
 from ..types import Sentence
 
@@ -143,7 +144,7 @@ def write_docbin_stream(path: str | Path, sentences: Iterable[Sentence], lang: s
             try:
                 docbin = sentences_to_docbin(chunk, lang, nlp=holder)  # type: ignore[arg-type]
             except ValueError as err:
-                raise ValueError(_renumber(str(err), n)) from None
+                raise DataError(_renumber(str(err), n)) from None
             if head is None:
                 head = {"version": docbin.version, "attrs": docbin.attrs}
             for tokens, spaces in zip(docbin.tokens, docbin.spaces, strict=True):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ..align.base import Aligner
+from ..errors import UsageError
 from ..evaluate import ProjectionStats
 from ..ner.base import EntityTagger
 from ..project.base import Projector
@@ -79,13 +80,13 @@ def translate_test(
         original words and the projected entities; statistics count the tagged entities.
     """
     if refine not in REFINE_METHODS:
-        raise ValueError(
+        raise UsageError(
             f"Unknown refine method {refine!r}: use one of {', '.join(REFINE_METHODS)}."
         )
     refiner = None
     if refine == "backtranslation":
         if back_translator is None:
-            raise ValueError(
+            raise UsageError(
                 "refine='backtranslation' needs back_translator= (source -> target translator)."
             )
         refiner = BacktranslationRefiner(

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..align.base import Aligner
+from ..errors import UsageError
 from ..evaluate import ProjectionStats
 from ..project.base import Projector
 from ..project.markers import (
@@ -95,7 +96,7 @@ def check_method(
     """
     if isinstance(projector, str):
         if projector != MARKERS:
-            raise ValueError(
+            raise UsageError(
                 f"Unknown projection method {projector!r}: pass a Projector or 'markers'."
             )
         if aligner is not None and fallback_projector is None:
@@ -104,7 +105,7 @@ def check_method(
             return build_projector(ProjectionOptions(method=MARKERS))
         return fallback_projector
     if aligner is None:
-        raise ValueError("Alignment projection needs an aligner; pass aligner=… or use 'markers'.")
+        raise UsageError("Alignment projection needs an aligner; pass aligner=… or use 'markers'.")
     return None
 
 
@@ -294,7 +295,7 @@ def stream_translate_train(
         not empty, in order.
     """
     if chunk_size < 1:
-        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+        raise UsageError(f"chunk_size must be >= 1, got {chunk_size}")
     run_settings: dict[str, Any] = {**pool.info, **(settings or {})}
     if isinstance(sentences, Sequence):
         total = len(sentences) if total is None else total
