@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import subprocess
 import sys
@@ -17,8 +16,9 @@ from spacy_xlproj.languages import (
     MASAKHANER,
     XTREME,
     Language,
+    archive_members,
+    data_files,
     paper_languages,
-    project_assets,
     select,
 )
 from spacy_xlproj.translate import langcodes
@@ -140,64 +140,28 @@ def test_data_sources(lang: Language) -> None:
         assert archive or test.path in dests
 
 
-def test_checksums_agree_with_project_yml() -> None:
-    import srsly
-
-    published = {
-        asset["dest"].removeprefix("assets/data/"): asset["checksum"]
-        for asset in srsly.read_yaml(ROOT / "project.yml")["assets"]
-        if asset.get("checksum")
-    }
-    shared = set(published) & set(CHECKSUMS)
-    assert shared, "the table and project.yml share no file"
-    assert {key: CHECKSUMS[key] for key in shared} == {key: published[key] for key in shared}
-
-
-def sync_assets(*args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, str(ROOT / "scripts" / "sync_assets.py"), *args]
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120)
+def test_data_files_are_the_source_data_and_each_languages_files_once() -> None:
+    files = data_files(["es", "eu", "es", "zz"])
+    dests = [f.dest for f in files]
+    assert len(dests) == len(set(dests))
+    assert dests[:3] == [f"assets/data/conll2003/{s}.txt" for s in ("train", "dev", "test")]
+    assert "assets/data/conll2002/esp.testa" in dests
+    assert "assets/data/wikiann/es/test" in dests
+    archive = next(f for f in files if f.dest == "assets/data/wikiann/eu.tar.gz")
+    # An archive stands for the files in it, each with its MD5.
+    members = archive_members(archive)
+    assert sorted(members) == [f"wikiann/eu/{s}" for s in ("dev", "test", "train")]
+    assert all(MD5.match(m) for m in members.values())
+    assert {f.dest for f in data_files(["zz"])} == {f.dest for f in data_files([])}
 
 
-def test_project_yml_assets_are_the_table() -> None:
-    import srsly
-
-    assert sync_assets("--check").returncode == 0
-    assets = srsly.read_yaml(ROOT / "project.yml")["assets"]
-    assert assets == project_assets()
-    by_dest = {a["dest"]: a for a in assets}
-    assert len(by_dest) == len(assets), "a file listed twice"
-    # Every paper language's test set can be downloaded; only the shared data's
-    # languages (and the English source data) come without --extra.
-    for lang in paper_languages():
-        for f in lang.files:
-            assert by_dest[f.dest]["url"] == f.url
-            assert by_dest[f.dest].get("extra", False) == (lang.code not in DEFAULT_ASSET_LANGS)
-    default = {a["dest"] for a in assets if not a.get("extra")}
-    assert "assets/data/conll2003/train.txt" in default
-    assert "assets/data/wikiann/eu.tar.gz" in default
-    assert "assets/data/wikiann/de/test" not in default
-    assert by_dest["assets/data/masakhaner2/hau/test.txt"]["description"] == (
-        "MasakhaNER 2.0 Hausa test.txt (Adelani et al. 2022; CC-BY-NC-4.0; PER/ORG/LOC/DATE)"
-    )
-
-
-def test_sync_assets_rewrites_only_the_assets_block(tmp_path: Path) -> None:
-    text = (ROOT / "project.yml").read_text(encoding="utf8")
-    start, end = text.index("\nassets:\n"), text.index("\nworkflows:")
-    stale = text.replace('checksum: "c64202bf8f4491326ccf657914014ca3"', 'checksum: "0" ')
-    stale = stale.replace('  - dest: "assets/data/wikiann/de/test"', '  - dest: "old"')
-    project = tmp_path / "project.yml"
-    project.write_text(stale, encoding="utf8")
-    result = sync_assets("--check", "--project", str(project))
-    assert result.returncode == 1
-    assert result.stderr.strip() == (
-        f"✘ {project}: its assets differ from spacy_xlproj/languages.py; run "
-        "python scripts/sync_assets.py"
-    )
-    assert sync_assets("--project", str(project)).returncode == 0
-    assert project.read_text(encoding="utf8") == text
-    # The edits were inside the block: what is around it is the same in both.
-    assert stale.startswith(text[:start]) and stale.endswith(text[end:])
+def test_every_default_language_has_a_checksum_for_every_file() -> None:
+    for f in data_files(list(DEFAULT_ASSET_LANGS)):
+        if f.dest.endswith(".tar.gz"):
+            assert set(archive_members(f)) <= set(CHECKSUMS)
+        else:
+            assert f.checksum == CHECKSUMS.get(f.dest.removeprefix("assets/data/"), f.checksum)
+            assert f.checksum is not None and MD5.match(f.checksum), f.dest
 
 
 def test_select() -> None:
@@ -240,27 +204,26 @@ def test_legacy_languages_plan_as_before() -> None:
     lines = commands(result.stdout)
     assert not any("--vars.translator" in line for line in lines)
     for lang in LEGACY:
-        steps = [line.split()[5] for line in lines if f"--vars.lang={lang} " in line]
-        if lang in ("ca", "gl"):  # no gold test set: trained and packaged only
-            assert steps == ["convert", "translate-train", "train", "package"]
+        steps = [line.split()[5] for line in lines if f"--vars.lang={lang}" in line.split()]
+        if lang in ("ca", "gl"):  # no gold test set: trained, neither scored nor packaged
+            assert steps == ["assets-lang", "convert", "translate-train", "train"]
         elif lang in ("eu", "is", "mk"):
-            assert steps == ["convert", "train-source", "baseline", "translate-test"]
+            assert steps == ["assets-lang", "convert", "train-source", "baseline", "translate-test"]
         else:
             assert "translate-train" in steps and "evaluate" in steps
     es_gold = [line for line in lines if "--vars.lang=es " in line]
     assert any("--vars.test_gold=assets/data/conll2002/esp.testa" in line for line in es_gold)
-    assert any("--vars.test_gold=assets/data/wikiann/es/test" in line for line in es_gold)
+    # WikiANN test sets are scored with the wikiann preset.
+    wikiann = [line for line in es_gold if "--vars.test_gold=assets/data/wikiann/es/test" in line]
+    assert wikiann and all(line.endswith("--vars.preset=wikiann") for line in wikiann)
+    steps = [line for line in lines if line.split()[5] not in ("assets-lang", "report")]
+    assert all("--force" in line.split() for line in steps)
 
 
-def test_demo_preset_dry_run_is_unchanged() -> None:
-    spec = importlib.util.spec_from_file_location("langs_run_langs", ROOT / "scripts/run_langs.py")
-    script = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(script)  # type: ignore[union-attr]
-    args = ("--preset", "demo", "--langs", "es", "--methods", "heuristic,ilp", "--dry", "--force")
+def test_demo_preset_runs_the_demo_workflow_on_project_yml_defaults() -> None:
+    args = ("--preset", "demo", "--langs", "es", "--methods", "heuristic,ilp", "--dry")
     result = run_langs(*args)
     assert result.returncode == 0, result.stderr
-    preset = " ".join(f"--vars.{k}={v}" for k, v in script.PRESETS["demo"].items())
-    test = "--vars.test_name=demo --vars.test_gold=assets/demo/es_test.iob --vars.test_labels="
-    run = f"$ -m spacy project run demo {ROOT} --vars.lang=es --vars.spacy_lang=es {preset}"
-    expected = [f"{run} --vars.method={m} {test}" for m in ("heuristic", "ilp")]
+    run = f"$ -m spacy project run demo {ROOT} --vars.lang=es --vars.spacy_lang=es"
+    expected = [f"{run} --vars.method={m}" for m in ("heuristic", "ilp")]
     assert commands(result.stdout) == [*expected, f"$ -m spacy project run report {ROOT}"]

@@ -633,3 +633,177 @@ def test_training_log_reads_the_console_table_and_says_why_training_stopped():
     assert epochs["stopped_by"] == "max_epochs" and epochs["epochs"] == 4
     empty = load_script("train").TrainingLog().summary(100, 0, 10)
     assert empty == {"steps": 0, "converged": False, "stopped_by": "no evaluation"}
+
+
+# --- spacy project: the plan of a fresh copy, and what a rerun redoes -------------------
+
+
+def _fresh_copy(folder: Path, unlabelled_lines: int | None = None) -> Path:
+    """What a fresh clone holds of the workflow: project.yml, scripts, configs, demo data."""
+    folder.mkdir(parents=True)
+    shutil.copy(ROOT / "project.yml", folder)
+    for name in ("scripts", "configs"):
+        shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(DEMO, folder / "assets" / "demo")
+    if unlabelled_lines is not None:  # fewer raw sentences: quicker pseudo-labels
+        raw = folder / "assets" / "demo" / "es_unlabelled.txt"
+        lines = raw.read_text("utf8").splitlines(keepends=True)[:unlabelled_lines]
+        raw.write_text("".join(lines), "utf8")
+    return folder
+
+
+def _steps(output: str) -> dict[str, str]:
+    """Each step of a `spacy project run` output -> "skipped" or "ran"."""
+    steps: dict[str, str] = {}
+    parts = re.split(r"^=+ ([\w-]+) =+$", re.sub(r"\x1b\[[\d;]*m", "", output), flags=re.M)
+    for name, body in zip(parts[1::2], parts[2::2], strict=True):
+        steps[name] = "skipped" if f"Skipping '{name}': nothing changed" in body else "ran"
+    return steps
+
+
+def test_the_demo_runs_from_a_fresh_copy_on_project_yml_defaults(tmp_path):
+    project = _fresh_copy(tmp_path / "clone")
+    result = subprocess.run(
+        [sys.executable, "-m", "spacy", "project", "run", "demo", ".", "--dry"],
+        capture_output=True, text=True, cwd=project, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    from weasel.util.config import load_project_config
+
+    workflow = load_project_config(project)["workflows"]["demo"]
+    assert list(_steps(result.stdout)) == workflow
+    commands = [line for line in result.stdout.splitlines() if line.startswith("Running command")]
+    # The demo's data and training settings, with no variable given.
+    assert "scripts/convert.py assets/demo/en_train.iob corpus/en/demo/train.spacy" in commands[1]
+    train = next(c for c in commands if "scripts/train.py configs/ner_cnn.cfg training/es/" in c)
+    assert "--max-steps 3000" in train and "--patience 300" in train
+    assert any(
+        "--preset default" in c and "translate-test assets/demo/es_test.iob" in c for c in commands
+    )
+    assert commands[-1].endswith(
+        "scripts/report.py --metrics metrics --corpus corpus --output reports"
+    )
+
+
+# Tiny trainings: what is checked is which steps run, not the models' quality.
+TINY = [
+    "--vars.max_steps", "6", "--vars.eval_frequency", "3", "--vars.patience", "100",
+    "--vars.src_patience", "100", "--vars.student_rounds", "2",
+]  # fmt: skip
+# The student workflow up to its last round (package-student is tests/test_package's).
+RUN_STEPS = [
+    "convert", "train-source", "translate-train", "train", "student-plan",
+    "pseudo-label-1", "student-1", "pseudo-label-2", "student-2", "pseudo-label-3", "student-3",
+]  # fmt: skip
+UPSTREAM = ["convert", "train-source", "translate-train", "train"]
+
+
+def weasel(project: Path, command: str, *args: str, dry: bool = False) -> dict[str, str]:
+    """``spacy project run COMMAND PROJECT ARGS`` in this process; each step -> ran/skipped."""
+    import contextlib
+    import io
+
+    from weasel.cli.run import project_run
+    from weasel.util import parse_config_overrides
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        project_run(project, command, overrides=parse_config_overrides(list(args)), dry=dry)
+    return _steps(out.getvalue())
+
+
+def _needs_tools() -> None:
+    if shutil.which("apertium") is None or importlib.util.find_spec("eflomal") is None:
+        pytest.skip("Apertium and eflomal are needed (make apertium)")
+
+
+@pytest.fixture(scope="module")
+def student_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh copy in which the student workflow ran with two rounds."""
+    _needs_tools()
+    project = _fresh_copy(tmp_path_factory.mktemp("student") / "clone", unlabelled_lines=30)
+    for step in RUN_STEPS:
+        assert weasel(project, step, *TINY) == {step: "ran"}
+    return project
+
+
+@pytest.mark.slow
+def test_a_rerun_redoes_exactly_what_changed(student_project: Path):
+    """#23: a rerun with the same student_rounds redoes nothing; #25 cases 3, 4 and 5: a
+    changed raw text is seen, and a student run stopped with other settings (SIGTERM to
+    spacy project run) leaves the old student, which the next run replaces."""
+    import signal
+    import time
+
+    project = student_project
+    student = project / "training/es/student-heuristic/student-1"
+    metrics = project / "metrics/es/demo/student-heuristic-1.json"
+    assert json.loads(metrics.read_text())["training"]["steps"] == 6
+    # Both rounds and the third (not selected) are in the lock file: nothing is redone.
+    plan = weasel(project, "student", *TINY, dry=True)
+    assert {step for step, what in plan.items() if what == "ran"} == {
+        "baseline", "evaluate", "translate-test",  # never run here
+        "student-plan", "report",  # run every time (cheap)
+        "package-student",
+    }  # fmt: skip
+    assert (project / "corpus/es/student-heuristic/round-3.selected").read_text() == "no\n"
+    assert not (project / "training/es/student-heuristic/student-3/model-best").exists()
+    # Case 4: the raw text changes at the same path: the pseudo-labels are redone.
+    raw = project / "assets/demo/es_unlabelled.txt"
+    text = raw.read_text("utf8")
+    raw.write_text(text.replace("España", "Francia"), "utf8")
+    changed = weasel(project, "student", *TINY, dry=True)
+    assert [s for s in RUN_STEPS if changed[s] == "ran"] == [
+        "student-plan", "pseudo-label-1", "pseudo-label-2", "pseudo-label-3",
+    ]  # fmt: skip
+    raw.write_text(text, "utf8")
+    # Cases 3 and 5: another agreement. Round 1's pseudo-labels are redone; then spacy
+    # project run is stopped (SIGTERM) while student 1 trains on them.
+    import srsly
+
+    agree = [*TINY, "--vars.student_agreement", "0.5"]
+    assert weasel(project, "pseudo-label-1", *agree) == {"pseudo-label-1": "ran"}
+    lock = srsly.read_yaml(project / "project.lock")["student-1"]
+    before = {p.name: p.read_bytes() for p in (student / "model-best").rglob("*") if p.is_file()}
+    long = [*agree, "--vars.max_steps", "100000"]  # still training when it is stopped
+    run = subprocess.Popen(
+        [sys.executable, "-m", "spacy", "project", "run", "student-1", ".", *long],
+        cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    partial = student.parent / ".student-1.partial"
+    try:
+        end = time.monotonic() + 300
+        while not (partial / "model-last").is_dir():
+            assert run.poll() is None and time.monotonic() < end, run.stdout.read()
+            time.sleep(0.2)
+        run.send_signal(signal.SIGTERM)
+        run.wait(timeout=30)
+    finally:
+        run.kill()
+    end = time.monotonic() + 60
+    while partial.exists():  # the training stops with its workflow, and cleans up
+        assert time.monotonic() < end, "student-1's training ran on without its workflow"
+        time.sleep(0.2)
+    after = {p.name: p.read_bytes() for p in (student / "model-best").rglob("*") if p.is_file()}
+    assert after == before  # the old student stays, and is not recorded as the new one
+    assert srsly.read_yaml(project / "project.lock")["student-1"] == lock
+    # The next run redoes the students (and the later rounds' pseudo-labels) only.
+    rerun = {step: weasel(project, step, *agree)[step] for step in RUN_STEPS}
+    assert [s for s in RUN_STEPS if rerun[s] == "ran"] == [
+        "student-plan", "student-1", "pseudo-label-2", "student-2", "pseudo-label-3",
+    ]  # fmt: skip
+    assert (student / "model-best").is_dir()
+    assert {
+        p.name: p.read_bytes() for p in (student / "model-best").rglob("*") if p.is_file()
+    } != before
+
+
+@pytest.mark.slow
+def test_translate_test_runs_with_the_wikiann_preset(student_project: Path):
+    """The WikiANN recipe travels through spacy project as a preset name."""
+    steps = weasel(student_project, "translate-test", *TINY, "--vars.preset", "wikiann")
+    assert steps == {"translate-test": "ran"}
+    metrics = student_project / "metrics/es/demo/translate-test-heuristic.json"
+    assert set(json.loads(metrics.read_text())) >= {"micro", "per_label"}
+    stats = (student_project / "corpus/es/demo/stats-translate-test-heuristic.json").read_text()
+    assert '"expand_names": true' in stats
