@@ -81,12 +81,6 @@ class SpanFilter:
         object.__setattr__(self, "drop_labels", as_labels(self.drop_labels))
 
     @property
-    def capitalised_missing(self) -> bool:
-        """Always False: the setting was measured (-1.0 F1) and removed. Transitional, for
-        ``pipes/span_filter_pipe.py``'s check of it; goes once that check does."""
-        return False
-
-    @property
     def active(self) -> bool:
         """Whether the filter can drop anything."""
         return self.drop_lowercase or bool(self.drop_labels)
