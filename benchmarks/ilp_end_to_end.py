@@ -25,14 +25,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from harness import data_root, run_child
 
 if TYPE_CHECKING:
     import numpy as np
@@ -150,20 +149,12 @@ def replicate(data: Path, copies: int, folder: Path) -> dict[str, Path]:
 def timed(cmd: list[str], tree: Path) -> dict[str, float]:
     """Wall and CPU seconds of one process, and the 1-minute load average around it."""
     load_before = os.getloadavg()[0]
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
     # The package of ``tree`` shadows the editable install (PYTHONPATH comes first).
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(tree), os.environ.get("PYTHONPATH", "")]),
-    }
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tree, env=env)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    env = {"PYTHONPATH": os.pathsep.join([str(tree), os.environ.get("PYTHONPATH", "")])}
+    proc = run_child(cmd, cwd=tree, env=env, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stdout[-2000:]}{proc.stderr[-3000:]}")
-    cpu = (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
-    return {"wall": wall, "cpu": cpu, "load": max(load_before, os.getloadavg()[0])}
+    return {"wall": proc.wall_s, "cpu": proc.cpu_s, "load": max(load_before, os.getloadavg()[0])}
 
 
 def summary(values: list[float]) -> str:
@@ -185,7 +176,7 @@ def write_section(path: Path, text: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--data", type=Path, default=data_root())
     parser.add_argument("--copies", type=int, default=4, help="repeat the test set this often")
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each side")
     parser.add_argument("--defaults", action="store_true", help="also time default options")

@@ -32,13 +32,13 @@ import argparse
 import json
 import os
 import re
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from harness import ChildRun, data_root, run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 # The last commit whose spacy_xlproj/registry.py imported spacy.util (thinc, torch).
@@ -180,17 +180,12 @@ def project_command(tree: Path, data: Path, out: Path, method: str) -> list[str]
     return cmd
 
 
-def timed(args: list[str], cwd: Path) -> tuple[float, float, subprocess.CompletedProcess]:
+def timed(args: list[str], cwd: Path) -> tuple[float, float, ChildRun]:
     """Wall and CPU seconds (user + system) of a child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    proc = subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = run_child([sys.executable, *args], cwd=cwd, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed:\n{proc.stderr[-3000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, proc
+    return proc.wall_s, proc.cpu_s, proc
 
 
 def startup(args: argparse.Namespace) -> None:
@@ -267,9 +262,7 @@ def main() -> None:
     parser.add_argument(
         "--after", type=Path, default=ROOT, help="--startup: the 'after' tree (default: this one)"
     )
-    parser.add_argument(
-        "--data", type=Path, default=ROOT.parent / "shared" / "data", help="shared data folder"
-    )
+    parser.add_argument("--data", type=Path, default=data_root(), help="shared data folder")
     args = parser.parse_args()
     if args.startup:
         startup(args)

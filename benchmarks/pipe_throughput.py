@@ -17,6 +17,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from harness import data_root
+
 ROOT = Path(__file__).resolve().parents[1]
 TIMES: dict[str, float] = defaultdict(float)
 
@@ -45,7 +47,7 @@ class Timed:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--data", type=Path, default=data_root())
     parser.add_argument("--source-ner", required=True, help="English spaCy NER pipeline (path)")
     parser.add_argument("--limit", type=int, default=2000, help="sentences (0: all 10,000)")
     parser.add_argument("--batch-sizes", default="64,256,1000")

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+from harness import data_root
 
 from spacy_xlproj.evaluate import entity_scores
 from spacy_xlproj.io import read_columns, read_pharaoh
@@ -117,7 +118,7 @@ def plain_milp(
 
 
 def main() -> None:
-    data = ROOT.parent / "shared" / "data"
+    data = data_root()
     # fmt: off
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=data, help="shared data folder")

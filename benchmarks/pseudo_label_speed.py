@@ -23,8 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from harness import data_root
+
 ROOT = Path(__file__).resolve().parents[1]
-CONLL2002 = ROOT.parent / "shared" / "data" / "conll2002"
+CONLL2002 = data_root() / "conll2002"
 TARGET_SECONDS = 180.0
 
 

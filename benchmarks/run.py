@@ -96,7 +96,8 @@ REGISTRY: dict[str, Entry] = {
         "10+ min", results=("ray_translate_train",)),
     "streaming_memory": Entry(
         "streaming_memory.py", "benchmark",
-        "peak memory of translate-train at 10,000 and 100,000 sentences", "5–10 min"),
+        "peak memory of translate-train at 10,000 and 100,000 sentences", "5–10 min",
+        results=("streaming_memory",)),
     "lexical_long_pair": Entry(
         "lexical_long_pair.py", "benchmark", "the lexical aligner on one very long pair",
         "< 1 min"),

