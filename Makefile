@@ -13,9 +13,9 @@ APERTIUM_PKGS := apertium apertium-eng-spa apertium-eng-cat apertium-en-gl apert
 BROWSER_PKGS := chromium chromium-driver
 EXTRAS := transformers,eflomal,ct2,ray,report,review,dev
 
-.PHONY: test check setup apertium lint demo clean
+.PHONY: test check setup system apt-system apertium apt-apertium lint demo clean
 
-test: setup apertium
+test: setup system
 	$(PY) -m pytest -q -p no:cacheprovider --durations=15
 
 check: setup
@@ -36,16 +36,27 @@ $(VENV)/.installed: pyproject.toml
 	rm -rf spacy_xlproj.egg-info
 	touch $@
 
-# Apertium and Chromium from Debian, in one apt step; where apt is not allowed the
-# Apertium and browser tests are skipped.
+# Debian packages: Apertium (translation) and, for the tests, Chromium (the review app's
+# browser tests), in one apt step. Where apt is not allowed their tests are skipped.
+define apt_install
+if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null; \
+	else echo "not root, cannot install $(1): the tests that need them will be skipped"; fi
+endef
+HAVE_APERTIUM = command -v apertium >/dev/null && [ -e /usr/share/apertium/modes/eng-spa.mode ]
+HAVE_BROWSER = command -v chromium >/dev/null && command -v chromedriver >/dev/null
+
+system:
+	@if ! { $(HAVE_APERTIUM) && $(HAVE_BROWSER); }; then $(MAKE) -s apt-system; fi
+
+apt-system:
+	@$(call apt_install,$(APERTIUM_PKGS) $(BROWSER_PKGS))
+
 apertium:
-	@if ! command -v apertium >/dev/null || [ ! -e /usr/share/apertium/modes/eng-spa.mode ] \
-		|| ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
-		if [ "$$(id -u)" = 0 ]; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-				$(APERTIUM_PKGS) $(BROWSER_PKGS) >/dev/null; \
-		else echo "apertium or chromium missing and not root: their tests will be skipped"; fi; \
-	fi
+	@if ! { $(HAVE_APERTIUM); }; then $(MAKE) -s apt-apertium; fi
+
+apt-apertium:
+	@$(call apt_install,$(APERTIUM_PKGS))
 
 # The offline demo (docs/workflow.md): project.yml's `demo` workflow on its default variables,
 # the original sentences in assets/demo/: English -> Spanish translate-train with Apertium +
