@@ -47,7 +47,8 @@ def open_review(
     ordered = queue_order(data, order, seed)
     store = ReviewStore(db_path, data.fingerprint, len(data), Path(data_path).name)
     chosen = labels or data.labels or ["PER", "LOC", "ORG", "MISC"]
-    queue = ReviewQueue(data, store, ordered, budget or len(data), chosen)
+    # A budget beyond the data would leave the progress bar short of its end for good.
+    queue = ReviewQueue(data, store, ordered, min(budget or len(data), len(data)), chosen)
     return data, store, queue
 
 
