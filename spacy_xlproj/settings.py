@@ -291,6 +291,8 @@ class Settings:
     command: str
     preset: dict[str, dict[str, Any]]
     given: dict[str, dict[str, Any]]
+    # What projection() built, with the --method flag: to_dict reports it.
+    resolved_projection: ProjectionOptions | None = None
 
     def get(self, section: str, name: str) -> Any:
         """The value of ``[section] name``: the user's, else the preset's, else the default."""
@@ -323,7 +325,8 @@ class Settings:
             if chosen in FIELDS[name].metadata["methods"]
         }
         values.update(given)
-        return ProjectionOptions.from_given(values)
+        self.resolved_projection = ProjectionOptions.from_given(values)
+        return self.resolved_projection
 
     def span_filter(self) -> Any:
         """The ``[filter]`` section as a ``SpanFilter``."""
@@ -346,8 +349,12 @@ class Settings:
         )
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
-        """Every section this command reads, with its values (statistics files)."""
-        return {s: self.section(s) for s in COMMAND_SECTIONS[self.command]}
+        """Every section this command reads, with its values (statistics files); the
+        projection as built, with the options its method uses."""
+        out = {s: self.section(s) for s in COMMAND_SECTIONS[self.command]}
+        if "projection" in out and self.resolved_projection is not None:
+            out["projection"] = self.resolved_projection.applicable()
+        return out
 
 
 def check_section(

@@ -328,6 +328,13 @@ def test_cli_options_reach_the_output_and_the_statistics(files, calls):
     # A label that never came (here a typo for LOC) shows as 0.
     assert report["filtered"] == {"label:PER": 1, "label:LOCATION": 0, "lowercase": 2}
     assert report["projection"]["projected_spans"] == 5  # before the filter
+    # The statistics record every setting the run used, preset and overrides resolved.
+    assert report["settings"]["filter"] == {
+        "drop_lowercase_spans": True,
+        "drop_labels": ["PER", "LOCATION"],
+    }
+    assert report["settings"]["projection"]["merge_distance"] == 1
+    assert report["settings"]["engine"] == {"chunk_size": 10_000, "ray_address": None}
     assert "filtered spans: 3 (label:PER 1, label:LOCATION 0, lowercase 2)" in result.output
 
 

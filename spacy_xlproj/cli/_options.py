@@ -8,7 +8,6 @@ projection method, paths, the engine); every other setting is a config key
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -112,12 +111,3 @@ def start_engine(engine: EngineOptions, spec: WorkerSpec) -> LocalPool | RayPool
             err=True,
         )
     return pool
-
-
-def settings_report(settings: Any) -> dict[str, Any]:
-    """The settings a run used, for its statistics file."""
-    return settings.to_dict()
-
-
-def path_or_none(path: Path | None) -> Path | None:
-    return path.expanduser() if path is not None else None

@@ -138,6 +138,7 @@ def pseudo_label_cli(
             "teacher_specs": [str(s) for s in specs],
             "src_lang": src_lang,
             "tgt_lang": tgt_lang,
+            "settings": settings.to_dict(),  # every section, preset and config resolved
         }
         if any(s.kind == "translate-test" for s in specs):
             report.update(

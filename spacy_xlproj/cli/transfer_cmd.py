@@ -157,6 +157,7 @@ def translate_train_cli(
     n_written, projection_stats, marker_stats, filtered = run
     typer.echo(projection_stats.table())
     report = {"command": "translate-train", "options": options.applicable()}
+    report["settings"] = settings.to_dict()  # every section, preset and config resolved
     report.update(translator=pool.info["translator"], aligner=pool.info["aligner"])
     report["engine"] = engine_report
     report["projection"] = projection_stats.to_dict()
@@ -319,6 +320,7 @@ def translate_test_cli(
         progress=progress, chunk_size=chunk_size, engine=engine_options,
     )  # fmt: skip
     write_sentences(output, out, lang=tgt_lang)
+    report["settings"] = settings.to_dict()  # every section, preset and config resolved
     typer.secho(f"✔ Wrote {len(out)} sentences to {output}", fg=typer.colors.GREEN)
     _write_stats(stats, report, started)
 
