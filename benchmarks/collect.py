@@ -91,7 +91,7 @@ def generate(docs: Path = ROOT / "docs", results_dir: Path = RESULTS) -> tuple[s
     unused = [
         f"{name}#{table_id}"
         for name, result in results.items()
-        if result.get("kind") != "device-check"
+        if result.get("kind") != "device-check" and not result.get("superseded_by")
         for table_id in result["tables"]
         if (name, table_id) not in used
     ]
