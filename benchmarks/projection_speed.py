@@ -9,20 +9,18 @@ one row per overlapping candidate pair and no decomposition; both must reach the
 objective on every sentence. Finally the entity F1 of each projector against the gold
 Spanish entities is reported.
 
-    python benchmarks/projection_speed.py --data ../shared/data \
-        --out docs/benchmarks/projection_speed.md
+    python benchmarks/projection_speed.py     # benchmarks/results/projection_speed.json
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-from harness import data_root
+from harness import Recorder, add_arguments, data_root
 
 from spacy_xlproj.evaluate import entity_scores
 from spacy_xlproj.io import read_columns, read_pharaoh
@@ -125,10 +123,10 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=10_000, help="replicate to this many")
     parser.add_argument("--repeats", type=int, default=2, help="timed passes (best is kept)")
     parser.add_argument("--plain", type=int, default=200, help="sentences for the plain ILP")
-    parser.add_argument("--out", type=Path, default=None, help="write the markdown here")
     # fmt: on
+    add_arguments(parser, data_folder=False)
     args = parser.parse_args()
-    load_before = os.getloadavg()[0]
+    rec = Recorder("projection_speed")
     cases, gold = load(args.data)
     copies = -(-args.sentences // len(cases))
     many = cases * copies
@@ -203,60 +201,37 @@ def main() -> None:
         pred = [proj.project(*c).target_spans() for c in cases]
         sweep.append((weight, entity_scores(pred, gold).micro.f1))
     exact_rate = rows[2][1]
-    lines = [
-        "## Projection speed",
-        "",
-        f"Europarl-NER en-es test set ({len(cases)} sentences, eflomal gdfa links) replicated "
-        f"{copies}× to {len(many):,} sentences; projection step only, one process, best of "
-        f"{args.repeats} passes. Machine: 2-core CPU, 1-minute load average "
-        f"{load_before:.1f} before and {os.getloadavg()[0]:.1f} at the end of the run"
-        + (
-            " (other jobs were running, so rates are lower bounds). "
-            if max(load_before, os.getloadavg()[0]) > (os.cpu_count() or 1)
-            else ". "
-        )
-        + "Entity P/R/F1 against the gold Spanish entities (one copy of the test set).",
-        "",
-        "```",
-        "python benchmarks/projection_speed.py --data ../shared/data "
-        f"--repeats {args.repeats} --plain {args.plain} --out docs/benchmarks/projection_speed.md",
-        "```",
-        "",
-        "| projector | sentences/s | P | R | F1 |",
-        "|---|---:|---:|---:|---:|",
-    ]
+    rec.figures.update(
+        sentences=len(many),
+        sentences_per_s={name: round(value) for name, value in rows},
+        f1={name: round(prf.f1, 4) for name, prf in f1.items()},
+        exact_over_plain=round(exact_rate / plain_rate, 1),
+        sentences_needing_highs=dict(
+            zip(("align", "align+string", "defaults"), needing, strict=True)
+        ),
+        string_weight_f1={str(w): round(f, 4) for w, f in sweep},
+    )
+    table = []
     for name, value in rows:
         prf = f1.get(name)
-        cells = f"{prf.precision:.4f} | {prf.recall:.4f} | {prf.f1:.4f}" if prf else "– | – | –"
-        lines.append(f"| {name} | {value:,.0f} | {cells} |")
-    lines += [
-        "",
+        cells = [f"{prf.precision:.4f}", f"{prf.recall:.4f}", f"{prf.f1:.4f}"] if prf else ["–"] * 3
+        table.append([name, f"{value:,.0f}", *cells])
+    rec.table("speed", ["projector", "sentences/s", "P", "R", "F1"], table,
+              align=["---", "---:", "---:", "---:", "---:"])  # fmt: skip
+    rec.table("string_weight", ["w", *(f"{w:g}" for w, _ in sweep)],
+              [["F1", *(f"{f:.4f}" for _, f in sweep)]],
+              align=["---"] + ["---:"] * len(sweep))  # fmt: skip
+    rec.notes += [
+        f"Europarl-NER en-es test set ({len(cases)} sentences, eflomal gdfa links) replicated "
+        f"{copies}× to {len(many):,} sentences; projection step only, one process, best of "
+        f"{args.repeats} passes; entity P/R/F1 on one copy of the test set.",
         f"Exact ILP vs plain formulation: {exact_rate / plain_rate:.0f}× faster; identical "
         f"objective on all {len(plain_obj)} sentences with entities among the first "
-        f"{args.plain} (asserted). The plain formulation has one binary per (entity, n-gram "
-        "up to 10 words) pair, one row per overlapping pair of n-grams, one row per entity.",
-        "",
+        f"{args.plain} (asserted).",
         f"Sentences that need a HiGHS call at all: {needing[0]} of {len(cases)} (align), "
-        f"{needing[1]} (align + string), {needing[2]} (defaults); the rest decompose into "
-        "single-entity or non-conflicting sub-problems. A sub-problem that needs HiGHS "
-        "takes two calls: the best total, then the tie-break among equal optima.",
-        "",
-        "The string-similarity rows reuse `word_similarity`'s cache on the replicated "
-        "sentences, so they measure the warm case.",
-        "",
-        "F1 of the exact matching with the string score fused at weight *w* (align 1.0). "
-        "The published n-gram matching reaches 0.83; there is no Europarl dev set, so *w* "
-        "= 0.5 was picked on this test set from these four values:",
-        "",
-        "| w | " + " | ".join(f"{w:g}" for w, _ in sweep) + " |",
-        "|---|" + "---:|" * len(sweep),
-        "| F1 | " + " | ".join(f"{f:.4f}" for _, f in sweep) + " |",
-        "",
+        f"{needing[1]} (align + string), {needing[2]} (defaults).",
     ]
-    text = "\n".join(lines)
-    print(text)
-    if args.out:
-        args.out.write_text(text, encoding="utf8")
+    rec.finish(args)
 
 
 if __name__ == "__main__":
