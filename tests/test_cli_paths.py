@@ -25,7 +25,9 @@ def files(tmp_path: Path) -> dict[str, Path]:
 
 def _commands(f: dict[str, Path], out: Path) -> dict[str, list[str]]:
     return {
-        "project": ["project", str(f["src"]), str(f["tgt"]), str(out), "--alignments", str(f["al"])],
+        "project": [
+            "project", str(f["src"]), str(f["tgt"]), str(out), "--alignments", str(f["al"])
+        ],
         "evaluate": ["evaluate", str(f["src"]), str(f["src"]), "--output", str(out)],
         "align": ["align", str(f["src"]), str(f["tgt"]), str(out), "--aligner", "lexical"],
         "translate": ["translate", str(f["tgt"]), str(out), "--src-lang", "es", "--tgt-lang", "en",

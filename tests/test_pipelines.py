@@ -332,8 +332,9 @@ def test_cli_translate_test_expands_names_but_not_into_hidden_words(tmp_path, ru
     )
     args = [
         "translate-test", str(es), str(tmp_path / "tagged.tsv"), "--tgt-lang", "es",
-        "--ner", str(tmp_path / "ruler"), "--aligner", "lexical", "--translate_test.ignore_wiki_markup",
+        "--ner", str(tmp_path / "ruler"), "--aligner", "lexical",
         "--cache-dir", str(tmp_path / "cache"), "--no-progress",
+        "--translate_test.ignore_wiki_markup",
     ]  # fmt: skip
     runner = CliRunner()
     result = runner.invoke(app, args)
@@ -371,8 +372,8 @@ def test_cli_translate_test_expands_names_but_not_into_hidden_words(tmp_path, ru
     src.write_text("Madrid\tB-LOC\n", encoding="utf8")
     bad = runner.invoke(
         app,
-        ["translate-train", str(src), str(tmp_path / "x.tsv"), "--tgt-lang", "es", "--method", "markers",
-         "--projection.expand_names"],
+        ["translate-train", str(src), str(tmp_path / "x.tsv"), "--tgt-lang", "es",
+         "--method", "markers", "--projection.expand_names"],
     )  # fmt: skip
     assert bad.exit_code == 2
     assert bad.output.startswith(

@@ -64,8 +64,8 @@ def files(tmp_path: Path) -> dict[str, Path]:
 def _train(files: dict[str, Path], name: str, *extra: str):
     out, stats = files["dir"] / f"{name}.conll", files["dir"] / f"{name}.json"
     args = ["translate-train", str(files["src"]), str(out), "--tgt-lang", "es", "-T",
-            f"file:{files['tr']}", "--aligner", "lexical", "--engine.chunk_size", "3", "--stats", str(stats),
-            "--no-progress", *extra]  # fmt: skip
+            f"file:{files['tr']}", "--aligner", "lexical", "--stats", str(stats),
+            "--no-progress", "--engine.chunk_size", "3", *extra]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     return out.read_text(encoding="utf8"), json.loads(stats.read_text(encoding="utf8"))
@@ -109,7 +109,8 @@ def test_ray_resumes_a_work_dir_of_a_local_run(ray_session, files):
 def test_an_error_on_a_worker_is_the_local_one_line(ray_session, files):
     def error(*extra: str) -> str:
         args = ["translate-train", str(files["src"]), str(files["dir"] / "out.conll"),
-                "--tgt-lang", "es", "-T", f"file:{files['tr']}", "--aligner", "nonsense", *extra]  # fmt: skip
+                "--tgt-lang", "es", "-T", f"file:{files['tr']}", "--aligner", "nonsense",
+                *extra]  # fmt: skip
         result = runner.invoke(app, args)
         # A bad spec is a usage error: exit 2 here and from a Ray worker alike.
         assert result.exit_code == 2, result.output

@@ -48,7 +48,8 @@ def files(tmp_path: Path) -> dict[str, Path]:
 def _train(files: dict[str, Path], *extra: str, output: Path | None = None):
     out = output or files["dir"] / "out.conll"
     args = ["translate-train", str(files["src"]), str(out), "--tgt-lang", "es",
-            "-T", f"file:{files['tr']}", "--aligner", "lexical", "--no-progress", *extra]  # fmt: skip
+            "-T", f"file:{files['tr']}", "--aligner", "lexical", "--no-progress",
+            *extra]  # fmt: skip
     return runner.invoke(app, args)
 
 
@@ -114,7 +115,8 @@ def test_outputs_that_are_inputs_are_refused(files, calls, tmp_path):
         ),  # fmt: skip
         (
             ["--translate_train.markers", "|,|"],
-            "translate_train.markers must be two different markers separated by a comma, got '|,|'.",
+            "translate_train.markers must be two different markers separated by a comma, "
+            "got '|,|'.",
         ),  # fmt: skip
     ],
 )
@@ -134,8 +136,8 @@ def test_limit(files, calls):
     text.write_text("Hola .\n", encoding="utf8")
     result = runner.invoke(
         app,
-        ["translate-test", str(text), str(files["dir"] / "o.conll"), "--tgt-lang", "es", "--ner", "x",
-         "--limit", "-1"],
+        ["translate-test", str(text), str(files["dir"] / "o.conll"), "--tgt-lang", "es",
+         "--ner", "x", "--limit", "-1"],
     )  # fmt: skip
     _one_error_line(result, "--limit must be 0 or more (0: every sentence), got -1.", code=2)
 
