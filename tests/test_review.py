@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -320,8 +321,8 @@ def test_export_keep_unreviewed_replaces_the_pseudo_labels(tmp_path: Path, data_
     out = tmp_path / "all.spacy"
     stats = export_reviewed(data, store, out, lang="es", keep_unreviewed=True)
     assert stats.message(out) == (
-        f"Wrote 1 reviewed sentences (1 whole, 0 partly reviewed) and 4 others as they were "
-        f"to {out}."
+        "Wrote 1 reviewed sentences (1 whole, 0 partly reviewed; 2 entities, 6 words, 0 left "
+        f"missing) and 4 others as they were to {out}."
     )
     docs = list(DocBin().from_disk(out).get_docs(blank_vocab("es")))
     assert [[t.text for t in d] for d in docs] == SENTENCES
@@ -346,6 +347,10 @@ def test_export_dev_split_is_stable(tmp_path: Path, data_path: Path) -> None:
     train, dev = tmp_path / "train.spacy", tmp_path / "dev.spacy"
     stats = export_reviewed(data, store, train, dev=dev, dev_share=0.25)
     assert (stats.written, stats.dev) == (4, 1)
+    assert stats.message(train, dev) == (
+        "Wrote 4 reviewed sentences (4 whole, 0 partly reviewed; 0 entities, 32 words, 0 left "
+        f"missing; 1 of them to {dev}) to {train}; left out 1 unreviewed and 0 skipped sentences."
+    )
     assert len(DocBin().from_disk(train)) == 3 and len(DocBin().from_disk(dev)) == 1
     first = dev.read_bytes()
     export_reviewed(data, store, train, dev=dev, dev_share=0.25)
@@ -386,7 +391,9 @@ TOKEN = "test-token"
 def client(tmp_path: Path, data_path: Path):  # type: ignore[no-untyped-def]
     pytest.importorskip("starlette")
     pytest.importorskip("httpx")
-    from starlette.testclient import TestClient
+    with warnings.catch_warnings():  # Starlette 1.x would rather have httpx2: same API
+        warnings.filterwarnings("ignore", message=".*httpx2")
+        from starlette.testclient import TestClient
 
     from spacy_xlproj.review.app import create_app
     from spacy_xlproj.review.server import open_review

@@ -49,17 +49,16 @@ class ExportStats:
     kept: int = 0
 
     def message(self, output: Path, dev: Path | None = None) -> str:
-        where = f"{output}" + (f" ({self.dev} of them to {dev})" if dev is not None else "")
+        reviewed = (
+            f"{self.written} reviewed sentences ({self.accepted} whole, {self.partial} partly "
+            f"reviewed; {self.entities} entities, {self.words} words, {self.missing_words} "
+            "left missing" + (f"; {self.dev} of them to {dev}" if dev is not None else "") + ")"
+        )
         if self.kept:
-            return (
-                f"Wrote {self.written} reviewed sentences ({self.accepted} whole, "
-                f"{self.partial} partly reviewed) and {self.kept} others as they were to {where}."
-            )
+            return f"Wrote {reviewed} and {self.kept} others as they were to {output}."
         return (
-            f"Wrote {self.written} reviewed sentences ({self.accepted} whole, {self.partial} "
-            f"partly reviewed; {self.entities} entities, {self.words} words, "
-            f"{self.missing_words} left missing) to {where}; left out {self.unreviewed} "
-            f"unreviewed and {self.skipped} skipped sentences."
+            f"Wrote {reviewed} to {output}; left out {self.unreviewed} unreviewed and "
+            f"{self.skipped} skipped sentences."
         )
 
 
