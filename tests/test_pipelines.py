@@ -368,6 +368,17 @@ def test_cli_translate_test_expands_names_but_not_into_hidden_words(tmp_path, ru
         [Span(1, 4, "LOC")],
         [Span(0, 3, "PER"), Span(5, 6, "LOC")],
     ]
+    # The wikiann preset is these three settings by name (the WikiANN recipe).
+    plain_args = [a for a in args if a != "--translate_test.ignore_wiki_markup"]
+    result = runner.invoke(app, [*plain_args, "--preset", "wikiann", "--stats", str(stats)])
+    assert result.exit_code == 0, result.output
+    assert [s.spans for s in read_sentences(tmp_path / "tagged.tsv")] == [
+        [Span(1, 4, "LOC")],
+        [Span(0, 3, "PER"), Span(5, 6, "LOC")],
+    ]
+    settings = json.loads(stats.read_text())["settings"]
+    assert settings["translate_test"]["harmonize_labels"] == "first"
+    assert settings["projection"]["expand_names"] is True
     src = tmp_path / "en.tsv"
     src.write_text("Madrid\tB-LOC\n", encoding="utf8")
     bad = runner.invoke(
