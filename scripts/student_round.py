@@ -114,7 +114,7 @@ def _link(target: Path, source: Path) -> None:
     os.replace(tmp, target)
 
 
-def build_data(round_dir: Path, lang: str, projected: Path, mix: str, dev: str) -> None:
+def build_data(round_dir: Path, lang: str, projected: Path | None, mix: str, dev: str) -> None:
     """``round_dir/train/`` and ``round_dir/dev.spacy`` from ``round_dir/pseudo.spacy``."""
     pseudo = round_dir / "pseudo.spacy"
     folder = round_dir / "train"
@@ -126,9 +126,11 @@ def build_data(round_dir: Path, lang: str, projected: Path, mix: str, dev: str) 
         )
         typer.echo(f"{n_train} pseudo-labelled sentences to train on, {n_dev} held out as dev")
     else:
+        assert projected is not None  # checked by the command
         _link(folder / "pseudo.spacy", pseudo)
         _link(round_dir / "dev.spacy", projected / "dev.spacy")
     if mix == "pseudo+projected":
+        assert projected is not None
         _link(folder / "projected.spacy", projected / "train.spacy")
 
 
@@ -136,8 +138,8 @@ def build_data(round_dir: Path, lang: str, projected: Path, mix: str, dev: str) 
 def data_cmd(
     round_dir: Path = typer.Argument(..., help="The round's folder (holds pseudo.spacy)"),
     lang: str = typer.Option(..., "--lang", help="spaCy language class of the text"),
-    projected: Path = typer.Option(
-        ..., "--projected", help="Folder of the projected train.spacy and dev.spacy"
+    projected: Path | None = typer.Option(
+        None, "--projected", help="Folder of the projected train.spacy and dev.spacy"
     ),
     mix: str = typer.Option("pseudo+projected", "--mix", help="pseudo or pseudo+projected"),
     dev: str = typer.Option("projected", "--dev", help="projected or pseudo"),
@@ -148,12 +150,16 @@ def data_cmd(
         problems.append(f"--mix: use one of {', '.join(MIXES)}, got {mix!r}.")
     if dev not in DEVS:
         problems.append(f"--dev: use one of {', '.join(DEVS)}, got {dev!r}.")
+    if projected is None and (mix, dev) != ("pseudo", "pseudo"):
+        problems.append(
+            "--mix pseudo+projected and --dev projected need --projected (the translate-train "
+            "data); without translate-train use --mix pseudo --dev pseudo."
+        )
     needed = [round_dir / "pseudo.spacy"]
-    needed += [projected / "train.spacy"] if mix == "pseudo+projected" else []
-    needed += [projected / "dev.spacy"] if dev == "projected" else []
-    problems += [
-        f"{p}: not found; run the steps that make it first." for p in needed if not p.is_file()
-    ]
+    needed += [projected / "train.spacy"] if projected and mix == "pseudo+projected" else []
+    needed += [projected / "dev.spacy"] if projected and dev == "projected" else []
+    missing = [p for p in needed if not p.is_file()]
+    problems += [f"{p}: not found; run the steps that make it first." for p in missing]
     if problems:
         typer.echo(f"Error: {problems[0]}", err=True)
         raise typer.Exit(2 if problems[0].startswith("--") else 1)

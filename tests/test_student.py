@@ -150,6 +150,12 @@ def test_data_refuses_bad_values_and_missing_inputs(tmp_path):
     )  # fmt: skip
     assert bad.returncode == 2
     assert bad.stderr.strip() == "Error: --mix: use one of pseudo, pseudo+projected, got 'all'."
+    alone = student_round("data", str(round_dir), "--lang", "es", cwd=tmp_path)
+    assert alone.returncode == 2
+    assert alone.stderr.strip() == (
+        "Error: --mix pseudo+projected and --dev projected need --projected (the translate-train "
+        "data); without translate-train use --mix pseudo --dev pseudo."
+    )
     (projected / "dev.spacy").unlink()
     missing = student_round(
         "data", str(round_dir), "--lang", "es", "--projected", str(projected), cwd=tmp_path
