@@ -167,3 +167,22 @@ def test_unknown_key_is_one_line_and_exit_2(files):
     result = runner.invoke(app, [*map(str, argv), "--stat", "x.json"])
     assert result.exit_code == 2
     assert result.output.startswith("Error: Unexpected argument '--stat': options are listed")
+
+
+def test_a_projection_block_is_a_projector_block(files):
+    from spacy_xlproj.registry import projectors
+
+    # The command's [projection] section, as the default preset writes it, builds the
+    # projector of the spacy_xlproj.Projector.v1 config block unchanged…
+    block = read_config(PRESET_DIR / "default.cfg")["projection"]
+    projector = projectors.get("spacy_xlproj.Projector.v1")(**block)
+    assert repr(projector).startswith(
+        "HeuristicProjector(merge_distance=1, length_ratio=0.8, top_k=None, only_i=False, "
+        "refine=True"
+    )
+    # …and a pipeline's projector block, registry line included, is a --config section.
+    files["my.cfg"].write_text(
+        '[projection]\n@xlproj_projectors = "spacy_xlproj.Projector.v1"\nrefine = false\n',
+        encoding="utf-8",
+    )
+    assert _spans(files, "--config", str(files["my.cfg"])) == [[], [Span(0, 1, "LOC")]]
