@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import XlprojError
+from ..errors import UsageError
 from .hf import language_ids, load_seq2seq, resolve_family
 
 # (input code, output code, input text, output text)
@@ -54,7 +54,7 @@ class NMTScorer:
             self.tokenizer, self.model.config, self.model_name, src_lang, tgt_lang
         )
         if langs.src_code is None or langs.tgt_code is None:
-            raise XlprojError(
+            raise UsageError(
                 f"NMTScorer needs a multilingual model (NLLB, M2M100, mBART-50) that "
                 f"translates both ways; '{model}' is a {langs.kind} model with one direction."
             )
