@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from spacy_xlproj.errors import DataError
@@ -487,7 +489,12 @@ def test_api_malformed_and_oversized_requests(client, data_path: Path) -> None: 
         (client.post("/api/decide", json={**good, "kind": "delete"}), 422, "kind must be"),
         (client.post("/api/decide", json={**good, "spans": [[0, 9, "PER"]]}), 422, "a range"),
         (client.post("/api/decide", json={**good, "spans": [[1, 0, "PER"]]}), 422, "a range"),
-        (client.post("/api/decide", json={**good, "spans": [[0, 1, "<b>"]]}), 422, "a label"),
+        (
+            client.post("/api/decide", json={**good, "spans": [[0, 1, "<b>"]]}),
+            422,
+            "a label must be one of LOC, ORG, PER.",
+        ),
+        (client.post("/api/decide", json={**good, "spans": [[0, 1, ["PER"]]]}), 422, "a label"),
         (client.post("/api/decide", json={**good, "spans": "PER"}), 422, "spans must be a list"),
         (
             client.post("/api/decide", json={**good, "spans": [[0, 2, "PER"], [1, 3, "LOC"]]}),
@@ -508,6 +515,48 @@ def test_api_malformed_and_oversized_requests(client, data_path: Path) -> None: 
         assert "Traceback" not in answer.text
     state = client.get("/api/next", params={"session": "s"}).json()
     assert state["progress"]["reviewed"] == 0
+
+
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 12)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+FIELDS = st.fixed_dictionaries(
+    {},
+    optional={
+        "key": st.sampled_from(sentence_keys(SENTENCES)) | JSON,
+        "replaces": st.integers(-1, 3) | JSON,
+        "kind": st.sampled_from(["accept", "partial", "skip", "undo"]) | JSON,
+        "spans": st.lists(
+            st.tuples(st.integers(-1, 11), st.integers(-1, 11), st.sampled_from(["PER", "X"])).map(
+                list
+            )
+            | JSON,
+            max_size=3,
+        )
+        | JSON,
+        "outside": st.lists(st.lists(st.integers(-1, 11), max_size=3), max_size=3) | JSON,
+        "session": st.sampled_from(["a", "b"]) | JSON,
+    },
+)
+
+
+def test_api_any_json_gets_an_answer_not_a_crash(client) -> None:  # type: ignore[no-untyped-def]
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(body=FIELDS | JSON)
+    def post(body: object) -> None:
+        answer = client.post("/api/decide", json=body)
+        assert answer.status_code in (200, 400, 404, 409, 413, 415, 422), answer.text
+        assert isinstance(answer.json().get("error", ""), str)
+
+    post()
 
 
 # -- the server process --------------------------------------------------------------------

@@ -38,13 +38,11 @@ if TYPE_CHECKING:
     from starlette.responses import Response
 
 MAX_BODY = 64 * 1024
-MAX_LABEL = 50
 # A tab keeps the sentence it was given this long before another tab may take it.
 RESERVATION_SECONDS = 600.0
 TOKEN_HEADER = "X-Review-Token"
 _SESSION = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _KEY = re.compile(r"[0-9a-f]{20}(-[0-9]{1,9})?")
-_LABEL = re.compile(r"[^\s<>&\"']{1,50}")
 _STATIC = {"/": "index.html", "/review.js": "review.js", "/review.css": "review.css"}
 _TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
 _CSP = (
@@ -80,6 +78,7 @@ class ReviewQueue:
 
     def __post_init__(self) -> None:
         self.by_key = {item.key: item for item in self.data.items}
+        self.known_labels = set(self.labels) | set(self.data.labels)
         self.position = {self.data.items[i].key: p for p, i in enumerate(self.order)}
         self.latest = self.store.latest()
         self._count()
@@ -203,10 +202,8 @@ def _parse_decision(
             raise BadRequest(422, "each span must be [start, end, label].")
         start, end, label = span
         _range(start, end, n)
-        if not isinstance(label, str) or not _LABEL.fullmatch(label):
-            raise BadRequest(
-                422, f"a label must be 1 to {MAX_LABEL} characters without spaces or <>&\"'."
-            )
+        if not isinstance(label, str) or label not in queue.known_labels:  # the page's, data's
+            raise BadRequest(422, f"a label must be one of {', '.join(queue.labels)}.")
         spans.append((start, end, label))
     spans.sort()
     for (_, end, _), (start, _, _) in zip(spans, spans[1:], strict=False):

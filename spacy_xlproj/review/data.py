@@ -295,7 +295,8 @@ def _rows(
     with _decoders_looked_up_once():
         for array, packed in zip(docbin.tokens, docbin.span_groups, strict=True):
             words = [text[h] for h in array[:, orth].tolist()]
-            tags = array[:, iob].tolist() if iob is not None else [2] * len(words)
+            # No entity column: nothing is known about entities (missing, as spaCy reads it).
+            tags = array[:, iob].tolist() if iob is not None else [0] * len(words)
             types = array[:, kind].tolist() if kind is not None else [0] * len(words)
             ents: list[tuple[int, int, str]] = []
             start = None
