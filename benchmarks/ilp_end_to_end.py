@@ -17,8 +17,7 @@ is recorded around every run. Both outputs are scored against the gold Spanish e
 and compared sentence by sentence. Optionally (``--defaults``) the command is also timed
 with its default options, a different problem, for reference.
 
-    python benchmarks/ilp_end_to_end.py --copies 4 --runs 3 --defaults \
-        --out docs/benchmarks/projection_speed.md
+    python benchmarks/ilp_end_to_end.py --copies 4 --runs 3 --defaults
 """
 
 from __future__ import annotations
@@ -31,7 +30,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from harness import data_root, run_child
+from harness import Recorder, add_arguments, data_root, run_child
 
 if TYPE_CHECKING:
     import numpy as np
@@ -41,20 +40,15 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[1]
 MAX_LEN = 10
 # The problem plain_milp solves, spelled out as command-line options.
+# (config overrides of the [projection] section: the command line keeps no flag for them)
 SAME_PROBLEM = [
-    "--candidates",
-    "ngrams",
-    "--max-len",
-    str(MAX_LEN),
-    "--weights",
-    "align=1",
-    "--n-proj",
-    "1",
-    "--constraint",
-    "le",
-    "--no-refine-links",
-]
-BEGIN, END = "<!-- ilp_end_to_end: begin -->", "<!-- ilp_end_to_end: end -->"
+    "--projection.candidates", "ngrams",
+    "--projection.max_len", str(MAX_LEN),
+    "--projection.weights", '{"align": 1}',
+    "--projection.n_proj", "1",
+    "--projection.constraint", "le",
+    "--projection.refine", "false",
+]  # fmt: skip
 
 
 def plain_worker(src: Path, tgt: Path, links_path: Path, out: Path, max_len: int) -> None:
@@ -162,25 +156,12 @@ def summary(values: list[float]) -> str:
     return f"{statistics.median(values):.2f} (min {values[0]:.2f}, max {values[-1]:.2f})"
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace this benchmark's section of ``path`` (between markers), or append it."""
-    old = path.read_text(encoding="utf8") if path.exists() else ""
-    block = f"{BEGIN}\n{text.rstrip()}\n{END}"
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        new = head + block + rest.split(END, 1)[1]
-    else:
-        new = old.rstrip() + "\n\n" + block + "\n"
-    path.write_text(new, encoding="utf8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=data_root())
     parser.add_argument("--copies", type=int, default=4, help="repeat the test set this often")
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each side")
     parser.add_argument("--defaults", action="store_true", help="also time default options")
-    parser.add_argument("--out", type=Path, help="write the section into this markdown file")
     parser.add_argument(
         "--tree",
         type=Path,
@@ -188,10 +169,12 @@ def main() -> None:
         help="run the package from this copy of the repository (default: this checkout)",
     )
     parser.add_argument("--plain-worker", nargs=4, type=Path, help=argparse.SUPPRESS)
+    add_arguments(parser, data_folder=False)
     args = parser.parse_args()
     if args.plain_worker:
         plain_worker(*args.plain_worker, MAX_LEN)
         return
+    rec = Recorder("ilp_end_to_end")
 
     from spacy_xlproj.evaluate import entity_scores
     from spacy_xlproj.io import read_columns
@@ -227,16 +210,6 @@ def main() -> None:
     ratio_median = statistics.median(wall["plain"]) / statistics.median(wall["cli"])
     ratio_min = min(wall["plain"]) / min(wall["cli"])
     loads = [r["load"] for rows in runs.values() for r in rows]
-    command = (
-        f"python benchmarks/ilp_end_to_end.py --copies {args.copies} --runs {args.runs}"
-        + (" --defaults" if args.defaults else "")
-        + (f" --tree {args.tree}" if args.tree.resolve() != ROOT else "")
-        + (
-            f" --out {args.out.relative_to(ROOT) if args.out.is_absolute() else args.out}"
-            if args.out
-            else ""
-        )
-    )
     cpu_ratio = statistics.median(r["cpu"] for r in runs["plain"]) / statistics.median(
         r["cpu"] for r in runs["cli"]
     )
@@ -245,41 +218,24 @@ def main() -> None:
         "plain": "plain script, two `milp` calls per sentence (best total, then tie-break)",
         "defaults": "`project --method ilp`, default options (another problem)",
     }
-    lines = [
-        "### Exact ILP end to end: the command vs a plain `milp` script",
-        "",
+    rec.notes.append(
         f"Europarl-NER en-es test set ×{args.copies} ({n:,} sentences) with the shared "
         "eflomal gdfa links, each side a whole process, start-up, reading and writing "
         "included. The command runs `python -m spacy_xlproj project EN ES OUT --alignments "
-        "GDFA --method ilp " + " ".join(SAME_PROBLEM) + "`: the options name the problem "
-        "the plain script solves (n-grams up to 10 words, alignment score, at most one "
-        "projection per entity, no link refinement). The plain script calls `plain_milp` of "
-        "`benchmarks/projection_speed.py` with `tie_break=True` once per sentence with "
-        "entities (two `milp` calls: the best total, then, with that total kept, the "
-        "smallest `solve.tie_weight`, the rule by which the exact projector chooses among "
-        "equal optima) and writes the chosen spans. "
+        "GDFA --method ilp " + " ".join(SAME_PROBLEM) + "`. "
         f"{args.runs} runs per side, interleaved; 1-minute load average "
-        f"{min(loads):.1f}–{max(loads):.1f} around the runs on {os.cpu_count()} cores"
-        + (
-            " (wall times are inflated by other jobs; CPU seconds are steadier)."
-            if max(loads) > (os.cpu_count() or 1)
-            else "."
-        ),
-        "",
-        "```",
-        command,
-        "```",
-        "",
-        "| side | wall s, median (min, max) | CPU s, median | P | R | F1 |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
+        f"{min(loads):.1f}–{max(loads):.1f} around the runs on {os.cpu_count()} cores."
+    )
+    table = []
     for side, rows in runs.items():
         prf = scores[side]
         cpu = statistics.median(r["cpu"] for r in rows)
-        lines.append(
-            f"| {labels[side]} | {summary(wall[side])} | {cpu:.2f} | {prf.precision:.4f} "
-            f"| {prf.recall:.4f} | {prf.f1:.4f} |"
-        )
+        table.append([labels[side], summary(wall[side]), f"{cpu:.2f}", f"{prf.precision:.4f}",
+                      f"{prf.recall:.4f}", f"{prf.f1:.4f}"])  # fmt: skip
+        rec.figures[side] = {"wall_s": wall[side], "cpu_s_median": round(cpu, 3),
+                             "f1": round(prf.f1, 4)}  # fmt: skip
+    columns = ["side", "wall s, median (min, max)", "CPU s, median", "P", "R", "F1"]
+    rec.table("end_to_end", columns, table, align=["---"] + ["---:"] * 5)
     same = "the same" if scores["cli"].f1 == scores["plain"].f1 else "**not** the same"
     if differing == 0:
         verdict = "The projected spans are identical in every sentence."
@@ -293,17 +249,19 @@ def main() -> None:
             f"The projected spans differ in {differing} of {n:,} sentences, the objective "
             f"in {other_objective} of them: **the two sides do not solve the same problem**."
         )
-    lines += [
-        "",
-        f"The command is **{ratio_median:.0f}× faster** end to end (median wall; "
+    rec.figures.update(
+        speedup_median_wall=round(ratio_median, 1),
+        speedup_min_wall=round(ratio_min, 1),
+        speedup_cpu=round(cpu_ratio, 1),
+        sentences_differing=differing,
+        sentences_other_objective=other_objective,
+    )
+    rec.notes.append(
+        f"The command is {ratio_median:.0f}× faster end to end (median wall; "
         f"{ratio_min:.0f}× on the fastest runs, {cpu_ratio:.0f}× in CPU time). F1 is {same} "
-        f"({scores['cli'].f1:.4f} vs {scores['plain'].f1:.4f}). {verdict}",
-        "",
-    ]
-    text = "\n".join(lines)
-    print(text)
-    if args.out:
-        write_section(args.out, text)
+        f"({scores['cli'].f1:.4f} vs {scores['plain'].f1:.4f}). {verdict}"
+    )
+    rec.finish(args)
 
 
 if __name__ == "__main__":

@@ -175,8 +175,10 @@ def project_command(tree: Path, data: Path, out: Path, method: str) -> list[str]
         text=True,
         env={**os.environ, "COLUMNS": "200"},
     ).stdout
-    if "--no-refine-links" in help_text:
+    if "--no-refine-links" in help_text:  # trees before the command line took presets
         cmd.append("--no-refine-links")
+    elif "--preset" in help_text:
+        cmd += ["--preset", "paper"]
     return cmd
 
 
