@@ -22,8 +22,8 @@ the real encoder available offline. It is English-only: Spanish words fall apart
 English subwords, so expect little from it; a multilingual encoder (LaBSE, XLM-R, a
 multilingual CLIP text tower) runs through the same command with ``--model DIR``.
 
-    python benchmarks/embedding_scaling.py --output docs/benchmarks/embedding.md
-    python benchmarks/embedding_scaling.py --limit 20 --sizes 20 --speed-sentences 20  # check
+    python benchmarks/embedding_scaling.py    # benchmarks/results/embedding_scaling.json
+    python benchmarks/embedding_scaling.py --limit 20 --sizes 20 --speed-sentences 20 --no-result
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from harness import data_root, minilm_dir
+from harness import Recorder, add_arguments, data_root, minilm_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = data_root()
@@ -338,8 +338,9 @@ def main() -> None:
         "--threads", type=int, default=None, help="torch threads (default: torch's choice)"
     )
     parser.add_argument("--skip", default="", help="comma-separated: scaling,speed")
-    parser.add_argument("--output", type=Path, default=None, help="write the markdown here")
+    add_arguments(parser, data_folder=False)
     args = parser.parse_args()
+    rec = Recorder("embedding_scaling", kind="study")
     args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if any(s < 1 for s in args.sizes):
         parser.error("--sizes must be positive")
@@ -380,11 +381,8 @@ def main() -> None:
     if "speed" not in skip:
         lines += ["", "## Speed: embedding score vs NMT score", ""]
         lines += speed(args, en, es, model)
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.output is not None:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text, encoding="utf-8")
+    rec.add_markdown("\n".join(lines))
+    rec.finish(args)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ import importlib.util
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -180,6 +181,15 @@ def run_child(
     return run
 
 
+def cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process and of its children waited for so far."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def loadavg() -> list[float]:
     try:
         return [round(x, 2) for x in os.getloadavg()]
@@ -311,6 +321,35 @@ class Recorder:
     def table(self, table_id: str, columns: list[str], rows: list[list[Any]], **kw: Any) -> None:
         self.tables[table_id] = Table(columns, [[str(c) for c in row] for row in rows], **kw)
 
+    def add_markdown(self, text: str) -> None:
+        """Take the tables of a Markdown report as tables (named after the heading above
+        them: ``speed``, ``speed-2``...) and its other paragraphs as notes."""
+        heading, paragraph = self.name, []
+        lines = text.splitlines()
+        i = 0
+        while i <= len(lines):
+            line = lines[i] if i < len(lines) else ""
+            is_table = line.startswith("|") and i + 1 < len(lines)
+            if is_table and re.match(r"^\|\s*:?-+", lines[i + 1]):
+                j = i
+                while j < len(lines) and lines[j].startswith("|"):
+                    j += 1
+                table_id, n = _slug(heading), 2
+                while table_id in self.tables:
+                    table_id, n = f"{_slug(heading)}-{n}", n + 1
+                cells = [_cells(row) for row in lines[i:j]]
+                self.tables[table_id] = Table(cells[0], cells[2:], [c or "---" for c in cells[1]])
+                i = j
+                continue
+            if line.startswith("#"):
+                heading = line.lstrip("#").strip()
+            if line.strip() and not line.startswith("#"):
+                paragraph.append(line.strip())
+            elif paragraph:
+                self.notes.append(" ".join(paragraph))
+                paragraph = []
+            i += 1
+
     def result(self) -> dict[str, Any]:
         return {
             "schema": SCHEMA,
@@ -340,6 +379,16 @@ class Recorder:
             print(f"\n{note}")
         if not getattr(args, "no_result", False):
             self.write(getattr(args, "results_dir", None))
+
+
+def _slug(text: str) -> str:
+    words = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-").split("-")
+    return "-".join(words[:6]) or "table"
+
+
+def _cells(row: str) -> list[str]:
+    """The cells of a Markdown table row (``\\|`` inside a cell is kept)."""
+    return [c.strip() for c in re.split(r"(?<!\\)\|", row.strip())[1:-1]]
 
 
 def _now() -> str:

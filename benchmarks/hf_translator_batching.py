@@ -4,8 +4,8 @@
 
 Part 1 builds a tiny random M2M100 model (tests/tiny_seq2seq.py) and translates the
 same sentences batched (sorted by length) and one at a time. Part 2 translates the
-CoNLL-2003 English sentences to Spanish with Apertium, without the cache. Prints a
-markdown table.
+CoNLL-2003 English sentences to Spanish with Apertium, without the cache
+(``benchmarks/results/hf_translator_batching.json``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from harness import Recorder, add_arguments, data  # noqa: E402
 
 
 def bench_hf(n: int, batch_size: int, num_beams: int, max_length: int) -> list[tuple[str, str]]:
@@ -68,9 +70,7 @@ def bench_apertium(conll: Path, limit: int | None, chunk_size: int) -> list[tupl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--conll", type=Path, default=ROOT.parent / "shared/data/conll2003/train.txt"
-    )
+    parser.add_argument("--conll", type=Path, default=data("conll2003/train.txt"))
     parser.add_argument("--apertium-limit", type=int, default=None)
     parser.add_argument("--chunk-size", type=int, default=2000)
     parser.add_argument("--n-hf", type=int, default=64)
@@ -78,13 +78,15 @@ def main() -> None:
     parser.add_argument("--num-beams", type=int, default=1)
     parser.add_argument("--max-length", type=int, default=16)
     parser.add_argument("--skip-apertium", action="store_true")
+    add_arguments(parser, data_folder=False)
     args = parser.parse_args()
+    rec = Recorder("hf_translator_batching")
     rows = bench_hf(args.n_hf, args.batch_size, args.num_beams, args.max_length)
     if not args.skip_apertium:
         rows += bench_apertium(args.conll, args.apertium_limit, args.chunk_size)
-    print("| measure | value |\n|---|---|")
-    for name, value in rows:
-        print(f"| {name} | {value} |")
+    rec.table("measures", ["measure", "value"], [list(row) for row in rows])
+    rec.figures.update(rows)
+    rec.finish(args)
 
 
 if __name__ == "__main__":

@@ -18,23 +18,15 @@ the time without translation.
 from __future__ import annotations
 
 import argparse
-import resource
 import tempfile
 import time
 from pathlib import Path
 
-from harness import data_root
+from harness import cpu_seconds, data_root
 
 ROOT = Path(__file__).resolve().parents[1]
 CONLL2002 = data_root() / "conll2002"
 TARGET_SECONDS = 180.0
-
-
-def _cpu() -> float:
-    """CPU seconds of this process and its finished children (Apertium, eflomal)."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 class Timed:
@@ -99,7 +91,7 @@ def main() -> None:
                 n += 1
     print(f"{n} sentences from {', '.join(str(p) for p in inputs)}")
 
-    started, cpu = time.perf_counter(), _cpu()
+    started, cpu = time.perf_counter(), cpu_seconds()
     specs = [f"translate-test:{args.model}", *args.teacher]
     teachers = [
         Timed(
@@ -135,7 +127,7 @@ def main() -> None:
         print(f"  teacher {teacher.name}: {teacher.seconds:.1f} s")
     print(f"pseudo-labelling (wall)     {labelling:8.1f} s   ({n / labelling:,.0f} sentences/s)")
     print(f"total with loading (wall)   {seconds:8.1f} s")
-    print(f"CPU incl. children          {_cpu() - cpu:8.1f} s")
+    print(f"CPU incl. children          {cpu_seconds() - cpu:8.1f} s")
     verdict = "meets" if labelling < TARGET_SECONDS else "misses"
     if n >= 10_000:
         print(f"target: {verdict} the {TARGET_SECONDS:.0f} s target for 10,000 sentences")

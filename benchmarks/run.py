@@ -60,7 +60,7 @@ REGISTRY: dict[str, Entry] = {
     "ilp_end_to_end": Entry(
         "ilp_end_to_end.py", "benchmark",
         "exact ILP through the command line vs a plain per-sentence milp script",
-        "10+ min", args=("--copies", "4", "--runs", "3")),
+        "10+ min", args=("--copies", "4", "--runs", "3"), results=("ilp_end_to_end",)),
     "import_time": Entry(
         "import_time.py", "benchmark", "what the package adds to spacy.blank and import time",
         "1–2 min"),
@@ -71,14 +71,15 @@ REGISTRY: dict[str, Entry] = {
     "hf_translator_batching": Entry(
         "hf_translator_batching.py", "benchmark",
         "HF translator batched vs one at a time (tiny model); Apertium throughput",
-        "1–3 min"),
+        "1 min", cheap=True, results=("hf_translator_batching",)),
     "ct2_vs_hf": Entry(
         "ct2_vs_hf.py", "benchmark",
         "CTranslate2 int8 vs transformers float32, random NLLB-600M-size model, CPU",
         "15+ min", results=("ct2_vs_hf",)),
     "translate_train_conll": Entry(
         "translate_train_conll.py", "benchmark",
-        "translate-train CoNLL-2003 train → es with Apertium + eflomal", "2–4 min"),
+        "translate-train CoNLL-2003 train → es with Apertium + eflomal", "2–4 min",
+        results=("translate_train_conll",)),
     "translate_test_wikiann": Entry(
         "translate_test_wikiann.py", "benchmark",
         "translate-test on WikiANN es vs zero-shot, with the CNN source model", "5–10 min",
@@ -113,7 +114,8 @@ REGISTRY: dict[str, Entry] = {
         "what a student would be taught: pseudo-labels scored against gold", "< 1 min"),
     "embedding_scaling": Entry(
         "embedding_scaling.py", "study",
-        "embedding score vs parallel-corpus size; its cost vs the NMT score", "30+ min"),
+        "embedding score vs parallel-corpus size; its cost vs the NMT score", "30+ min",
+        results=("embedding_scaling",)),
     "europarl_aligners": Entry(
         "europarl_aligners.py", "study",
         "align Europarl-NER with each aligner; writes Pharaoh files for the projection runs",

@@ -20,22 +20,14 @@ folder and the Apertium source language follow it; ``--data`` overrides the fold
 from __future__ import annotations
 
 import argparse
-import resource
 import tempfile
 import time
 from pathlib import Path
 
-from harness import data_root
+from harness import cpu_seconds, data_root
 
 ROOT = Path(__file__).resolve().parents[1]
 WIKIANN = data_root() / "wikiann"
-
-
-def _cpu() -> float:
-    """CPU seconds of this process and its finished children (Apertium, eflomal)."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def main() -> None:
@@ -101,7 +93,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|")
     preds: dict[str, list] = {}
     for run in args.runs:
-        start, cpu0 = time.perf_counter(), _cpu()
+        start, cpu0 = time.perf_counter(), cpu_seconds()
         refine_stats = RefineStats()
         if run == "diagnose":
             continue
@@ -148,7 +140,7 @@ def main() -> None:
             pred = [s.spans for s in harmonized]
         preds[run] = pred
         wall = time.perf_counter() - start
-        cpu = _cpu() - cpu0
+        cpu = cpu_seconds() - cpu0
         scores = entity_scores(pred, gold_spans)
         per = {k: v.f1 for k, v in scores.per_label.items()}
         m = scores.micro

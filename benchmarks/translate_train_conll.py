@@ -1,9 +1,9 @@
 """Benchmark translate-train: CoNLL-2003 English train -> Spanish (Apertium + eflomal).
 
-Prints one markdown table row per method: sentences, wall time (and the share spent
-translating and aligning), projection rate. Translations are cached in --cache-dir, so
-the first method pays for Apertium and the later ones read the cache (the table says
-which).
+Reports one table row per method (``benchmarks/results/translate_train_conll.json``):
+sentences, wall time (and the share spent translating and aligning), projection rate.
+Translations are cached in --cache-dir, so the first method pays for Apertium and the
+later ones read the cache (the table says which).
 
     python benchmarks/translate_train_conll.py --methods heuristic ilp markers
 """
@@ -11,12 +11,11 @@ which).
 from __future__ import annotations
 
 import argparse
-import resource
 import tempfile
 import time
 from pathlib import Path
 
-from harness import data_root
+from harness import Recorder, add_arguments, cpu_seconds, data_root
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = data_root() / "conll2003" / "train.txt"
@@ -45,13 +44,6 @@ class Timed:
         return self._call(pairs)
 
 
-def _cpu() -> float:
-    """CPU seconds of this process and its finished children (Apertium, eflomal)."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DATA)
@@ -59,6 +51,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--cache-dir", type=Path, default=None, help="default: a new temp dir")
     parser.add_argument("--chunk-size", type=int, default=20_000)
+    add_arguments(parser, data_folder=False)
     args = parser.parse_args()
 
     from spacy_xlproj.align.eflomal import EflomalAligner
@@ -73,18 +66,15 @@ def main() -> None:
     sentences = read_sentences(args.data)
     if args.limit:
         sentences = sentences[: args.limit]
-    print(
-        "| method | sentences | MT misses | wall s | CPU s | translate s | align s "
-        "| projected | rate |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|")
+    rec = Recorder("translate_train_conll")
+    rows = []
     for method in args.methods:
         mt = build_translator("apertium", "en", "es", cache_dir=args.cache_dir)
         translator = Timed(mt, "translate")
         aligner = Timed(EflomalAligner(), "align")
         projector = build_projector(ProjectionOptions(method=method))
         stats_m = MarkerStats()
-        start, cpu0 = time.perf_counter(), _cpu()
+        start, cpu0 = time.perf_counter(), cpu_seconds()
         out, stats = translate_train(
             sentences,
             translator=translator,
@@ -97,16 +87,20 @@ def main() -> None:
             marker_stats=stats_m,
         )
         wall = time.perf_counter() - start
-        cpu = _cpu() - cpu0
+        cpu = cpu_seconds() - cpu0
         rate = stats.projected / stats.source_entities if stats.source_entities else 0.0
-        print(
-            f"| {method} | {len(sentences)} | {mt.misses} | {wall:.1f} | {cpu:.1f} "
-            f"| {translator.seconds:.1f} | {aligner.seconds:.1f} "
-            f"| {stats.projected}/{stats.source_entities} | {rate:.1%} |",
-            flush=True,
-        )
+        rows.append([method, str(len(sentences)), str(mt.misses), f"{wall:.1f}", f"{cpu:.1f}",
+                     f"{translator.seconds:.1f}", f"{aligner.seconds:.1f}",
+                     f"{stats.projected}/{stats.source_entities}", f"{rate:.1%}"])  # fmt: skip
+        print(" | ".join(rows[-1]), flush=True)
+        rec.figures[method] = {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+                               "projected": round(rate, 4)}  # fmt: skip
         if method == "markers":
-            print(f"<!-- markers: {stats_m.to_dict()} -->", flush=True)
+            rec.figures["markers"]["marker_stats"] = stats_m.to_dict()
+    columns = ["method", "sentences", "MT misses", "wall s", "CPU s", "translate s", "align s",
+               "projected", "rate"]  # fmt: skip
+    rec.table("methods", columns, rows)
+    rec.finish(args)
 
 
 if __name__ == "__main__":

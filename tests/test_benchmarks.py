@@ -67,6 +67,19 @@ def test_an_invalid_result_is_refused(tmp_path, change, message):
     assert not (tmp_path / "other" / "demo.json").exists()
 
 
+def test_a_markdown_report_becomes_tables_and_notes():
+    rec = harness.Recorder("demo")
+    rec.add_markdown(
+        "# Demo\nFirst line\nof a paragraph.\n\n## Speed, CPU\n| a | b |\n|---|---:|\n"
+        "| 1 | x \\| y |\n\nAfter.\n| c |\n|---|\n| 5 |\n"
+    )
+    assert {k: t.to_json() for k, t in rec.tables.items()} == {
+        "speed-cpu": {"columns": ["a", "b"], "rows": [["1", "x \\| y"]], "align": ["---", "---:"]},
+        "speed-cpu-2": {"columns": ["c"], "rows": [["5"]], "align": ["---"]},
+    }
+    assert rec.notes == ["First line of a paragraph.", "After."]
+
+
 def test_run_child_measures_a_process():
     child = harness.run_child(
         [
