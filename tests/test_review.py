@@ -521,7 +521,7 @@ JSON = st.recursive(
     st.none()
     | st.booleans()
     | st.integers(-3, 12)
-    | st.floats(allow_nan=False)
+    | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=8),
     lambda inner: (
         st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
