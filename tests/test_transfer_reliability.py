@@ -231,7 +231,10 @@ def test_work_dir_of_another_run_is_refused(files, calls, tmp_path):
     assert result.exit_code == 0, result.output
     assert calls == []
     manifest = json.loads((work / "manifest.json").read_text())["settings"]
-    assert manifest["translator"] == f"file:{files['tr'].resolve()}"
+    # The translator's identity: its name and a hash of the translations it serves.
+    name, _, fingerprint = manifest["translator"].partition("#")
+    assert name == f"file:{files['tr'].resolve()}"
+    assert len(fingerprint) == 32 and int(fingerprint, 16) >= 0
     assert manifest["aligner"] == "lexical"
     assert manifest["projection_options"]["method"] == "heuristic"
     assert manifest["source"]["name"] == "en.conll"
@@ -250,6 +253,15 @@ def test_work_dir_of_another_run_is_refused(files, calls, tmp_path):
         f"The work folder {work} holds chunks made with other settings (chunk_size: 2 there, "
         f"3 now). Use another --work-dir, or delete {work} to start over.",
     )
+    # Translations corrected in place: the chunks made from the old ones are not reused.
+    files["tr"].write_text(TRANSLATIONS.replace("Anna", "Ana"), encoding="utf8")
+    result = _train(files, "--work-dir", str(work), "--engine.chunk_size", "2")
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        f"Error: The work folder {work} holds chunks made with other settings "
+        f'(translator: "file:{files["tr"].resolve()}#'
+    )
+    files["tr"].write_text(TRANSLATIONS, encoding="utf8")
     files["src"].write_text(SOURCE.replace("Bob", "Rob"), encoding="utf8")
     result = _train(files, "--work-dir", str(work), "--engine.chunk_size", "2")
     assert result.output.startswith(

@@ -36,6 +36,7 @@ from ..project.markers import (
 from ..project.markers import mark_text as mark_text  # re-export: it lived here before
 from ..tokenize import Tokenizer, detokenize
 from ..translate.base import Translator
+from ..translate.identity import translator_identity
 from ..types import Dropped, DropReason, Projection, Sentence, Span
 from . import chunks
 from .chunks import check_count, run_chunks, sentences_key
@@ -366,7 +367,7 @@ class ChunkProjector:
         """What the chunks depend on, for the work folder's manifest."""
         projector = self.projector
         return {
-            "translator": self.translator.name,
+            "translator": translator_identity(self.translator),
             "aligner": getattr(self.aligner, "name", None),
             "projector": projector if isinstance(projector, str) else repr(projector),
             "fallback": repr(self.fallback_projector),

@@ -10,7 +10,8 @@ from typing import Protocol, runtime_checkable
 class Translator(Protocol):
     """Translates plain-text sentences from ``src_lang`` to ``tgt_lang``.
 
-    ``name`` identifies backend, model and direction; the translation cache keys on it.
+    ``name`` identifies backend, model and direction; caches key on
+    ``translate.identity.translator_identity``: the name plus the optional ``fingerprint(memo)``.
     """
 
     name: str

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import MissingDependencyError, XlprojError
+from ..errors import MissingDependencyError, SetupError, UsageError
 from ..registry import translators
 from . import langcodes
 from .base import translate_nonempty
@@ -32,7 +32,7 @@ _SENTENCE_BREAK = re.compile(r"(?<=[.!?…。！？])\s+")
 _CLAUSE_BREAK = re.compile(r"(?<=[,;:，；：])\s+|\s+(?=[–—-]\s)")
 
 
-class ModelLoadError(XlprojError, OSError):
+class ModelLoadError(SetupError, OSError):
     """A translation model could not be loaded; says where it was looked for."""
 
 
@@ -136,7 +136,7 @@ def resolve_family(tokenizer: Any, config: Any, model: str, src: str, tgt: str) 
         return ModelLanguages("mbart50", s, t, tokenizer.convert_tokens_to_ids(t))
     if model_type == "marian" or tok_class.startswith("Marian"):
         return _resolve_marian(tokenizer, config, model, src, tgt)
-    raise XlprojError(
+    raise UsageError(
         f"Cannot tell which languages the model '{model}' ({model_type or tok_class}) "
         "translates between. Supported: NLLB-200, M2M100, mBART-50 and Marian models."
     )
@@ -165,7 +165,7 @@ def _resolve_marian(tokenizer: Any, config: Any, model: str, src: str, tgt: str)
         if declared.isupper() or declared in ("mul", "gem", "gmq", "roa", "sla", "zle", "zls"):
             continue
         if langcodes.normalize(declared) != langcodes.normalize(asked):
-            raise XlprojError(
+            raise UsageError(
                 f"The Marian model '{model}' translates {side} '{declared}', but "
                 f"'{asked}' was asked for. Marian models have one fixed direction: "
                 f"use a model for {src}->{tgt} (e.g. opus-mt-{src}-{tgt})."
