@@ -69,8 +69,12 @@ def review_cli(
         )  # fmt: skip
     except XlprojError as err:
         raise _fail(err) from None
-    except KeyboardInterrupt:
-        typer.echo("Stopped; every saved decision is in the database.")
+    except KeyboardInterrupt:  # uvicorn handles Ctrl-C itself; a second one may land here
+        pass
+    typer.echo(
+        f"Stopped; every saved decision is in {db}. "
+        f"Export: review-export {data} OUT.spacy --db {db}"
+    )
 
 
 @app.command("review-export")
