@@ -30,13 +30,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import DataFormatError, UsageError
+from ..teach.pseudo_labels import SPANS_KEY, VOTES_SUFFIX
 
 ORDERS = ("disagreement", "confidence", "random")
 Order = Literal["disagreement", "confidence", "random"]
-# The span groups pseudo-label writes (teach.pseudo_labels.SPANS_KEY and VOTES_SUFFIX);
-# repeated here so that loading a file does not import the teachers' modules.
-SPANS_KEY = "xlproj"
-VOTES_KEY = "xlproj_votes"
+# The span groups pseudo-label writes: the accepted spans' scores, each teacher's spans.
+VOTES_KEY = SPANS_KEY + VOTES_SUFFIX
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,15 +22,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import DataError, UsageError
+
+# As pseudo-label writes them: words and the entity annotation with its missing state.
+from ..teach.pseudo_labels import DOCBIN_ATTRS
 from .data import ReviewData, ReviewItem
 from .store import Decision, ReviewStore
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
     from spacy.vocab import Vocab
-
-# As pseudo-label writes them: words and the entity annotation with its missing state.
-DOCBIN_ATTRS = ["ORTH", "ENT_IOB", "ENT_TYPE"]
 
 
 @dataclass
