@@ -93,7 +93,7 @@ def generate(docs: Path = ROOT / "docs", results_dir: Path = RESULTS) -> tuple[s
         for name, result in results.items()
         if result.get("kind") != "device-check" and not result.get("superseded_by")
         for table_id in result["tables"]
-        if (name, table_id) not in used
+        if (name, table_id) not in used and table_id not in result.get("superseded_tables", {})
     ]
     return "\n\n".join(parts) + "\n", unused
 

@@ -17,7 +17,7 @@ import time
 import warnings
 from pathlib import Path
 
-from harness import data_root, minilm_dir
+from harness import data_root, main_recorded, minilm_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = data_root()
@@ -122,4 +122,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main_recorded("europarl_aligners", main, kind="study")

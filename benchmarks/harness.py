@@ -23,6 +23,7 @@ import argparse
 import datetime as dt
 import importlib.metadata
 import importlib.util
+import io
 import json
 import os
 import platform
@@ -32,7 +33,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -379,6 +380,54 @@ class Recorder:
             print(f"\n{note}")
         if not getattr(args, "no_result", False):
             self.write(getattr(args, "results_dir", None))
+
+
+class _Tee:
+    """Writes to the real stdout and keeps a copy."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream, self.copy = stream, io.StringIO()
+
+    def write(self, text: str) -> int:
+        self.copy.write(text)
+        return self.stream.write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def main_recorded(
+    name: str, main: Callable[[], None], *, kind: str = "benchmark", unless: str = ""
+) -> None:
+    """Run a script's ``main()`` that prints a Markdown report, and record that report.
+
+    For scripts whose report is what they print: the tables they print become the
+    result's tables, their other paragraphs its notes. ``--no-result`` and
+    ``--results-dir DIR`` are taken off the command line before ``main`` parses it; with
+    the ``unless`` option on the command line (a worker process), nothing is recorded.
+    """
+    argv, no_result, folder = list(sys.argv[1:]), False, None
+    if unless and unless in argv:
+        main()
+        return
+    if "--no-result" in argv:
+        argv.remove("--no-result")
+        no_result = True
+    if "--results-dir" in argv:
+        i = argv.index("--results-dir")
+        folder = Path(argv[i + 1])
+        del argv[i : i + 2]
+    rec = Recorder(name, kind=kind)
+    sys.argv = [sys.argv[0], *argv]
+    tee = _Tee(sys.stdout)
+    sys.stdout = tee  # type: ignore[assignment]
+    try:
+        main()
+    finally:
+        sys.stdout = tee.stream
+    rec.add_markdown(tee.copy.getvalue())
+    if not no_result:
+        rec.write(folder)
 
 
 def _slug(text: str) -> str:

@@ -38,7 +38,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness import ChildRun, data_root, run_child
+from harness import ChildRun, data_root, main_recorded, run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 # The last commit whose spacy_xlproj/registry.py imported spacy.util (thinc, torch).
@@ -321,4 +321,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main_recorded("import_time", main)

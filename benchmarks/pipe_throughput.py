@@ -17,7 +17,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from harness import data_root
+from harness import data_root, main_recorded
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMES: dict[str, float] = defaultdict(float)
@@ -106,4 +106,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main_recorded("pipe_throughput", main)

@@ -19,6 +19,8 @@ import argparse
 import json
 from pathlib import Path
 
+from harness import main_recorded
+
 from spacy_xlproj.evaluate import taught_quality
 from spacy_xlproj.io.columns import read_columns
 from spacy_xlproj.types import Span
@@ -53,4 +55,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main_recorded("pseudo_label_quality", main, kind="study")

@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import cpu_seconds, data_root
+from harness import cpu_seconds, data_root, main_recorded
 
 ROOT = Path(__file__).resolve().parents[1]
 CONLL2002 = data_root() / "conll2002"
@@ -139,4 +139,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main_recorded("pseudo_label_speed", main)

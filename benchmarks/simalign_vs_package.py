@@ -35,7 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import data_root, minilm_dir, run_child
+from harness import data_root, main_recorded, minilm_dir, run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = data_root()
@@ -285,4 +285,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main_recorded("simalign_vs_package", main, unless="--worker")

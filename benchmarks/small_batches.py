@@ -5,6 +5,8 @@ import json
 import time
 from pathlib import Path
 
+from harness import main_recorded
+
 from spacy_xlproj.align.eflomal import EflomalAligner
 from spacy_xlproj.align.gloss import GlossAligner
 from spacy_xlproj.evaluate import entity_scores
@@ -92,4 +94,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main_recorded("small_batches", main, kind="study")

@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import cpu_seconds, data_root
+from harness import cpu_seconds, data_root, main_recorded
 
 ROOT = Path(__file__).resolve().parents[1]
 WIKIANN = data_root() / "wikiann"
@@ -226,4 +226,4 @@ def _diagnose(gold, tagger, projector, args, ignore) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main_recorded("translate_test_wikiann", main)

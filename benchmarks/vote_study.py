@@ -27,6 +27,8 @@ import itertools
 from collections.abc import Sequence
 from pathlib import Path
 
+from harness import main_recorded
+
 from spacy_xlproj.evaluate import TaughtQuality, taught_quality
 from spacy_xlproj.io.columns import read_columns
 from spacy_xlproj.teach.ensemble import ScoredSpan
@@ -141,4 +143,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main_recorded("vote_study", main, kind="study")
