@@ -140,6 +140,13 @@ def collect(metrics_dir: Path, corpus_dir: Path) -> list[Row]:
             step = f"translate-test-{test}-{row.method}"
             if step in times:
                 row.seconds["translate-test"] = times[step]
+        elif row.kind == "student":
+            # timed.py's steps of round k: pseudo-label-<method>-<k> and student-<method>-<k>
+            step = "pseudo-label-" + system.removeprefix("student-")
+            if step in times:
+                row.seconds["pseudo-label"] = times[step]
+            if system in times:
+                row.seconds["train"] = times[system]
         elif row.kind == "supervised":
             for key, value in times.items():
                 if key.startswith("train-supervised-"):

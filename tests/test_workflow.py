@@ -419,7 +419,9 @@ def test_report_table_plot_and_html(tmp_path):
     metrics, corpus = tmp_path / "metrics", tmp_path / "corpus"
     _write_metrics(metrics / "es/demo/translate-train-ilp.json", tt, [g.spans for g in gold])
     _write_metrics(metrics / "es/demo/zero-shot.json", zs, [g.spans for g in gold])
+    _write_metrics(metrics / "es/demo/student-ilp-1.json", tt, [g.spans for g in gold])
     times = {"translate-train-demo-ilp": 12.4, "train-demo-ilp-ner_cnn": 30.2}
+    times |= {"pseudo-label-ilp-1": 5.2, "student-ilp-1": 20.4}
     (metrics / "es/times.json").write_text(json.dumps(times))
     run = corpus / "es/demo-ilp"
     run.mkdir(parents=True)
@@ -434,11 +436,14 @@ def test_report_table_plot_and_html(tmp_path):
     rows = report.build_report(metrics, corpus, tmp_path / "out", samples=2)
     assert [(r.system, round(r.f1, 4)) for r in rows] == [
         ("translate-train-ilp", 1.0),
+        ("student-ilp-1", 1.0),
         ("zero-shot", round(2 * 0.5 * (1 / 3) / (0.5 + 1 / 3), 4)),
     ]
     table = (tmp_path / "out/metrics.md").read_text()
     assert "| es | demo | translate-train | ilp | 100.0 | 100.0 | **100.0** |" in table
     assert "| 75.0% | translate 12s + train 30s |" in table
+    assert "| es | demo | student-1 | ilp |" in table
+    assert "| – | pseudo-label 5s + train 20s |" in table
     assert (tmp_path / "out/f1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page = (tmp_path / "out/index.html").read_text()
     assert "displacy" in page.lower() or "entities" in page
