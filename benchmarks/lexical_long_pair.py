@@ -22,6 +22,8 @@ import random
 import resource
 import time
 
+from harness import main_recorded
+
 _WORDS = (
     "the a of in to and city river council mayor market teacher doctor station bridge "
     "north south old new large small visits builds opens closes reports announces "
@@ -91,4 +93,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main_recorded("lexical_long_pair", main)

@@ -64,11 +64,12 @@ REGISTRY: dict[str, Entry] = {
         "10+ min", args=("--copies", "4", "--runs", "3"), results=("ilp_end_to_end",)),
     "import_time": Entry(
         "import_time.py", "benchmark", "what the package adds to spacy.blank and import time",
-        "1–2 min"),
+        "1–2 min", results=("import_time",)),
     "simalign_vs_package": Entry(
         "simalign_vs_package.py", "benchmark",
         "SimAligner vs the simalign package: per-pair speed, start-up, identical links",
-        "10+ min", args=("--pairs", "300", "--layer", "3", "--method", "itermax")),
+        "10+ min", args=("--pairs", "300", "--layer", "3", "--method", "itermax"),
+        results=("simalign_vs_package",)),
     "hf_translator_batching": Entry(
         "hf_translator_batching.py", "benchmark",
         "HF translator batched vs one at a time (tiny model); Apertium throughput",
@@ -84,14 +85,14 @@ REGISTRY: dict[str, Entry] = {
     "translate_test_wikiann": Entry(
         "translate_test_wikiann.py", "benchmark",
         "translate-test on WikiANN es vs zero-shot, with the CNN source model", "5–10 min",
-        args=("--model", CNN)),
+        args=("--model", CNN), results=("translate_test_wikiann",)),
     "pipe_throughput": Entry(
         "pipe_throughput.py", "benchmark", "nlp.pipe docs/s of xlproj_translate_test",
-        "3–6 min", args=("--source-ner", CNN)),
+        "3–6 min", args=("--source-ner", CNN), results=("pipe_throughput",)),
     "pseudo_label_speed": Entry(
         "pseudo_label_speed.py", "benchmark",
         "pseudo-labelling 10,000 sentences with translate-test as teacher", "3–5 min",
-        args=(CNN,)),
+        args=(CNN,), results=("pseudo_label_speed",)),
     "ray_translate_train": Entry(
         "ray_translate_train.py", "benchmark",
         "translate-train on Ray, 1 vs 2 workers; streaming memory at 100,000 sentences",
@@ -102,17 +103,18 @@ REGISTRY: dict[str, Entry] = {
         results=("streaming_memory",)),
     "lexical_long_pair": Entry(
         "lexical_long_pair.py", "benchmark", "the lexical aligner on one very long pair",
-        "< 1 min"),
+        "< 1 min", results=("lexical_long_pair",)),
     "review_app": Entry(
         "review_app.py", "benchmark", "the review app: opening 10,000 sentences, decisions",
         "1–2 min", results=("review_app",)),
     # --- studies: one-off questions, run with their own arguments -------------------------
     "vote_study": Entry(
         "vote_study.py", "study", "which teachers and which vote make the best pseudo-labels",
-        "minutes per teacher"),
+        "minutes per teacher", results=("vote_study",)),
     "pseudo_label_quality": Entry(
         "pseudo_label_quality.py", "study",
-        "what a student would be taught: pseudo-labels scored against gold", "< 1 min"),
+        "what a student would be taught: pseudo-labels scored against gold", "< 1 min",
+        results=("pseudo_label_quality",)),
     "embedding_scaling": Entry(
         "embedding_scaling.py", "study",
         "embedding score vs parallel-corpus size; its cost vs the NMT score", "30+ min",
@@ -120,10 +122,10 @@ REGISTRY: dict[str, Entry] = {
     "europarl_aligners": Entry(
         "europarl_aligners.py", "study",
         "align Europarl-NER with each aligner; writes Pharaoh files for the projection runs",
-        "10+ min", args=("--out", "/tmp/xlproj-aligners")),
+        "10+ min", args=("--out", "/tmp/xlproj-aligners"), results=("europarl_aligners",)),
     "small_batches": Entry(
         "small_batches.py", "study", "eflomal F1 by batch size vs the small-batch aligners",
-        "minutes"),
+        "minutes", results=("small_batches",)),
     # --- needs a lent GPU machine (see docs/device_check.md) ------------------------------
     "device_check": Entry(
         "device_check.py", "device",
@@ -159,6 +161,8 @@ def list_entries() -> None:
     print("|---|---|---|---|---|---|---|")
     for name, e in REGISTRY.items():
         writes = ", ".join(f"{r}.json" for r in e.results) or "prints only (not ported)"
+        if e.kind == "device":
+            writes = "OUT/device_check.json"
         last = "; ".join(last_result(r) for r in e.results) or "–"
         print(f"| {name} | {e.kind} | {e.cost} | {'yes' if e.cheap else ''} | {writes} | "
               f"{last} | {e.about} |")  # fmt: skip

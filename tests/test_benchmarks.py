@@ -159,3 +159,10 @@ def test_the_runner_knows_every_script():
     scripts -= {"harness.py", "collect.py", "run.py"}
     assert scripts == {entry.script for entry in run.REGISTRY.values()}
     assert {e.kind for e in run.REGISTRY.values()} == {"benchmark", "study", "device"}
+
+
+def test_the_runner_says_which_model_is_missing():
+    entry = run.Entry("x.py", "benchmark", "about", "1 s", args=("--model", "{model:xx/none}"))
+    assert run.resolve_args(entry) == "no trained model xx/none (training/xx/none/model-best)"
+    plain = run.Entry("x.py", "benchmark", "about", "1 s", args=("--limit", "3"))
+    assert run.resolve_args(plain) == ["--limit", "3"]
