@@ -620,6 +620,8 @@ def test_killed_server_loses_no_saved_decision(tmp_path: Path, data_path: Path) 
 def test_review_command_refuses_other_data_and_remote_host_warns(
     tmp_path: Path, data_path: Path
 ) -> None:
+    pytest.importorskip("starlette", reason="the review extra is not installed")
+    pytest.importorskip("uvicorn", reason="the review extra is not installed")
     from spacy_xlproj.cli import app
 
     db = tmp_path / "r.sqlite"
@@ -667,3 +669,19 @@ def test_decisions_json_in_the_database_is_plain(tmp_path: Path, data_path: Path
     meta = dict(sqlite3.connect(tmp_path / "r.sqlite").execute("SELECT key, value FROM meta"))
     assert meta["fingerprint"] == load_review_data(data_path).fingerprint
     assert json.loads(meta["sentences"]) == 5
+
+
+def test_review_without_the_extra_says_how_to_install_it(
+    tmp_path: Path, data_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from spacy_xlproj.cli import app
+
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # import uvicorn -> ImportError
+    db = tmp_path / "r.sqlite"
+    result = CliRunner().invoke(app, ["review", str(data_path), "--db", str(db)])
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "Error: The review app (starlette, uvicorn) is not available. Install it with: "
+        'pip install "spacy-xlproj[review]"'
+    )
+    assert not db.exists()  # nothing was started or created
