@@ -497,7 +497,10 @@ def part_training(args: argparse.Namespace, progress: Progress) -> None:
 
     cuda = not args.tiny
     if cuda:
+        from thinc.api import set_gpu_allocator
+
         spacy.require_gpu(0)
+        set_gpu_allocator("pytorch")  # as spacy train does with ner_trf.cfg's gpu_allocator
     path, which = training_data(args)
     sentences = [s for s in read_sentences(path) if s.words][: 200 if args.tiny else None]
     text = [" ".join(s.words) for s in sentences]
@@ -606,6 +609,11 @@ def part_training(args: argparse.Namespace, progress: Progress) -> None:
 
 def part_ray(args: argparse.Namespace, progress: Progress) -> None:
     from ray_translate_train import build_source, translate_train
+
+    # The engine asks Ray for one GPU per worker where the machine has GPUs, so on a
+    # 1-GPU machine a second worker would wait for ever; the file translator and eflomal
+    # need no GPU, so Ray is not shown it.
+    os.environ["CUDA_VISIBLE_DEVICES"] = ""
 
     # tiny: 2 chunks of 32 pairs (eflomal aligns from 32 pairs on; below, the gloss aligner)
     n = 64 if args.tiny else 14041
