@@ -162,10 +162,17 @@ def make_inputs(tokenizer: Any, n: int, seed: int = 0) -> list[list[int]]:
 
 
 class GpuMemory:
-    """Peak GPU memory of this process, sampled from nvidia-smi (both engines alike)."""
+    """Peak GPU memory while it runs, sampled from nvidia-smi (both engines alike).
+
+    ``peak_mib``: this process's own use (``--query-compute-apps``; empty inside some
+    containers, whose process ids nvidia-smi does not see); ``device_peak_mib``: the whole
+    device's used memory, the model and the CUDA context included (the check runs one
+    engine at a time, so that is this process's too).
+    """
 
     def __init__(self) -> None:
         self.peak_mib = 0
+        self.device_peak_mib = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -178,16 +185,20 @@ class GpuMemory:
         self._thread.join()
 
     def _run(self) -> None:
-        query = ["nvidia-smi", "--query-compute-apps=pid,used_memory", "--format=csv,noheader"]
+        apps = ["nvidia-smi", "--query-compute-apps=pid,used_memory", "--format=csv,noheader"]
+        device = ["nvidia-smi", "--query-gpu=memory.used", "--format=csv,noheader,nounits"]
         while not self._stop.wait(0.2):
             try:
-                lines = subprocess.run(query, capture_output=True, text=True).stdout
+                lines = subprocess.run(apps, capture_output=True, text=True).stdout
+                used = subprocess.run(device, capture_output=True, text=True).stdout.split()
             except OSError:
                 return
             for line in lines.splitlines():
-                pid, _, used = line.partition(",")
-                if pid.strip() == str(os.getpid()):
-                    self.peak_mib = max(self.peak_mib, int(used.split()[0]))
+                pid, _, mib = line.partition(",")
+                if pid.strip() == str(os.getpid()) and mib.split():
+                    self.peak_mib = max(self.peak_mib, int(mib.split()[0]))
+            if used and used[0].isdigit():
+                self.device_peak_mib = max(self.device_peak_mib, int(used[0]))
 
 
 def _rss_mib() -> float:
@@ -301,6 +312,7 @@ def run_engine(args: argparse.Namespace) -> dict[str, Any]:
         # ru_maxrss is in KiB on Linux.
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "gpu_peak_mib": gpu.peak_mib if args.device == "cuda" else None,
+        "gpu_device_peak_mib": gpu.device_peak_mib if args.device == "cuda" else None,
         # torch's own allocations (transformers only; CTranslate2 has its own allocator).
         "torch_peak_mib": (
             torch.cuda.max_memory_allocated() / 2**20

@@ -111,6 +111,35 @@ XLMR = {
 XLMR_VOCAB = 250002
 
 
+# The data files each part reads (under the data root), for --pack-data.
+DATA_FILES = {
+    "translation": ("conll2003/train.txt",),
+    "alignment": (
+        "europarl_ner/en-europarl.test.conll02",
+        "europarl_ner/es-europarl.test.conll02",
+        "conll2003/train.txt",
+        "conll2002/esp.train",
+    ),
+    "training": ("conll2002/esp.train",),
+    "ray": ("conll2003/train.txt",),
+}
+
+
+def pack_data(folder: Path, parts: list[str]) -> None:
+    """Copy the data files ``parts`` read into ``folder`` (laid out as the data root).
+
+    The device machine gets the repository, not ``../shared``: this folder, ignored by
+    git and named in the device call's ``carry``, goes with it (``XLPROJ_SHARED_DATA``).
+    """
+    names = sorted({name for part in parts for name in DATA_FILES[part]})
+    for name in names:
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(data(name), target)
+    size = sum((folder / name).stat().st_size for name in names) / 2**20
+    log(f"packed {len(names)} files ({size:.1f} MiB) into {folder} for {', '.join(parts)}")
+
+
 def log(message: str) -> None:
     print(f"[device_check {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
@@ -333,6 +362,7 @@ def part_translation(args: argparse.Namespace, progress: Progress) -> None:
             "output_tokens_per_sentence": round(row["tokens_per_sentence"], 1),
             "source_tokens_per_sentence": round(row["source_tokens_per_sentence"], 1),
             "peak_gpu_mib_nvidia_smi": row["gpu_peak_mib"],
+            "peak_gpu_mib_device": row["gpu_device_peak_mib"],
             "peak_gpu_mib_torch": _round(row["torch_peak_mib"]),
             "peak_rss_mib": round(row["peak_rss_mib"]),
         })  # fmt: skip
@@ -672,10 +702,16 @@ def main() -> None:
     parser.add_argument("--parts", default=",".join(PARTS), help="comma-separated")
     parser.add_argument("--work-dir", type=Path, default=None, help="models (GiBs), not OUT")
     parser.add_argument("--train-data", type=Path, default=None, help="projected .spacy")
+    parser.add_argument("--pack-data", action="store_true",
+                        help="copy the data files of --parts into OUT and stop (for a device "
+                        "call's carry; see docs/device_check.md)")  # fmt: skip
     parser.add_argument("--part", choices=PARTS, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--deadline", type=float, default=0.0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.out = args.out.resolve()
+    if args.pack_data:
+        pack_data(args.out, [p for p in args.parts.split(",") if p])
+        return
     default_work = Path(tempfile.gettempdir()) / f"xlproj-device-check{'-tiny' * args.tiny}"
     args.work_dir = (args.work_dir or default_work).resolve()
     if args.work_dir == args.out or args.out in args.work_dir.parents:

@@ -90,3 +90,24 @@ def test_a_part_whose_needs_are_missing_is_skipped_with_the_reason():
     assert device_check.skip_reason("training", pre, tiny=False) == (
         "spaCy needs cupy on a GPU (spacy.require_gpu): pip install cupy-cuda12x"
     )
+
+
+def test_pack_data_copies_the_files_of_the_parts(shared_data, tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), str(tmp_path / "packed"), "--pack-data",
+         "--parts", "alignment"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    files = sorted(str(p.relative_to(tmp_path / "packed")) for p in tmp_path.rglob("*.*"))
+    assert files == [
+        "conll2002/esp.train",
+        "conll2003/train.txt",
+        "europarl_ner/en-europarl.test.conll02",
+        "europarl_ner/es-europarl.test.conll02",
+    ]
+    europarl = "europarl_ner/en-europarl.test.conll02"
+    assert (tmp_path / "packed" / europarl).read_bytes() == (shared_data / europarl).read_bytes()
