@@ -205,8 +205,12 @@ class RayPool:
         resources = ray.cluster_resources()
         gpus = int(resources.get("GPU", 0))
         self.workers = workers or gpus or max(1, int(resources.get("CPU", 1)))
-        # One GPU per actor where there are GPUs: Ray then sets CUDA_VISIBLE_DEVICES.
-        actor = ray.remote(num_cpus=1, num_gpus=1 if gpus else 0)(_ShardActor)
+        # One GPU per actor where there is one for each: Ray then sets CUDA_VISIBLE_DEVICES.
+        # More workers than GPUs all run on the CPU: asking for a GPU each would leave the
+        # workers beyond the GPU count waiting forever for one.
+        actor = ray.remote(num_cpus=1, num_gpus=1 if gpus and self.workers <= gpus else 0)(
+            _ShardActor
+        )
         self._actors = [actor.remote(spec) for _ in range(self.workers)]
         try:
             infos = self._get([a.setup.remote() for a in self._actors])
