@@ -61,10 +61,10 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "markers": Key(str, "[,]", "markers method: opening and closing marker, comma-separated"),
     },
     "translate_test": {
-        "back_translator": Key(_OPT_STR, None, "SRC -> TGT translator of refine = backtranslation "
+        "back_translator": Key(_OPT_STR, None, "SRC -> TGT translator of backtranslation "
                                "(default: the --translator spec)"),
-        "refine": Key(str, "none", "none, or backtranslation: re-check each projected entity "
-                      "by translating it back", ("none", "backtranslation")),
+        "backtranslation": Key(bool, False, "Re-check each projected entity by translating the "
+                               "tagged translation back with its entities marked"),
         "harmonize_labels": Key(str, "none", "After tagging the whole input, give spans that "
                                 "share a head word their majority label: first (head-initial "
                                 "names), last, or none", ("none", "first", "last")),

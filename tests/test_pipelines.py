@@ -198,7 +198,7 @@ def test_translate_test_backtranslation_refinement(ruler_nlp):
     refined, stats = translate_test(
         ES,
         back_translator=ApertiumTranslator("en", "es"),
-        refine="backtranslation",
+        backtranslation=True,
         refine_stats=refine_stats,
         **kwargs,
     )
@@ -207,7 +207,7 @@ def test_translate_test_backtranslation_refinement(ruler_nlp):
     assert stats.projected == 4
     assert refine_stats.refined == 4
     with pytest.raises(ValueError, match="needs back_translator="):
-        translate_test(ES, refine="backtranslation", **kwargs)
+        translate_test(ES, backtranslation=True, **kwargs)
 
 
 @needs_apertium
@@ -243,7 +243,7 @@ def test_cli_translate_train_and_test(tmp_path, ruler_nlp):
         [
             "translate-test", str(es), str(tmp_path / "tagged.tsv"), "--tgt-lang", "es",
             "--ner", str(tmp_path / "ruler"), "--aligner", "lexical",
-            "--translate_test.refine", "backtranslation", "--cache-dir", str(tmp_path / "cache"),
+            "--translate_test.backtranslation", "true", "--cache-dir", str(tmp_path / "cache"),
             "--translate_test.label_map", "MISC=", "--no-progress",
         ],
     )  # fmt: skip

@@ -315,7 +315,8 @@ def translate_test_cli(
     sentences = sentences[:limit] if limit else sentences
     out, projection_stats, report = _run_translate_test(
         sentences, options, translator, test["back_translator"], ner, label_map, aligner,
-        refinement=test["refine"], cache_dir=cache_dir, src_lang=src_lang, tgt_lang=tgt_lang,
+        backtranslation=test["backtranslation"], cache_dir=cache_dir, src_lang=src_lang,
+        tgt_lang=tgt_lang,
         ignore_wiki_markup=test["ignore_wiki_markup"], harmonize_labels=test["harmonize_labels"],
         progress=progress, chunk_size=chunk_size, engine=engine_options,
     )  # fmt: skip
@@ -334,7 +335,7 @@ def _run_translate_test(
     label_map: dict[str, str | None],
     aligner: str,
     *,
-    refinement: str,
+    backtranslation: bool,
     cache_dir: Path | None,
     src_lang: str,
     tgt_lang: str,
@@ -350,7 +351,7 @@ def _run_translate_test(
     # The backends are built where the shards run: here, or once on each Ray worker.
     backends = TranslateTestBackends(
         translator, ner, aligner, options, src_lang, tgt_lang,
-        label_map=label_map, refine=refinement,  # type: ignore[arg-type]
+        label_map=label_map, backtranslation=backtranslation,
         back_translator=back_translator, cache_dir=cache_dir,
         ignore_wiki_markup=ignore_wiki_markup, progress=progress and engine.local,
     )  # fmt: skip
@@ -366,11 +367,11 @@ def _run_translate_test(
         engine_report = pool.report()
     typer.echo(projection_stats.table())
     report: dict[str, Any] = {"command": "translate-test", "options": options.applicable()}
-    report.update(refine=refinement, ner=ner)
+    report.update(backtranslation=backtranslation, ner=ner)
     report.update(translator=pool.info["translator"], aligner=pool.info["aligner"])
     report["engine"] = engine_report
     report["projection"] = projection_stats.to_dict()
-    if refinement != "none":
+    if backtranslation:
         report["refinement"] = refine_stats.to_dict()
         typer.echo(json.dumps(report["refinement"], indent=2))
     if harmonize_labels != "none":

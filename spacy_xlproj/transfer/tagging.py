@@ -3,7 +3,7 @@
 Each target sentence is translated into the source language, tagged there by a
 source-language NER model, and the entities are projected back onto the original
 target words through a word alignment of (translation, original). With
-``refine="backtranslation"`` the tagged translation is also translated back with its
+``backtranslation=True`` the tagged translation is also translated back with its
 entities marked and placed by a same-language alignment (``transfer.backtranslation``).
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..align.base import Aligner
 from ..errors import UsageError
@@ -29,7 +29,6 @@ from .engine import Pool
 if TYPE_CHECKING:
     from ..project.options import ProjectionOptions
 
-REFINE_METHODS = ("none", "backtranslation")
 
 _SpanT = TypeVar("_SpanT")  # a span dataclass: Span, ProjectedSpan, ScoredSpan
 
@@ -42,7 +41,7 @@ def translate_test(
     aligner: Aligner,
     projector: Projector,
     back_translator: Translator | None = None,
-    refine: Literal["none", "backtranslation"] = "none",
+    backtranslation: bool = False,
     src_tokenizer: Tokenizer | None = None,
     tgt_tokenizer: Tokenizer | None = None,
     refine_aligner: Aligner | None = None,
@@ -60,8 +59,9 @@ def translate_test(
     tagger (EntityTagger): Source-language NER model.
     aligner (Aligner): Cross-lingual aligner of (translation, original) pairs.
     projector (Projector): Projects the tagged entities onto the original words.
-    back_translator (Translator | None): Source -> target translator for refinement.
-    refine (str): ``none`` or ``backtranslation``.
+    back_translator (Translator | None): Source -> target translator of the back-translation.
+    backtranslation (bool): Re-check each projected entity through a marked
+        back-translation (``transfer.backtranslation``).
     src_tokenizer (Tokenizer | None): Tokenizer of the translations (source language).
     tgt_tokenizer (Tokenizer | None): Tokenizer of back-translations (target language).
     refine_aligner (Aligner | None): Same-language aligner; ``LexicalAligner()`` by default.
@@ -79,15 +79,11 @@ def translate_test(
     RETURNS (tuple[list[Sentence], ProjectionStats]): One sentence per input, with the
         original words and the projected entities; statistics count the tagged entities.
     """
-    if refine not in REFINE_METHODS:
-        raise UsageError(
-            f"Unknown refine method {refine!r}: use one of {', '.join(REFINE_METHODS)}."
-        )
     refiner = None
-    if refine == "backtranslation":
+    if backtranslation:
         if back_translator is None:
             raise UsageError(
-                "refine='backtranslation' needs back_translator= (source -> target translator)."
+                "backtranslation=True needs back_translator= (source -> target translator)."
             )
         refiner = BacktranslationRefiner(
             back_translator,
@@ -187,7 +183,7 @@ class ShardTagger:
         aligner: Aligner,
         projector: Projector,
         back_translator: Translator | None = None,
-        refine: Literal["none", "backtranslation"] = "none",
+        backtranslation: bool = False,
         ignore: Callable[[str], bool] | None = None,
     ) -> None:
         self.translator = translator
@@ -195,7 +191,7 @@ class ShardTagger:
         self.aligner = aligner
         self.projector = projector
         self.back_translator = back_translator
-        self.refine = refine
+        self.backtranslation = backtranslation
         self.ignore = ignore
 
     @property
@@ -217,7 +213,7 @@ class ShardTagger:
             aligner=self.aligner,
             projector=self.projector,
             back_translator=self.back_translator,
-            refine=self.refine,
+            backtranslation=self.backtranslation,
             chunk_size=max(1, len(shard)),  # the shard is the chunk
             progress=False,
             refine_stats=refine_stats,
@@ -240,8 +236,8 @@ class TranslateTestBackends:
     src_lang (str): Language of the NER model.
     tgt_lang (str): Language of the input.
     label_map (dict | None): Renames (or, with None, drops) the model's labels.
-    refine (str): ``none`` or ``backtranslation``.
-    back_translator (str | None): Source -> target spec for refinement; default
+    backtranslation (bool): Re-check the entities through a marked back-translation.
+    back_translator (str | None): Source -> target spec of the back-translation; default
         ``translator``'s.
     cache_dir (str | Path | None): Translation cache folder.
     ignore_wiki_markup (bool): Hide Wikipedia redirect keywords (``wiki_markup``).
@@ -255,7 +251,7 @@ class TranslateTestBackends:
     src_lang: str
     tgt_lang: str
     label_map: dict[str, str | None] | None = None
-    refine: Literal["none", "backtranslation"] = "none"
+    backtranslation: bool = False
     back_translator: str | None = None
     cache_dir: str | Path | None = None
     ignore_wiki_markup: bool = False
@@ -274,7 +270,7 @@ class TranslateTestBackends:
             self.translator, self.tgt_lang, self.src_lang, cache_dir=self.cache_dir, progress=bar
         )
         back = None
-        if self.refine == "backtranslation":
+        if self.backtranslation:
             back = build_translator(
                 self.back_translator or self.translator,
                 self.src_lang,
@@ -288,7 +284,7 @@ class TranslateTestBackends:
             aligner=build_aligner(self.aligner),
             projector=projector,
             back_translator=back,
-            refine=self.refine,
+            backtranslation=self.backtranslation,
             ignore=wiki_markup if self.ignore_wiki_markup else None,
         )
 
