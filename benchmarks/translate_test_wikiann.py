@@ -117,13 +117,13 @@ def main() -> None:
                 tagger=tagger,
                 aligner=build_aligner(args.aligner),
                 projector=projector,
-                # Only refine=backtranslation needs en->X (Apertium has no en-eu, en-isl…).
+                # Only the backtranslation run needs en->X (Apertium has no en-eu, en-isl…).
                 back_translator=build_translator(
                     "apertium", "en", args.lang, cache_dir=args.cache_dir
                 )
                 if run == "backtranslation"
                 else None,
-                refine=run,
+                backtranslation=run == "backtranslation",
                 progress=False,
                 refine_stats=refine_stats,
                 ignore=ignore,
