@@ -1,7 +1,8 @@
 """The small pieces of the teacher-student rounds that are not a CLI call of their own.
 
-    python scripts/student_round.py plan CORPUS_DIR TRAINING_DIR ROUNDS
+    python scripts/student_round.py plan CORPUS_DIR TRAINING_DIR ROUNDS [--reviewed=DB]
     python scripts/student_round.py data ROUND_DIR --lang es --projected DIR [--mix M] [--dev D]
+        [--reviewed CORPUS_DIR/reviewed.json]
     python scripts/student_round.py run SELECTED [--clean PATH ...] -- COMMAND [ARGS...]
 
 project.yml runs round k as two commands, ``pseudo-label-k`` and ``student-k``
@@ -13,12 +14,22 @@ first, rewriting a file only when its answer changes, and creates the (empty) fo
 of every round, so that round K+1 can name round K's folders as dependencies even when
 round K does not run. Rounds 2.. depend on their ``.selected`` file: raising
 ``student_rounds`` from 2 to 3 runs round 3 alone; rounds 1 and 2 stay as they are.
+``plan`` also snapshots the reviewed decisions of the review database ``--reviewed``
+(``review``'s SQLite file; absent or empty: none) into ``CORPUS_DIR/reviewed.json``, again
+rewritten only when they change: the students depend on it, so that more review redoes
+the students and nothing else (the database itself changes with every skip or undo).
 
 ``data`` builds round k's training data from its pseudo-labels (``ROUND_DIR/pseudo.spacy``):
 ``ROUND_DIR/train/`` holds the pseudo-labelled text (``--mix pseudo``) and a link to the
 projected translate-train data (``pseudo+projected``); ``ROUND_DIR/dev.spacy`` is the
 projected development set (``--dev projected``) or every 10th pseudo-labelled
-sentence, held out (``--dev pseudo``).
+sentence, held out (``--dev pseudo``). With ``--reviewed`` decisions (the snapshot),
+the reviewed sentences replace their pseudo-labels as gold (``review-export
+--keep-unreviewed``) and a ``DEV_SHARE`` of them, chosen by their keys' hashes, is held out
+as the development set instead: real target-language gold, once it holds ``MIN_DEV``
+sentences (fewer: they are all trained on, and the development set is as without review).
+The teachers' span groups (the votes the review shows) are not copied into the training
+data: spaCy would read them back on every epoch.
 
 ``run`` runs COMMAND when the SELECTED file says ``yes``; otherwise it empties or
 removes each ``--clean`` path (outputs of an earlier run with more rounds, which the
@@ -27,10 +38,13 @@ report would otherwise show beside the current ones) and runs nothing.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import sqlite3
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 from lifecycle import die_with_parent
@@ -41,6 +55,13 @@ DEVS = ("projected", "pseudo")
 # With --dev pseudo, every HOLDOUT-th pseudo-labelled sentence is the development set.
 HOLDOUT = 10
 YES, NO = "yes\n", "no\n"
+# The snapshot of the reviewed decisions (plan) that the students depend on.
+REVIEWED = "reviewed.json"
+NO_REVIEW: dict[str, Any] = {"decisions": []}
+# With reviews: the share of reviewed sentences held out as the development set, and the
+# fewest held-out sentences worth choosing a step on (fewer: the usual development set).
+DEV_SHARE = 0.25
+MIN_DEV = 20
 
 app = typer.Typer(add_completion=False, no_args_is_help=True)
 
@@ -49,19 +70,78 @@ def selected_file(corpus: Path, k: int) -> Path:
     return corpus / f"round-{k}.selected"
 
 
-def plan(corpus: Path, training: Path, rounds: int) -> list[int]:
-    """Write the ``.selected`` files and the rounds' folders; the rounds that run."""
+def review_snapshot(db: Path | None) -> dict[str, Any]:
+    """The reviewed (accepted or partly reviewed) decisions of a review database, by key,
+    without their times and tabs: what the students train on. ``NO_REVIEW`` when there
+    is no database (yet) or nothing in it is reviewed.
+
+    RAISES (DataError): The file is not a review database.
+    """
+    from spacy_xlproj.errors import DataError
+    from spacy_xlproj.review.store import ReviewStore
+
+    if db is None or not db.is_file():
+        return NO_REVIEW
+    try:
+        # The fingerprint the database was made for (the data need not be at hand).
+        connection = sqlite3.connect(db)
+        try:
+            meta = dict(connection.execute("SELECT key, value FROM meta").fetchall())
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as err:
+        raise DataError(
+            f"{db}: not a review database ({err}); give the --db file of `review` as "
+            "vars.reviewed, or '' for none."
+        ) from None
+    if "fingerprint" not in meta:
+        return NO_REVIEW
+    sentences = int(meta.get("sentences", "0"))
+    with ReviewStore(db, meta["fingerprint"], sentences, meta.get("data", "")) as store:
+        latest = store.latest()
+    decisions = [
+        {
+            "key": d.key,
+            "kind": d.kind,
+            "spans": [list(s) for s in d.spans],
+            "outside": [list(o) for o in d.outside],
+        }
+        for d in sorted(latest.values(), key=lambda d: d.key)
+        if d.reviewed
+    ]
+    if not decisions:
+        return NO_REVIEW
+    return {
+        "database": str(db),
+        "data": meta.get("data", ""),
+        "sentences": sentences,
+        "decisions": decisions,
+    }
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    """Write ``text`` unless the file holds it already: its MD5 is what spacy project
+    compares, and a rewrite must not look like a change. RETURNS: whether it wrote."""
     from spacy_xlproj.io.atomic import write_atomic
 
+    if path.is_file() and path.read_text("utf8") == text:
+        return False
+    write_atomic(path, text)
+    return True
+
+
+def plan(corpus: Path, training: Path, rounds: int, reviewed: Path | None = None) -> list[int]:
+    """Write the ``.selected`` files, the rounds' folders and the snapshot of the reviewed
+    decisions (``reviewed``: the review database, None for none); the rounds that run."""
+    corpus.mkdir(parents=True, exist_ok=True)
+    snapshot = review_snapshot(reviewed)
+    write_if_changed(corpus / REVIEWED, json.dumps(snapshot, ensure_ascii=False, indent=1) + "\n")
     for k in range(1, MAX_ROUNDS + 1):
         (corpus / f"round-{k}").mkdir(parents=True, exist_ok=True)
         (training / f"student-{k}").mkdir(parents=True, exist_ok=True)
         if k == 1:
             continue
-        path, answer = selected_file(corpus, k), YES if k <= rounds else NO
-        # Rewritten only when the answer changes: its MD5 is what spacy project compares.
-        if not path.is_file() or path.read_text("utf8") != answer:
-            write_atomic(path, answer)
+        write_if_changed(selected_file(corpus, k), YES if k <= rounds else NO)
     return list(range(1, rounds + 1))
 
 
@@ -70,8 +150,14 @@ def plan_cmd(
     corpus: Path = typer.Argument(..., help="The rounds' corpus folder"),
     training: Path = typer.Argument(..., help="The rounds' training folder"),
     rounds: int = typer.Argument(..., help=f"Student rounds, 1 to {MAX_ROUNDS}"),
+    reviewed: str = typer.Option(
+        "", "--reviewed", help="The review database (review --db); absent or '': no review"
+    ),
 ) -> None:
-    """Record which rounds run (vars.student_rounds) and create their folders."""
+    """Record which rounds run (vars.student_rounds) and the reviewed decisions, and create
+    the rounds' folders."""
+    from spacy_xlproj.errors import XlprojError
+
     if not 1 <= rounds <= MAX_ROUNDS:
         typer.echo(
             f"Error: student_rounds must be 1 to {MAX_ROUNDS} (project.yml has commands for "
@@ -79,8 +165,14 @@ def plan_cmd(
             err=True,
         )
         raise typer.Exit(2)
-    ks = plan(corpus, training, rounds)
+    try:
+        ks = plan(corpus, training, rounds, Path(reviewed) if reviewed else None)
+    except XlprojError as err:
+        typer.echo(f"Error: {err}", err=True)
+        raise typer.Exit(err.exit_code) from None
     typer.echo(f"student rounds: {', '.join(map(str, ks))} of {MAX_ROUNDS}")
+    n = len(json.loads((corpus / REVIEWED).read_text("utf8"))["decisions"])
+    typer.echo(f"reviewed sentences: {n}" + (f" ({reviewed})" if n else ""))
 
 
 def split_pseudo(pseudo: Path, train: Path, dev: Path, lang: str) -> tuple[int, int]:
@@ -99,6 +191,7 @@ def split_pseudo(pseudo: Path, train: Path, dev: Path, lang: str) -> tuple[int, 
     docs = list(DocBin().from_disk(pseudo).get_docs(blank_vocab(lang)))
     parts = {train: DocBin(attrs=DOCBIN_ATTRS), dev: DocBin(attrs=DOCBIN_ATTRS)}
     for i, doc in enumerate(docs):
+        doc.spans.clear()  # the teachers' votes are for review, not for training
         parts[dev if (i + 1) % HOLDOUT == 0 else train].add(doc)
     for path, docbin in parts.items():
         with atomic_path(path) as tmp:
@@ -114,21 +207,136 @@ def _link(target: Path, source: Path) -> None:
     os.replace(tmp, target)
 
 
-def build_data(round_dir: Path, lang: str, projected: Path | None, mix: str, dev: str) -> None:
-    """``round_dir/train/`` and ``round_dir/dev.spacy`` from ``round_dir/pseudo.spacy``."""
+def _without_span_groups(source: Path, target: Path) -> None:
+    """``target``: the docs of ``source`` without their span groups (spaCy would read them
+    back on every epoch, about 1.5 ms a doc); a link to ``source`` when it has none."""
+    from spacy.tokens import DocBin
+
+    from spacy_xlproj.io.atomic import atomic_path
+
+    docbin = DocBin().from_disk(source)
+    if not any(g and g != b"\x90" for g in docbin.span_groups):  # b"\x90": none
+        _link(target, source)
+        return
+    docbin.span_groups = [b"" for _ in docbin.span_groups]
+    with atomic_path(target) as tmp:
+        docbin.to_disk(tmp)
+
+
+def apply_reviews(
+    pseudo: Path,
+    snapshot: dict[str, Any],
+    train: Path,
+    dev: Path,
+    lang: str,
+    *,
+    dev_share: float = DEV_SHARE,
+    min_dev: int = MIN_DEV,
+) -> tuple[Any, int]:
+    """Write ``pseudo`` with its reviewed sentences as gold to ``train`` (every other
+    sentence as it was, span groups dropped) and the held-out reviewed part to ``dev``
+    (when it has ``min_dev`` sentences; else every reviewed sentence is trained on).
+
+    RETURNS (tuple[ExportStats, int]): The export's counts, and how many decisions are
+        for sentences that ``pseudo`` does not have.
+    RAISES (DataError): None of the decisions is for a sentence of ``pseudo``.
+    """
+    from spacy_xlproj.errors import DataError
+    from spacy_xlproj.review.data import load_review_data
+    from spacy_xlproj.review.export import dev_keys, export_reviewed
+    from spacy_xlproj.review.store import ReviewStore
+
+    data = load_review_data(pseudo)
+    index = {item.key: item.index for item in data.items}
+    decisions = [d for d in snapshot["decisions"] if d["key"] in index]
+    if not decisions:
+        raise DataError(
+            f"{snapshot.get('database')}: none of its {len(snapshot['decisions'])} reviewed "
+            f"sentences (from {snapshot.get('data') or 'other data'}) is in {pseudo}: it holds "
+            "the review of other text. Review this text into another database "
+            "(--vars.reviewed OTHER.sqlite), or pass --vars.reviewed '' to train without it."
+        )
+    if len(dev_keys([d["key"] for d in decisions], dev_share)) < min_dev:
+        dev_share = 0.0
+    # The decisions of the snapshot as a store of this data's own (in memory), so that
+    # review-export's one implementation writes the result.
+    with ReviewStore(Path(":memory:"), data.fingerprint, len(data)) as store:
+        for d in decisions:
+            spans = [(int(s), int(e), str(label)) for s, e, label in d["spans"]]
+            outside = [(int(s), int(e)) for s, e in d["outside"]]
+            store.decide(d["key"], index[d["key"]], 0, d["kind"], spans, outside)
+        stats = export_reviewed(
+            data,
+            store,
+            train,
+            lang=lang,
+            dev=dev if dev_share else None,
+            dev_share=dev_share,
+            keep_unreviewed=True,
+        )
+    return stats, len(snapshot["decisions"]) - len(decisions)
+
+
+def read_snapshot(path: Path) -> dict[str, Any]:
+    """The reviewed decisions ``plan`` wrote (``NO_REVIEW``-shaped when there are none)."""
+    from spacy_xlproj.errors import DataError
+
+    try:
+        snapshot = json.loads(path.read_text("utf8"))
+        if not isinstance(snapshot.get("decisions"), list):
+            raise ValueError("no list of decisions")
+    except (ValueError, AttributeError) as err:
+        raise DataError(f"{path}: not a snapshot of reviews ({err}); run student-plan.") from None
+    return snapshot
+
+
+def build_data(
+    round_dir: Path,
+    lang: str,
+    projected: Path | None,
+    mix: str,
+    dev: str,
+    reviewed: Path | None = None,
+    *,
+    dev_share: float = DEV_SHARE,
+    min_dev: int = MIN_DEV,
+) -> None:
+    """``round_dir/train/`` and ``round_dir/dev.spacy`` from ``round_dir/pseudo.spacy``
+    and the reviewed decisions of the snapshot ``reviewed`` (None: no review)."""
     pseudo = round_dir / "pseudo.spacy"
     folder = round_dir / "train"
+    dev_path = round_dir / "dev.spacy"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    if dev == "pseudo":
-        n_train, n_dev = split_pseudo(
-            pseudo, folder / "pseudo.spacy", round_dir / "dev.spacy", lang
+    # A link to the projected dev set from an earlier build: atomic writes go through
+    # links, and the projected file must not be overwritten.
+    if dev_path.is_symlink():
+        dev_path.unlink()
+    snapshot = read_snapshot(reviewed) if reviewed is not None else NO_REVIEW
+    source, real_dev = pseudo, False
+    if snapshot["decisions"]:
+        source = folder / "pseudo.spacy"
+        stats, unknown = apply_reviews(
+            pseudo, snapshot, source, dev_path, lang, dev_share=dev_share, min_dev=min_dev
         )
-        typer.echo(f"{n_train} pseudo-labelled sentences to train on, {n_dev} held out as dev")
+        real_dev = stats.dev > 0
+        typer.echo(
+            f"{stats.written} reviewed sentences as gold ({stats.dev} of them held out as "
+            f"dev), {stats.kept} pseudo-labelled"
+            + ("" if real_dev else f"; fewer than {min_dev} to hold out: dev as without review")
+            + (f"; {unknown} reviewed sentences are not in {pseudo}" if unknown else "")
+        )
+    if real_dev:
+        pass
+    elif dev == "pseudo":
+        n_train, n_dev = split_pseudo(source, folder / "pseudo.spacy", dev_path, lang)
+        what = "pseudo-labelled sentences" if source == pseudo else "sentences"
+        typer.echo(f"{n_train} {what} to train on, {n_dev} held out as dev")
     else:
         assert projected is not None  # checked by the command
-        _link(folder / "pseudo.spacy", pseudo)
-        _link(round_dir / "dev.spacy", projected / "dev.spacy")
+        if source == pseudo:
+            _without_span_groups(pseudo, folder / "pseudo.spacy")
+        _link(dev_path, projected / "dev.spacy")
     if mix == "pseudo+projected":
         assert projected is not None
         _link(folder / "projected.spacy", projected / "train.spacy")
@@ -143,8 +351,14 @@ def data_cmd(
     ),
     mix: str = typer.Option("pseudo+projected", "--mix", help="pseudo or pseudo+projected"),
     dev: str = typer.Option("projected", "--dev", help="projected or pseudo"),
+    reviewed: Path | None = typer.Option(
+        None, "--reviewed", help=f"The snapshot of reviewed decisions (plan's {REVIEWED})"
+    ),
 ) -> None:
-    """Build a round's training folder and development set from its pseudo-labels."""
+    """Build a round's training folder and development set from its pseudo-labels (and the
+    reviewed sentences, as gold)."""
+    from spacy_xlproj.errors import XlprojError
+
     problems = []
     if mix not in MIXES:
         problems.append(f"--mix: use one of {', '.join(MIXES)}, got {mix!r}.")
@@ -158,12 +372,17 @@ def data_cmd(
     needed = [round_dir / "pseudo.spacy"]
     needed += [projected / "train.spacy"] if projected and mix == "pseudo+projected" else []
     needed += [projected / "dev.spacy"] if projected and dev == "projected" else []
+    needed += [reviewed] if reviewed is not None else []
     missing = [p for p in needed if not p.is_file()]
     problems += [f"{p}: not found; run the steps that make it first." for p in missing]
     if problems:
         typer.echo(f"Error: {problems[0]}", err=True)
         raise typer.Exit(2 if problems[0].startswith("--") else 1)
-    build_data(round_dir, lang, projected, mix, dev)
+    try:
+        build_data(round_dir, lang, projected, mix, dev, reviewed)
+    except XlprojError as err:
+        typer.echo(f"Error: {err}", err=True)
+        raise typer.Exit(err.exit_code) from None
 
 
 def clean(path: Path) -> None:

@@ -5,6 +5,7 @@ spacy project: tests/test_workflow.py."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -163,6 +164,185 @@ def test_data_refuses_bad_values_and_missing_inputs(tmp_path):
     assert missing.returncode == 1
     assert missing.stderr.strip() == (
         f"Error: {projected / 'dev.spacy'}: not found; run the steps that make it first."
+    )
+
+
+# --- reviewed sentences (review's database) in the students' data ----------------------
+
+
+def _review(pseudo: Path, db: Path, decisions: dict[int, list[tuple[int, int, str]]]) -> list[str]:
+    """Accept sentence i of ``pseudo`` with the spans ``decisions[i]``; the keys of all."""
+    from spacy_xlproj.review.data import load_review_data
+    from spacy_xlproj.review.store import ReviewStore
+
+    data = load_review_data(pseudo)
+    with ReviewStore(db, data.fingerprint, len(data), pseudo.name) as store:
+        for i, spans in decisions.items():
+            version = current.version if (current := store.current(data.items[i].key)) else 0
+            store.decide(data.items[i].key, i, version, "accept", spans)
+    return [item.key for item in data.items]
+
+
+def _docs(path: Path) -> list:
+    from spacy.tokens import DocBin
+
+    from spacy_xlproj.io import blank_vocab
+
+    return list(DocBin().from_disk(path).get_docs(blank_vocab("es")))
+
+
+def _iob(doc) -> list[str]:
+    return [t.ent_iob_ + ("-" + t.ent_type_ if t.ent_type_ else "") for t in doc]
+
+
+def test_plan_snapshots_the_reviewed_decisions_and_rewrites_only_when_they_change(tmp_path, script):
+    round_dir, _ = _round(tmp_path, 4)
+    corpus, training, db = tmp_path / "corpus", tmp_path / "training", tmp_path / "r.sqlite"
+    snapshot = corpus / "reviewed.json"
+    # No database (yet), or none given: the snapshot exists, and says so.
+    script.plan(corpus, training, 1, db)
+    assert json.loads(snapshot.read_text()) == {"decisions": []}
+    before = snapshot.stat().st_mtime_ns
+    script.plan(corpus, training, 1, None)
+    assert snapshot.stat().st_mtime_ns == before
+    keys = _review(round_dir / "pseudo.spacy", db, {1: [(0, 1, "PER"), (3, 4, "LOC")]})
+    script.plan(corpus, training, 1, db)
+    assert json.loads(snapshot.read_text()) == {
+        "database": str(db),
+        "data": "pseudo.spacy",
+        "sentences": 4,
+        "decisions": [
+            {"key": keys[1], "kind": "accept", "spans": [[0, 1, "PER"], [3, 4, "LOC"]],
+             "outside": []},
+        ],
+    }  # fmt: skip
+    # A skipped sentence is no training data: the snapshot (and its MD5) stays.
+    before = snapshot.stat().st_mtime_ns
+    with _store(round_dir, db) as store:
+        store.decide(keys[2], 2, 0, "skip")
+    script.plan(corpus, training, 1, db)
+    assert snapshot.stat().st_mtime_ns == before
+    # Undoing the decision changes what the students learn: rewritten, back to none.
+    with _store(round_dir, db) as store:
+        store.decide(keys[1], 1, 1, "undo")
+    script.plan(corpus, training, 1, db)
+    assert json.loads(snapshot.read_text()) == {"decisions": []}
+
+
+def _store(round_dir: Path, db: Path):
+    from spacy_xlproj.review.data import load_review_data
+    from spacy_xlproj.review.store import ReviewStore
+
+    data = load_review_data(round_dir / "pseudo.spacy")
+    return ReviewStore(db, data.fingerprint, len(data))
+
+
+def test_plan_refuses_a_file_that_is_no_review_database(tmp_path):
+    (tmp_path / "notes.sqlite").write_text("not a database, just text\n" * 100)
+    result = student_round("plan", "c", "t", "1", "--reviewed=notes.sqlite", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "Error: notes.sqlite: not a review database (file is not a database); give the --db "
+        "file of `review` as vars.reviewed, or '' for none."
+    )
+
+
+def test_data_trains_on_the_reviewed_sentences_as_gold_and_chooses_on_a_held_out_part(
+    tmp_path, script
+):
+    from spacy_xlproj.review.export import dev_keys
+
+    round_dir, projected = _round(tmp_path, 12)
+    projected_dev = (projected / "dev.spacy").read_bytes()
+    # Built once without review: dev.spacy is a link to the projected dev set.
+    script.build_data(round_dir, "es", projected, "pseudo+projected", "projected")
+    assert (round_dir / "dev.spacy").is_symlink()
+    gold = [(0, 1, "PER"), (3, 4, "LOC")]  # the person adds Lima, which the teachers missed
+    keys = _review(round_dir / "pseudo.spacy", tmp_path / "r.sqlite", dict.fromkeys(range(8), gold))
+    corpus = tmp_path / "corpus"
+    script.plan(corpus, tmp_path / "training", 1, tmp_path / "r.sqlite")
+    args = [
+        "--lang",
+        "es",
+        "--projected",
+        str(projected),
+        "--reviewed",
+        str(corpus / "reviewed.json"),
+    ]
+    result = student_round("data", str(round_dir), *args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    held = dev_keys(keys[:8], 0.25)
+    assert len(held) == 2 < script.MIN_DEV  # too few to choose a step on: all trained on
+    assert result.stdout.strip() == (
+        "8 reviewed sentences as gold (0 of them held out as dev), 4 pseudo-labelled; fewer "
+        "than 20 to hold out: dev as without review"
+    )
+    train = _docs(round_dir / "train" / "pseudo.spacy")
+    assert [d[0].text for d in train] == [f"W{i}" for i in range(12)]
+    assert [_iob(d) for d in train] == [["B-PER", "O", "O", "B-LOC"]] * 8 + [
+        ["B-PER", "O", "O", ""]
+    ] * 4
+    assert all(not d.spans for d in train)  # the votes are not read on every epoch
+    assert (round_dir / "dev.spacy").resolve() == (projected / "dev.spacy").resolve()
+    # With enough of them, a held-out part is the development set (real target gold),
+    # written as a file of its own: the projected dev set it replaced is untouched.
+    script.build_data(
+        round_dir, "es", projected, "pseudo+projected", "projected",
+        corpus / "reviewed.json", min_dev=2,
+    )  # fmt: skip
+    dev = _docs(round_dir / "dev.spacy")
+    assert not (round_dir / "dev.spacy").is_symlink()
+    assert (projected / "dev.spacy").read_bytes() == projected_dev
+    expected_dev = [f"W{i}" for i in range(8) if keys[i] in held]
+    assert [d[0].text for d in dev] == expected_dev
+    assert [_iob(d) for d in dev] == [["B-PER", "O", "O", "B-LOC"]] * 2
+    train = _docs(round_dir / "train" / "pseudo.spacy")
+    assert [d[0].text for d in train] == [f"W{i}" for i in range(12) if keys[i] not in held]
+    assert sorted(p.name for p in (round_dir / "train").iterdir()) == [
+        "projected.spacy",
+        "pseudo.spacy",
+    ]
+    # --dev pseudo: the reviewed part replaces every 10th pseudo-labelled sentence too.
+    script.build_data(
+        round_dir, "es", projected, "pseudo", "pseudo", corpus / "reviewed.json", min_dev=2
+    )
+    assert [d[0].text for d in _docs(round_dir / "dev.spacy")] == expected_dev
+    assert len(_docs(round_dir / "train" / "pseudo.spacy")) == 10
+
+
+def test_data_without_review_is_as_before_and_leaves_the_votes_out(tmp_path, script):
+    round_dir, projected = _round(tmp_path, 3)
+    corpus = tmp_path / "corpus"
+    script.plan(corpus, tmp_path / "training", 1, None)
+    script.build_data(
+        round_dir, "es", projected, "pseudo+projected", "projected", corpus / "reviewed.json"
+    )
+    pseudo, train = _docs(round_dir / "pseudo.spacy"), _docs(round_dir / "train/pseudo.spacy")
+    assert all(d.spans for d in pseudo) and not any(d.spans for d in train)
+    assert [_iob(d) for d in train] == [_iob(d) for d in pseudo] == [["B-PER", "O", "O", ""]] * 3
+    assert (round_dir / "dev.spacy").resolve() == (projected / "dev.spacy").resolve()
+
+
+def test_data_refuses_the_review_of_other_text(tmp_path, script, monkeypatch):
+    from spacy_xlproj.errors import DataError
+    from spacy_xlproj.teach import PseudoLabelled, write_pseudo_docbin
+
+    monkeypatch.chdir(tmp_path)  # the database is named as project.yml names it: relative
+    round_dir, projected = _round(tmp_path, 2)
+    other = tmp_path / "other"
+    other.mkdir()
+    write_pseudo_docbin(other / "pseudo.spacy", [PseudoLabelled(0, ["Otra", "cosa"])], "es")
+    _review(other / "pseudo.spacy", tmp_path / "r.sqlite", {0: [(0, 1, "MISC")]})
+    script.plan(tmp_path / "corpus", tmp_path / "training", 1, Path("r.sqlite"))
+    with pytest.raises(DataError) as err:
+        script.build_data(
+            round_dir, "es", projected, "pseudo", "projected", Path("corpus/reviewed.json")
+        )
+    assert str(err.value) == (
+        f"r.sqlite: none of its 1 reviewed sentences (from pseudo.spacy) is in "
+        f"{round_dir / 'pseudo.spacy'}: it holds the review of other text. Review this text "
+        "into another database (--vars.reviewed OTHER.sqlite), or pass --vars.reviewed '' to "
+        "train without it."
     )
 
 

@@ -212,6 +212,43 @@ def test_the_packages_carry_the_test_scores_and_the_provenance(project):
     )
 
 
+def test_the_review_is_an_input_of_the_students_only(project):
+    """#26: `review` reviews round 1's pseudo-labels (with the teachers' votes) into
+    vars.reviewed; student-plan snapshots its decisions, which each student trains on."""
+    by_name = {c["name"]: c for c in project["commands"]}
+    review = by_name["review"]
+    assert review["script"] == [
+        "python -m spacy_xlproj review corpus/es/student-heuristic/round-1/pseudo.spacy "
+        "--db reviews/es.sqlite --budget 200 --order disagreement"
+    ]
+    assert review["deps"] == ["corpus/es/student-heuristic/round-1/pseudo.spacy"]
+    assert review["no_skip"] and "outputs" not in review
+    assert all("review" not in steps for steps in project["workflows"].values())
+    assert by_name["student-plan"]["script"][0].endswith(" 1 --reviewed=reviews/es.sqlite")
+    # Round 1 keeps the votes the review shows; later rounds are not reviewed.
+    assert "spans_key" not in by_name["pseudo-label-1"]["script"][0]
+    for k in (2, 3):
+        assert by_name[f"pseudo-label-{k}"]["script"][0].endswith('--pseudo_label.spans_key ""')
+    snapshot = "corpus/es/student-heuristic/reviewed.json"
+    for command in project["commands"]:
+        mentions = snapshot in str(command)
+        assert mentions == (command["name"] in ("student-1", "student-2", "student-3"))
+    for k in (1, 2, 3):
+        student = by_name[f"student-{k}"]
+        assert snapshot in student["deps"]
+        assert student["script"][0].endswith(
+            f"scripts/student_round.py data corpus/es/student-heuristic/round-{k} --lang es "
+            "--projected corpus/es/demo-heuristic --mix pseudo+projected --dev projected "
+            f"--reviewed {snapshot}"
+        )
+    # A database elsewhere, or none: only the review and the plan read the variable.
+    from weasel.util.config import load_project_config
+
+    other = load_project_config(ROOT, overrides={"vars.reviewed": ""})
+    for one, two in zip(project["commands"], other["commands"], strict=True):
+        assert (one == two) == (one["name"] not in ("student-plan", "review")), one["name"]
+
+
 # --- data: the languages table, linked or downloaded ---------------------------------
 
 
