@@ -770,6 +770,38 @@ def student_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
+def test_a_review_decision_redoes_the_students_and_nothing_else(student_project: Path):
+    """#26: a decision added to vars.reviewed's database (what `spacy project run review`
+    writes) redoes the students at the next run; the pseudo-labels and everything above
+    stay. Without it, the snapshot is the same file again and nothing is redone."""
+    from spacy_xlproj.review.data import load_review_data
+    from spacy_xlproj.review.store import ReviewStore
+
+    project = student_project
+    pseudo = project / "corpus/es/student-heuristic/round-1/pseudo.spacy"
+    data = load_review_data(pseudo)
+    assert len(data.teachers) == 2  # round 1 keeps the teachers' votes for the review
+    db = project / "reviews/es.sqlite"
+    db.parent.mkdir(exist_ok=True)
+    item = data.items[0]
+    with ReviewStore(db, data.fingerprint, len(data)) as store:
+        store.decide(item.key, 0, 0, "accept", [(0, 1, "PER")])
+    try:
+        assert weasel(project, "student-plan", *TINY) == {"student-plan": "ran"}
+        plan = weasel(project, "student", *TINY, dry=True)
+        assert [s for s in RUN_STEPS if plan[s] == "ran"] == [
+            "student-plan", "student-1", "student-2", "student-3",
+        ]  # fmt: skip
+    finally:
+        db.unlink()
+        for extra in db.parent.glob("es.sqlite-*"):  # SQLite's WAL files
+            extra.unlink()
+        weasel(project, "student-plan", *TINY)
+    plan = weasel(project, "student", *TINY, dry=True)
+    assert [s for s in RUN_STEPS if plan[s] == "ran"] == ["student-plan"]
+
+
+@pytest.mark.slow
 def test_a_rerun_redoes_exactly_what_changed(student_project: Path):
     """#23: a rerun with the same student_rounds redoes nothing; #25 cases 3, 4 and 5: a
     changed raw text is seen, and a student run stopped with other settings (SIGTERM to
