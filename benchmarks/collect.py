@@ -36,6 +36,7 @@ SECTIONS = (
     "embedding",
     "ray",
     "translators_ct2",
+    "review",
 )
 MARKER = re.compile(r"^<!-- table: ([\w.-]+)#([\w.-]+) -->$")
 

@@ -285,7 +285,7 @@ class Table:
 
     columns: list[str]
     rows: list[list[str]]
-    align: list[str] = field(default_factory=list)  # "l" / "r" per column; empty: "---"
+    align: list[str] = field(default_factory=list)  # Markdown cells: "---", "---:"; empty: "---"
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"columns": self.columns, "rows": self.rows}

@@ -322,7 +322,7 @@ def main() -> None:
         "review_app",
         ["what (10,000 sentences loaded)", "time (median / p95 / max)", "target"],
         rows,
-        align=["l", "r", "r"],
+        align=["---", "---:", "---:"],
     )
     rec.notes.append(
         "Open: wall time depends on the machine's load (see load_average); the CPU time is "

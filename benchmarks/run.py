@@ -86,6 +86,10 @@ REGISTRY: dict[str, Entry] = {
         "translate_test_wikiann.py", "benchmark",
         "translate-test on WikiANN es vs zero-shot, with the CNN source model", "5–10 min",
         args=("--model", CNN), results=("translate_test_wikiann",)),
+    "workflow_wikiann": Entry(
+        "workflow_wikiann.py", "benchmark",
+        "WikiANN es translate-test through `spacy project` with `--vars.preset wikiann`",
+        "10 min (source model training included)", results=("workflow_wikiann",)),
     "pipe_throughput": Entry(
         "pipe_throughput.py", "benchmark", "nlp.pipe docs/s of xlproj_translate_test",
         "3–6 min", args=("--source-ner", CNN), results=("pipe_throughput",)),
