@@ -66,6 +66,7 @@ def test_bad_level_is_refused():
         create_entity_fragments_augmenter(level=1.5)
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_resolves_from_a_config_in_a_fresh_interpreter():
     code = (
         "from spacy.util import registry\n"

@@ -21,6 +21,8 @@ from spacy_xlproj.project.matching import MatchingProjector
 from spacy_xlproj.project.options import ProjectionOptionError, ProjectionOptions
 from spacy_xlproj.types import Span
 
+pytestmark = pytest.mark.transformers
+
 ANNA, BOB = Span(0, 1, "PER"), Span(2, 3, "PER")
 SRC = ["Anna", "met", "Bob"]
 TGT = ["Ana", "vio", "a", "Bob"]
@@ -474,6 +476,7 @@ def test_configs_resolve_the_embedding_score(tiny_encoder):  # noqa: F811
         weights = {{"align": 1.0, "embedding": 0.5}}
         embedding_model = "{tiny_encoder}"
         embedding_layer = 1
+
 
         [backend]
         @xlproj_projectors = "spacy_xlproj.MatchingProjector.v1"

@@ -89,6 +89,7 @@ def test_nllb_codes_are_the_ones_the_hf_translator_picks() -> None:
             assert langcodes.to_nllb(lang.code, valid) == lang.nllb, lang.code
 
 
+@pytest.mark.slow  # imports every language class
 def test_spacy_language_classes_resolve() -> None:
     from spacy.util import get_lang_class
 

@@ -202,7 +202,7 @@ def test_marker_loss_without_fallback_is_reported():
 
 
 @pytest.mark.apertium
-@pytest.mark.skipif(not HAS_APERTIUM, reason="apertium is not installed")
+@pytest.mark.apertium
 def test_markers_with_apertium():
     from spacy_xlproj.translate.apertium import ApertiumTranslator
 
@@ -458,7 +458,7 @@ def test_doubled_placeholder_is_not_restored():
 
 
 @pytest.mark.apertium
-@pytest.mark.skipif(not HAS_APERTIUM, reason="apertium is not installed")
+@pytest.mark.apertium
 def test_apertium_keeps_plane_15_private_use_characters():
     from spacy_xlproj.translate.apertium import ApertiumTranslator
 
@@ -472,7 +472,7 @@ def test_apertium_keeps_plane_15_private_use_characters():
 
 
 @pytest.mark.apertium
-@pytest.mark.skipif(not HAS_APERTIUM, reason="apertium is not installed")
+@pytest.mark.apertium
 @pytest.mark.parametrize("with_text", [True, False])
 def test_users_brackets_survive_apertium(with_text):
     from spacy_xlproj.translate.apertium import ApertiumTranslator

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
@@ -14,9 +13,7 @@ from spacy_xlproj.transfer import translate_test, translate_train
 from spacy_xlproj.transfer.backtranslation import RefineStats
 from spacy_xlproj.types import Sentence, Span
 
-needs_apertium = pytest.mark.skipif(
-    shutil.which("apertium") is None, reason="apertium is not installed"
-)
+needs_apertium = pytest.mark.apertium  # conftest: slow, and skipped without apertium
 
 EN = [
     Sentence(["John", "Smith", "visited", "Madrid", "."], [Span(0, 2, "PER"), Span(3, 4, "LOC")]),

@@ -23,7 +23,7 @@ from spacy_xlproj.registry import aligners, translators
 from spacy_xlproj.types import Span as XSpan
 
 HAS_APERTIUM = shutil.which("apertium") is not None
-needs_apertium = pytest.mark.skipif(not HAS_APERTIUM, reason="apertium is not installed")
+needs_apertium = pytest.mark.apertium  # conftest: slow, and skipped without apertium
 
 # Hand-written English training sentences for the source NER fixture.
 PEOPLE = ["María López", "Carlos Pérez", "Ana Torres", "Juan García", "Lucía Romero", "Pedro Ruiz"]

@@ -19,6 +19,8 @@ from typer.testing import CliRunner
 from spacy_xlproj.cli import app
 from spacy_xlproj.transfer.engine import LocalPool, Ready
 
+pytestmark = pytest.mark.ray  # conftest: slow, and skipped without Ray
+
 runner = CliRunner()
 
 # Hand-written sentences (not dataset text): 7 sentences, so chunks of 3 make 3 shards.

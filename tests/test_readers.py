@@ -411,7 +411,7 @@ def make(src_lang: str, tgt_lang: str) -> CountingApertium:
 @pytest.mark.slow
 @pytest.mark.apertium
 @pytest.mark.eflomal
-@pytest.mark.skipif(not HAS_APERTIUM, reason="apertium is not installed")
+@pytest.mark.apertium
 def test_spacy_train_with_projected_corpus(shared_data, tmp_path):
     pytest.importorskip("eflomal")
     from spacy.cli.init_config import init_config

@@ -167,6 +167,7 @@ print(json.dumps({
 """
 
 
+@pytest.mark.slow  # two fresh interpreters
 def test_registries_load_without_spacy_and_attach_to_it_later():
     out = subprocess.run([sys.executable, "-c", LIGHT_THEN_SPACY], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-3000:]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
@@ -13,10 +12,7 @@ from spacy_xlproj.translate import SPEC_FORMS, TranslatorSpecError, build_transl
 from spacy_xlproj.translate.build import parse_translator_spec
 from spacy_xlproj.translate.hf import ModelLoadError
 
-needs_ct2 = pytest.mark.skipif(
-    find_spec("ctranslate2") is None,
-    reason="CTranslate2 is not installed (pip install 'spacy-xlproj[ct2]')",
-)
+needs_ct2 = pytest.mark.ct2  # conftest: slow, and skipped without CTranslate2
 
 # Long enough to be split at the tiny models' 64-token limit, on both engines.
 LONG = " ".join(make_sentences(12, seed=3))
