@@ -130,6 +130,11 @@ REGISTRY: dict[str, Entry] = {
     "small_batches": Entry(
         "small_batches.py", "study", "eflomal F1 by batch size vs the small-batch aligners",
         "minutes", results=("small_batches",)),
+    "review_value": Entry(
+        "review_value.py", "study",
+        "what reviewed sentences buy the student (an oracle reviews by disagreement, "
+        "confidence, random; 50–500 sentences) vs as many random gold sentences alone",
+        "hours (17 CPU trainings)", results=("review_value",)),
     # --- needs a lent GPU machine (see docs/device_check.md) ------------------------------
     "device_check": Entry(
         "device_check.py", "device",

@@ -1,0 +1,273 @@
+"""What review is worth (issue 26, item 6): an oracle stands in for the person.
+
+    python benchmarks/review_value.py --pool esp.train --oracle esp.train --test esp.testa \
+        --pseudo corpus/es/student-heuristic/round-1/pseudo.spacy \
+        --projected corpus/es/conll2003-heuristic \
+        --budgets 50,100,200,500 --strategies disagreement,confidence,random
+
+POOL is the unlabelled text PSEUDO was made from (``pseudo-label``'s output with the
+teachers' votes, as the workflow's round 1 writes it); its tags, if any, are never read.
+ORACLE holds the gold labels of the same sentences, in the same order: it is read only
+for the sentences a strategy chose, as a person would label only those. For each
+strategy (the ``review`` queue orders: ``disagreement``, ``confidence``, ``random``) and
+budget (in sentences), the first BUDGET sentences of the queue are "reviewed" (accepted
+with the oracle's spans into a review database), and the student is built exactly as the
+workflow builds it (``scripts/student_round.py`` ``plan`` and ``data``: reviewed sentences
+as gold in place of their pseudo-labels, a held-out quarter of them as the development
+set), trained with ``scripts/train.py`` on CONFIG and scored on TEST. Beside each budget:
+the same number of random gold sentences alone (three quarters to train, one to choose
+the step: what a person could do without projection), and once the student without
+review. Budgets are reported in sentences, words and entities reviewed; the plot shows F1
+against sentences and against words (strategies compared at equal words too).
+
+Every training is a CPU training of CONFIG: the full run (3 strategies × 4 budgets + 4
+baselines + 1) takes hours on the 2-core machine. The result goes to
+``benchmarks/results/review_value.json`` (``--no-result``: print only) and the plot to
+``--plot``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from harness import ROOT, Recorder, add_arguments
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import student_round  # noqa: E402  (scripts/: the workflow's own data step)
+import train as train_script  # noqa: E402
+from predict import predict  # noqa: E402
+
+from spacy_xlproj.evaluate import entity_scores  # noqa: E402
+from spacy_xlproj.io import read_sentences, write_sentences  # noqa: E402
+from spacy_xlproj.review.data import ORDERS, ReviewData, load_review_data, queue_order  # noqa: E402
+from spacy_xlproj.review.export import dev_keys  # noqa: E402
+from spacy_xlproj.review.store import ReviewStore  # noqa: E402
+from spacy_xlproj.types import Sentence  # noqa: E402
+
+NAME = "review_value"
+GOLD_ALONE = "random gold alone"
+
+
+def _ints(text: str) -> list[int]:
+    values = [int(x) for x in text.split(",") if x.strip()]
+    if not values or any(v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"expected positive integers, got {text!r}")
+    return values
+
+
+def _orders(text: str) -> list[str]:
+    values = [x.strip() for x in text.split(",") if x.strip()]
+    if not values or any(v not in ORDERS for v in values):
+        raise argparse.ArgumentTypeError(f"use some of {', '.join(ORDERS)}, got {text!r}")
+    return values
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--pool", type=Path, required=True, help="the unlabelled text of PSEUDO")
+    p.add_argument("--oracle", type=Path, required=True, help="gold labels of the pool")
+    p.add_argument("--test", type=Path, required=True, help="gold test set to score on")
+    p.add_argument("--pseudo", type=Path, required=True, help="pseudo-label output on the pool")
+    p.add_argument("--projected", type=Path, required=True,
+                   help="translate-train's folder (train.spacy, dev.spacy)")  # fmt: skip
+    p.add_argument("--budgets", type=_ints, default=[50, 100, 200, 500])
+    p.add_argument("--strategies", type=_orders, default=list(ORDERS))
+    p.add_argument("--lang", default="es", help="spaCy language class")
+    p.add_argument("--config", type=Path, default=ROOT / "configs" / "ner_cnn.cfg")
+    p.add_argument("--mix", default="pseudo+projected", choices=student_round.MIXES)
+    p.add_argument("--dev", default="projected", choices=student_round.DEVS,
+                   help="the student's dev set when too few reviewed are held out")  # fmt: skip
+    p.add_argument("--min-dev", type=int, default=student_round.MIN_DEV,
+                   help="fewest held-out reviewed sentences to choose the step on")  # fmt: skip
+    p.add_argument("--max-steps", type=int, default=20000)
+    p.add_argument("--eval-frequency", type=int, default=200)
+    p.add_argument("--patience", type=int, default=1000)
+    p.add_argument("--span-filter", default="lowercase", choices=train_script.SPAN_FILTERS)
+    p.add_argument("--seed", type=int, default=0, help="of the random order")
+    p.add_argument("--work", type=Path, default=ROOT / "training" / "review_value",
+                   help="where the databases, data and models go")  # fmt: skip
+    p.add_argument("--plot", type=Path, default=ROOT / "docs" / "img" / "review_value.png")
+    add_arguments(p, data_folder=False)
+    return p.parse_args(argv)
+
+
+def load_pool(args: argparse.Namespace) -> tuple[ReviewData, list[Sentence]]:
+    """PSEUDO as the review reads it, and the oracle's sentences (checked to be its text)."""
+    data = load_review_data(args.pseudo)
+    pool = read_sentences(args.pool, lang=args.lang)
+    oracle = read_sentences(args.oracle, lang=args.lang)
+    for name, sentences in (("--pool", pool), ("--oracle", oracle)):
+        if len(sentences) != len(data):
+            sys.exit(f"{name} has {len(sentences)} sentences, --pseudo {len(data)}: not its text")
+        for item, sentence in zip(data.items, sentences, strict=True):
+            if item.words != list(sentence.words):
+                sys.exit(f"{name}: sentence {item.index} differs from --pseudo's: not its text")
+    return data, oracle
+
+
+def score(model: Path, test: list[Sentence]) -> float:
+    predicted = predict(model, test)
+    return entity_scores([s.spans for s in predicted], [s.spans for s in test]).micro.f1
+
+
+def train(args: argparse.Namespace, folder: Path, train_data: Path, dev: Path) -> dict[str, Any]:
+    settings = train_script.TrainSettings(
+        args.lang,
+        train_data,
+        dev,
+        max_steps=args.max_steps,
+        eval_frequency=args.eval_frequency,
+        patience=args.patience,
+        span_filter=args.span_filter,
+    )
+    return train_script.train_pipeline(args.config, folder / "model", settings)
+
+
+def review(data: ReviewData, oracle: list[Sentence], chosen: list[int], db: Path) -> None:
+    """The oracle accepts each chosen sentence with its gold spans (a fresh database)."""
+    for old in db.parent.glob(db.name + "*"):
+        old.unlink()
+    with ReviewStore(db, data.fingerprint, len(data), data.path.name) as store:
+        for i in chosen:
+            spans = [(s.start, s.end, s.label) for s in oracle[i].spans]
+            store.decide(data.items[i].key, i, 0, "accept", spans, session="oracle")
+
+
+def student_run(
+    args: argparse.Namespace,
+    data: ReviewData,
+    oracle: list[Sentence],
+    test: list[Sentence],
+    name: str,
+    chosen: list[int],
+) -> dict[str, Any]:
+    """Review ``chosen``, build the student's data as the workflow does, train, score."""
+    folder = args.work / name
+    corpus = folder / "corpus"
+    round_dir = corpus / "round-1"
+    shutil.rmtree(corpus, ignore_errors=True)
+    round_dir.mkdir(parents=True)
+    db = folder / "review.sqlite"
+    review(data, oracle, chosen, db)
+    student_round.plan(corpus, folder / "training", 1, db if chosen else None)
+    student_round._link(round_dir / "pseudo.spacy", args.pseudo)
+    student_round.build_data(
+        round_dir, args.lang, args.projected, args.mix, args.dev,
+        corpus / student_round.REVIEWED, min_dev=args.min_dev,
+    )  # fmt: skip
+    summary = train(args, folder, round_dir / "train", round_dir / "dev.spacy")
+    held = dev_keys([data.items[i].key for i in chosen], student_round.DEV_SHARE)
+    real_dev = len(held) >= args.min_dev
+    return {
+        "f1": score(folder / "model" / "model-best", test),
+        "dev": len(held) if real_dev else 0,
+        "steps": summary.get("steps"),
+    }
+
+
+def gold_alone_run(
+    args: argparse.Namespace,
+    data: ReviewData,
+    oracle: list[Sentence],
+    test: list[Sentence],
+    chosen: list[int],
+) -> dict[str, Any]:
+    """The chosen gold sentences alone: a quarter (by key hash) chooses the step."""
+    folder = args.work / f"gold-{len(chosen)}"
+    shutil.rmtree(folder / "data", ignore_errors=True)
+    (folder / "data").mkdir(parents=True)
+    held = dev_keys([data.items[i].key for i in chosen], student_round.DEV_SHARE)
+    dev = [oracle[i] for i in chosen if data.items[i].key in held]
+    rest = [oracle[i] for i in chosen if data.items[i].key not in held]
+    if not dev:  # a toy budget: one sentence chooses the step
+        dev, rest = rest[:1], rest[1:] or rest[:1]
+    write_sentences(folder / "data" / "train.spacy", rest, lang=args.lang)
+    write_sentences(folder / "data" / "dev.spacy", dev, lang=args.lang)
+    summary = train(args, folder, folder / "data" / "train.spacy", folder / "data" / "dev.spacy")
+    f1 = score(folder / "model" / "model-best", test)
+    return {"f1": f1, "dev": len(dev), "steps": summary.get("steps")}
+
+
+def plot(rows: list[dict[str, Any]], baseline: float, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    for ax, unit in zip(axes, ("sentences", "words"), strict=True):
+        for strategy in dict.fromkeys(r["strategy"] for r in rows):
+            mine = sorted((r[unit], r["f1"]) for r in rows if r["strategy"] == strategy)
+            style = "--" if strategy == GOLD_ALONE else "-"
+            ax.plot(*zip(*mine, strict=True), style, marker="o", label=strategy)
+        ax.axhline(baseline, color="grey", linestyle=":", label="student, no review")
+        ax.set_xlabel(f"{unit} reviewed")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("F1 on the test set")
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    rec = Recorder(NAME, kind="study")
+    data, oracle = load_pool(args)
+    test = read_sentences(args.test, lang=args.lang)
+    budgets = sorted(b for b in args.budgets if b <= len(data))
+    if budgets != sorted(args.budgets):
+        print(f"budgets above the pool's {len(data)} sentences are left out", file=sys.stderr)
+
+    def counts(chosen: list[int]) -> dict[str, int]:
+        return {
+            "sentences": len(chosen),
+            "words": sum(len(data.items[i].words) for i in chosen),
+            "entities": sum(len(oracle[i].spans) for i in chosen),
+        }
+
+    baseline = student_run(args, data, oracle, test, "no-review", [])["f1"]
+    rec.figures["no_review_f1"] = round(baseline, 4)
+    rows: list[dict[str, Any]] = []
+    for strategy in args.strategies:
+        order = queue_order(data, strategy, args.seed)
+        for budget in budgets:
+            chosen = order[:budget]
+            run = student_run(args, data, oracle, test, f"{strategy}-{budget}", chosen)
+            rows.append({"strategy": strategy, **counts(chosen), **run})
+            rec.figures[f"{strategy}_{budget}_f1"] = round(run["f1"], 4)
+    random_order = queue_order(data, "random", args.seed)
+    for budget in budgets:
+        chosen = random_order[:budget]
+        run = gold_alone_run(args, data, oracle, test, chosen)
+        rows.append({"strategy": GOLD_ALONE, **counts(chosen), **run})
+        rec.figures[f"gold_alone_{budget}_f1"] = round(run["f1"], 4)
+    rec.table(
+        "by_budget",
+        ["strategy", "sentences", "words", "entities", "dev", "steps", "F1", "Δ no review"],
+        [
+            [r["strategy"], r["sentences"], r["words"], r["entities"], r["dev"], r["steps"],
+             f"{r['f1']:.4f}", f"{r['f1'] - baseline:+.4f}"]
+            for r in rows
+        ],
+        align=["---", "--:", "--:", "--:", "--:", "--:", "--:", "--:"],
+    )  # fmt: skip
+    rec.notes.append(
+        f"Student without review: F1 {baseline:.4f}. Pool {args.pseudo} ({len(data)} "
+        f"sentences), oracle {args.oracle}, test {args.test}; config {args.config.name}, "
+        f"max_steps {args.max_steps}, patience {args.patience}; mix {args.mix}; a held-out "
+        f"{student_round.DEV_SHARE:.0%} of the reviewed sentences is the student's dev set "
+        f"from {args.min_dev} sentences on (else --dev {args.dev})."
+    )
+    plot(rows, baseline, args.plot)
+    rec.notes.append(f"Plot: {args.plot} (F1 against sentences and against words reviewed).")
+    rec.finish(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""benchmarks/review_value.py at toy scale: the oracle reviews what each strategy picks, the
+student is built as the workflow builds it, and the result and the plot are written.
+The real measurement takes hours (docs/review.md); nothing here measures anything."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_TEST = ROOT / "assets" / "demo" / "es_test.iob"
+
+
+def _pool(tmp_path: Path) -> tuple[Path, Path, list]:
+    """12 gold sentences as the pool; two teachers: one finds every entity, the other
+    misses each sentence's first one (so they disagree on its words, which are missing)."""
+    from spacy_xlproj.io import read_sentences, write_sentences
+    from spacy_xlproj.teach import PseudoLabelled, ScoredSpan, write_pseudo_docbin
+
+    gold = read_sentences(DEMO_TEST, lang="es")
+    pool = gold[:12]
+    write_sentences(tmp_path / "pool.iob", pool, lang="es")
+    items = []
+    for i, sentence in enumerate(pool):
+        full = [ScoredSpan(s.start, s.end, s.label, 1.0) for s in sentence.spans]
+        items.append(
+            PseudoLabelled(
+                i,
+                list(sentence.words),
+                full[1:],
+                [w for s in full[:1] for w in range(s.start, s.end)],
+                votes=[full, full[1:]],
+                teachers=["all", "not-first"],
+            )
+        )
+    write_pseudo_docbin(tmp_path / "pseudo.spacy", items, "es")
+    projected = tmp_path / "projected"
+    write_sentences(projected / "train.spacy", gold[20:40], lang="es")
+    write_sentences(projected / "dev.spacy", gold[40:50], lang="es")
+    return tmp_path / "pool.iob", projected, pool
+
+
+@pytest.mark.slow
+def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path, monkeypatch):
+    from spacy.tokens import DocBin
+
+    from spacy_xlproj.io import blank_vocab
+    from spacy_xlproj.review.data import load_review_data
+    from spacy_xlproj.review.export import dev_keys
+    from spacy_xlproj.review.store import ReviewStore
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import review_value
+
+    pool_file, projected, pool = _pool(tmp_path)
+    work, results, plot = tmp_path / "work", tmp_path / "results", tmp_path / "value.png"
+    review_value.main([
+        "--pool", str(pool_file), "--oracle", str(pool_file), "--test", str(DEMO_TEST),
+        "--pseudo", str(tmp_path / "pseudo.spacy"), "--projected", str(projected),
+        "--budgets", "2,4", "--strategies", "disagreement,random", "--min-dev", "1",
+        "--max-steps", "20", "--eval-frequency", "10", "--patience", "100",
+        "--span-filter", "none", "--work", str(work), "--plot", str(plot),
+        "--results-dir", str(results),
+    ])  # fmt: skip
+    # Disagreement: the sentences with the longest entity the second teacher missed first.
+    first = [s.spans[0].end - s.spans[0].start if s.spans else 0 for s in pool]
+    by_disagreement = sorted(range(12), key=lambda i: (-first[i], i))[:4]
+    data = load_review_data(tmp_path / "pseudo.spacy")
+    keys = [item.key for item in data.items]
+    with ReviewStore(work / "disagreement-4" / "review.sqlite", data.fingerprint, 12) as store:
+        latest = store.latest()
+    assert {k: (d.kind, list(d.spans)) for k, d in latest.items()} == {
+        keys[i]: ("accept", [(s.start, s.end, s.label) for s in pool[i].spans])
+        for i in by_disagreement
+    }
+    # The student's data: the reviewed sentences as gold, one of them held out as dev.
+    round_dir = work / "disagreement-4" / "corpus" / "round-1"
+    held = dev_keys([keys[i] for i in by_disagreement], 0.25)
+    assert len(held) == 1
+
+    def docs(path: Path) -> dict[str, list]:
+        out = DocBin().from_disk(path).get_docs(blank_vocab("es"))
+        return {" ".join(t.text for t in d): d for d in out}
+
+    dev = docs(round_dir / "dev.spacy")
+    train = docs(round_dir / "train" / "pseudo.spacy")
+    assert len(train) == 11 and len(dev) == 1
+    for i in by_disagreement:
+        text = " ".join(pool[i].words)
+        doc = (dev if keys[i] in held else train)[text]
+        assert [(e.start, e.end, e.label_) for e in doc.ents] == [
+            (s.start, s.end, s.label) for s in pool[i].spans
+        ]
+        assert all(t.ent_iob_ for t in doc)  # gold: nothing missing
+    # The result: one row per strategy and budget, and the gold-alone baseline.
+    result = json.loads((results / "review_value.json").read_text())
+    rows = result["tables"]["by_budget"]["rows"]
+    assert [r[:2] for r in rows] == [
+        ["disagreement", "2"], ["disagreement", "4"], ["random", "2"], ["random", "4"],
+        ["random gold alone", "2"], ["random gold alone", "4"],
+    ]  # fmt: skip
+    chosen = [pool[i] for i in by_disagreement]
+    assert rows[1][2:5] == [
+        str(sum(len(s.words) for s in chosen)),
+        str(sum(len(s.spans) for s in chosen)),
+        "1",
+    ]
+    assert set(result["figures"]) == {
+        "no_review_f1", "disagreement_2_f1", "disagreement_4_f1", "random_2_f1",
+        "random_4_f1", "gold_alone_2_f1", "gold_alone_4_f1",
+    }  # fmt: skip
+    assert all(0.0 <= f <= 1.0 for f in result["figures"].values())
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
