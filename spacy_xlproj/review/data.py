@@ -18,7 +18,6 @@ confident accepted span first) or ``random`` (seeded).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import random
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import DataFormatError, UsageError
+from ..io.docbin import msgpack_registry_looked_up_once
 from ..teach.pseudo_labels import SPANS_KEY, VOTES_SUFFIX
 
 ORDERS = ("disagreement", "confidence", "random")
@@ -291,7 +291,7 @@ def _rows(
     orth = columns.index(ORTH)
     iob = columns.index(ENT_IOB) if ENT_IOB in columns else None
     kind = columns.index(ENT_TYPE) if ENT_TYPE in columns else None
-    with _decoders_looked_up_once():
+    with msgpack_registry_looked_up_once("decoders"):
         for array, packed in zip(docbin.tokens, docbin.span_groups, strict=True):
             words = [text[h] for h in array[:, orth].tolist()]
             # No entity column: nothing is known about entities (missing, as spaCy reads it).
@@ -394,29 +394,3 @@ def queue_order(data: ReviewData, order: str, seed: int = 0) -> list[int]:
         random.Random(seed).shuffle(out)
         return out
     raise UsageError(f"--order: use one of {', '.join(ORDERS)}, got {order!r}.")
-
-
-@contextlib.contextmanager
-def _decoders_looked_up_once() -> Iterator[None]:
-    """Let srsly find its msgpack decoders once, not for every span group read.
-
-    srsly asks its catalogue registry for every decoder on each ``msgpack_loads``, a
-    scan of the installed packages' entry points; a DocBin with two span groups per doc
-    loads three times slower because of it (10,000 docs: 9 s instead of 3). Mirrors
-    ``teach.pseudo_labels._encoders_looked_up_once`` for the reading side.
-    """
-    try:
-        from srsly.msgpack import msgpack_decoders
-
-        decoders = msgpack_decoders.get_all()
-    except (ImportError, AttributeError):
-        yield
-        return
-    if "get_all" in vars(msgpack_decoders):
-        yield
-        return
-    msgpack_decoders.get_all = lambda: decoders  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        del msgpack_decoders.get_all

@@ -25,7 +25,6 @@ worker of ``transfer.engine``: in this process, or on Ray workers (``pool=``).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 import time
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import DataError, DataFormatError, UsageError
+from ..io.docbin import msgpack_registry_looked_up_once
 from ..project.base import Projector
 from ..registry import taggers
 from ..transfer.consistency import Harmonize, check_head, head_majority, head_word
@@ -624,41 +624,13 @@ def write_pseudo_docbin(
                 "DocBin: words must be non-empty and contain no whitespace."
             )
         checked.append(item)
-    with _encoders_looked_up_once():
+    with msgpack_registry_looked_up_once("encoders"):
         for item in checked:
             docbin.add(to_doc(vocab, item, spans_key=spans_key))
     n = len(checked)
     with atomic_path(path) as tmp:
         docbin.to_disk(tmp)
     return n
-
-
-@contextlib.contextmanager
-def _encoders_looked_up_once() -> Iterator[None]:
-    """Let srsly find its msgpack encoders once, not on every ``msgpack_dumps``.
-
-    srsly's ``Packer`` asks its catalogue registry for every encoder each time it is
-    built, a scan of all catalogue registrations (spaCy's included) and of the
-    installed packages' entry points. ``DocBin.add`` packs twice per doc that has span
-    groups, and those scans were two thirds of the time of writing 10,000 docs
-    (1.5 ms of 2 ms per doc). The encoders do not change while a DocBin is built, so
-    the first answer is reused; anything unexpected in srsly leaves it untouched.
-    """
-    try:
-        from srsly.msgpack import msgpack_encoders
-
-        encoders = msgpack_encoders.get_all()
-    except (ImportError, AttributeError):  # a srsly without the registry: nothing to do
-        yield
-        return
-    if "get_all" in vars(msgpack_encoders):  # already cached by an enclosing call
-        yield
-        return
-    msgpack_encoders.get_all = lambda: encoders  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        del msgpack_encoders.get_all
 
 
 def check_pseudo_label_paths(
