@@ -59,7 +59,8 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
     review_value.main([
         "--pool", str(pool_file), "--oracle", str(pool_file), "--test", str(DEMO_TEST),
         "--pseudo", str(tmp_path / "pseudo.spacy"), "--projected", str(projected),
-        "--budgets", "2,4", "--strategies", "disagreement,random", "--min-dev", "1",
+        "--budgets", "2,4", "--strategies", "disagreement,random", "--weights", "1,3",
+        "--min-dev", "1",
         "--max-steps", "20", "--eval-frequency", "10", "--patience", "100",
         "--span-filter", "none", "--work", str(work), "--plot", str(plot),
         "--results-dir", str(results),
@@ -98,7 +99,9 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
     result = json.loads((results / "review_value.json").read_text())
     rows = result["tables"]["by_budget"]["rows"]
     assert [r[:2] for r in rows] == [
-        ["disagreement", "2"], ["disagreement", "4"], ["random", "2"], ["random", "4"],
+        ["disagreement", "2"], ["disagreement", "4"],
+        ["disagreement ×3", "2"], ["disagreement ×3", "4"],
+        ["random", "2"], ["random", "4"], ["random ×3", "2"], ["random ×3", "4"],
         ["random gold alone", "2"], ["random gold alone", "4"],
     ]  # fmt: skip
     chosen = [pool[i] for i in by_disagreement]
@@ -108,8 +111,14 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
         "1",
     ]
     assert set(result["figures"]) == {
-        "no_review_f1", "disagreement_2_f1", "disagreement_4_f1", "random_2_f1",
-        "random_4_f1", "gold_alone_2_f1", "gold_alone_4_f1",
+        "no_review_f1", "disagreement_2_f1", "disagreement_4_f1", "disagreement_2_x3_f1",
+        "disagreement_4_x3_f1", "random_2_f1", "random_4_f1", "random_2_x3_f1",
+        "random_4_x3_f1", "gold_alone_2_f1", "gold_alone_4_f1",
     }  # fmt: skip
+    # Weighted: the reviewed training sentences (not the held-out one) twice more.
+    copies_file = work / "disagreement-4-x3" / "corpus/round-1/train/reviewed-copies.spacy"
+    trained = [i for i in by_disagreement if keys[i] not in held]
+    assert sorted(docs(copies_file)) == sorted(" ".join(pool[i].words) for i in trained)
+    assert len(DocBin().from_disk(copies_file)) == 2 * len(trained) == 6
     assert all(0.0 <= f <= 1.0 for f in result["figures"].values())
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
