@@ -19,7 +19,8 @@ round K does not run. Rounds 2.. depend on their ``.selected`` file: raising
 rewritten only when they change: the students depend on it, so that more review redoes
 the students and nothing else (the database itself changes with every skip or undo).
 
-``data`` builds round k's training data from its pseudo-labels (``ROUND_DIR/pseudo.spacy``):
+``data`` (the first step of ``student-k``) builds round k's training data from its
+pseudo-labels (``ROUND_DIR/pseudo.spacy``):
 ``ROUND_DIR/train/`` holds the pseudo-labelled text (``--mix pseudo``) and a link to the
 projected translate-train data (``pseudo+projected``); ``ROUND_DIR/dev.spacy`` is the
 projected development set (``--dev projected``) or every 10th pseudo-labelled
@@ -326,13 +327,12 @@ def build_data(
             + ("" if real_dev else f"; fewer than {min_dev} to hold out: dev as without review")
             + (f"; {unknown} reviewed sentences are not in {pseudo}" if unknown else "")
         )
-    if real_dev:
-        pass
-    elif dev == "pseudo":
+    # With a held-out reviewed part, train/pseudo.spacy and dev.spacy are written already.
+    if not real_dev and dev == "pseudo":
         n_train, n_dev = split_pseudo(source, folder / "pseudo.spacy", dev_path, lang)
         what = "pseudo-labelled sentences" if source == pseudo else "sentences"
         typer.echo(f"{n_train} {what} to train on, {n_dev} held out as dev")
-    else:
+    elif not real_dev:
         assert projected is not None  # checked by the command
         if source == pseudo:
             _without_span_groups(pseudo, folder / "pseudo.spacy")
