@@ -340,6 +340,9 @@ def build_data(
     if mix == "pseudo+projected":
         assert projected is not None
         _link(folder / "projected.spacy", projected / "train.spacy")
+    # What the dev set is, for the model card (package_card.guess_dev_kind reads it).
+    kind = "gold" if real_dev else "pseudo-labelled" if dev == "pseudo" else "projected"
+    write_if_changed(dev_path.with_suffix(".kind"), kind + "\n")
 
 
 @app.command("data")

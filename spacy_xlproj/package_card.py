@@ -23,6 +23,7 @@ functions over dicts: no spaCy, no files.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from .errors import DataError, UsageError
@@ -79,8 +80,15 @@ def guess_dev_kind(dev_path: str) -> str:
 
     This project trains on gold dev data only through ``train.py --gold-dev`` (saved as
     ``gold-dev.spacy``) or from a ``gold`` corpus folder; students select on a
-    pseudo-labelled split (``round-K``) and translate-train models on projected data.
+    pseudo-labelled split (``round-K``) and translate-train models on projected data,
+    unless a ``.kind`` file beside the dev set names its kind (the student's data step
+    writes one: ``gold`` where it holds reviewed sentences).
     """
+    # A student's data step says what its dev set is (reviewed gold, or not) beside it.
+    said = Path(dev_path).with_suffix(".kind")
+    kind = said.read_text(encoding="utf8").strip() if said.is_file() else ""
+    if kind in DEV_KINDS:
+        return kind
     parts = re.split(r"[/\\]", dev_path)
     if parts[-1] == "gold-dev.spacy" or "gold" in parts[:-1]:
         return "gold"

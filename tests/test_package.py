@@ -215,11 +215,16 @@ def test_without_metrics_performance_is_empty_not_the_dev_score(tmp_path):
     )
 
 
-def test_dev_kind_guesses_and_about_errors():
+def test_dev_kind_guesses_and_about_errors(tmp_path):
     assert guess_dev_kind("training/es/x/gold-dev.spacy") == "gold"
     assert guess_dev_kind("corpus/es/gold/dev.spacy") == "gold"
     assert guess_dev_kind("corpus/es/student/round-1/dev.spacy") == "pseudo-labelled"
     assert guess_dev_kind("corpus/es/conll2003-heuristic/dev.spacy") == "projected"
+    # A student's data step names the kind beside its dev set: reviewed gold.
+    round_dir = tmp_path / "round-1"
+    round_dir.mkdir()
+    (round_dir / "dev.kind").write_text("gold\n", encoding="utf8")
+    assert guess_dev_kind(str(round_dir / "dev.spacy")) == "gold"
     assert parse_about(["a=1", "b=x=y", "a=2", "c="]) == {"b": "x=y", "a": "2"}
     assert list(parse_about(["a=1", "b=x=y", "a=2", "c="])) == ["b", "a"]
     with pytest.raises(UsageError) as err:

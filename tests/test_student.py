@@ -131,6 +131,7 @@ def test_data_holds_out_every_tenth_pseudo_labelled_sentence_with_its_missing_wo
     result = student_round("data", str(round_dir), *args, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "11 pseudo-labelled sentences to train on, 1 held out as dev" in result.stdout
+    assert (round_dir / "dev.kind").read_text(encoding="utf8") == "pseudo-labelled\n"
 
     def docs(path: Path):
         return list(DocBin().from_disk(path).get_docs(blank_vocab("es")))
@@ -284,6 +285,7 @@ def test_data_trains_on_the_reviewed_sentences_as_gold_and_chooses_on_a_held_out
     ] * 4
     assert all(not d.spans for d in train)  # the votes are not read on every epoch
     assert (round_dir / "dev.spacy").resolve() == (projected / "dev.spacy").resolve()
+    assert (round_dir / "dev.kind").read_text(encoding="utf8") == "projected\n"
     # With enough of them, a held-out part is the development set (real target gold),
     # written as a file of its own: the projected dev set it replaced is untouched.
     script.build_data(
@@ -292,6 +294,7 @@ def test_data_trains_on_the_reviewed_sentences_as_gold_and_chooses_on_a_held_out
     )  # fmt: skip
     dev = _docs(round_dir / "dev.spacy")
     assert not (round_dir / "dev.spacy").is_symlink()
+    assert (round_dir / "dev.kind").read_text(encoding="utf8") == "gold\n"  # for the card
     assert (projected / "dev.spacy").read_bytes() == projected_dev
     expected_dev = [f"W{i}" for i in range(8) if keys[i] in held]
     assert [d[0].text for d in dev] == expected_dev
