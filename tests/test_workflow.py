@@ -881,3 +881,23 @@ def test_translate_test_runs_with_the_wikiann_preset(student_project: Path):
     assert set(json.loads(metrics.read_text())) >= {"micro", "per_label"}
     stats = (student_project / "corpus/es/demo/stats-translate-test-heuristic.json").read_text()
     assert '"expand_names": true' in stats
+
+
+@pytest.mark.slow
+def test_the_student_workflow_ends_with_a_wheel_that_loads_with_spacy_alone(student_project):
+    """#24: package-student builds the last student's wheel from the demo data; package.py's
+    check installs it where only spaCy is, loads it and tags the issue's sentence (the step
+    fails otherwise), and the card's performance is the real test score."""
+    steps = weasel(student_project, "package-student", *TINY)
+    assert steps == {"package-student": "ran"}
+    folder = student_project / "packages" / "es_xlproj_ner_es_student-0.1.0"
+    assert [p.name for p in (folder / "dist").glob("*.whl")] == [
+        "es_xlproj_ner_es_student-0.1.0-py3-none-any.whl"
+    ]
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf8"))
+    metrics = student_project / "metrics/es/demo/student-heuristic-2.json"
+    micro = json.loads(metrics.read_text(encoding="utf8"))["micro"]
+    assert meta["performance"]["ents_f"] == pytest.approx(micro["f1"])
+    assert not any("spacy-xlproj" in req for req in meta.get("requirements", []))
+    assert meta["provenance"]["rounds"] == "2"
+    assert "xlproj_span_filter" in meta["pipeline"]
