@@ -119,6 +119,7 @@ def europarl(shared_data: Path, side: str) -> list[Sentence]:
     return read_columns(shared_data / f"europarl_ner/{side}-europarl.test.conll02")
 
 
+@pytest.mark.slow  # reads every data set whole
 @pytest.mark.parametrize("name", COLUMN_FILES)
 def test_data_file_loads(shared_data, name):
     path = shared_data / name
@@ -133,6 +134,7 @@ def test_data_file_loads(shared_data, name):
     assert (report.docstarts_skipped > 0) == name.startswith("conll2003/")
 
 
+@pytest.mark.slow  # reads every data set whole
 @pytest.mark.parametrize("name", sorted(STATED))
 def test_data_file_counts_match_readme(shared_data, name):
     n_sentences, n_entities, n_repaired = STATED[name]

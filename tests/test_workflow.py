@@ -499,6 +499,7 @@ def _sample(tmp_path: Path, n: int, lang: str) -> tuple[Path, Path]:
     return train, dev
 
 
+@pytest.mark.slow  # trains a model
 def test_cnn_config_trains_and_records_its_training(tmp_path):
     import spacy
 
@@ -529,6 +530,7 @@ def _old_model(folder):
     (folder / "notes.txt").write_text("mine")
 
 
+@pytest.mark.slow  # trains a model
 def test_a_stopped_retrain_keeps_the_old_model(tmp_path, monkeypatch):
     import spacy.training.loop
 
@@ -552,6 +554,7 @@ def test_a_stopped_retrain_keeps_the_old_model(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dev.spacy", "model", "train.spacy"]
 
 
+@pytest.mark.slow  # trains a model
 def test_a_finished_retrain_replaces_each_result_and_keeps_other_files(tmp_path):
     import spacy
 
@@ -573,6 +576,7 @@ def test_a_finished_retrain_replaces_each_result_and_keeps_other_files(tmp_path)
     assert not train_script.staging_folder(output).exists()
 
 
+@pytest.mark.slow  # trains a model
 def test_source_model_trains_with_entity_fragments(tmp_path):
     import spacy
 
