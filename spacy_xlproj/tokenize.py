@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Literal
 
+from .errors import UsageError
+
 TokenizerMode = Literal["spacy", "whitespace"]
 
 
@@ -34,7 +36,7 @@ class Tokenizer:
 
     def __init__(self, lang: str = "xx", mode: TokenizerMode = "spacy") -> None:
         if mode not in ("spacy", "whitespace"):
-            raise ValueError(f"Unknown tokenizer mode {mode!r}: use 'spacy' or 'whitespace'.")
+            raise UsageError(f"Unknown tokenizer mode {mode!r}: use 'spacy' or 'whitespace'.")
         self.lang = lang
         self.mode = mode
 

@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
+from ..errors import UsageError
 from ..registry import aligners
 from ..types import Link
 from .base import WordPair
@@ -117,7 +118,7 @@ class LexicalAligner:
         max_words: int = MAX_WORDS,
     ) -> None:
         if max_words < 2:
-            raise ValueError(f"max_words must be at least 2, got {max_words}")
+            raise UsageError(f"max_words must be at least 2, got {max_words}")
         self.distortion = distortion
         self.min_similarity = min_similarity
         self.reorder = reorder

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from spacy.language import Language
 from thinc.api import Config
 
+from ..errors import UsageError
 from ..ner.base import EntityTagger
 from ..project.base import Projector
 
@@ -225,4 +226,4 @@ def check_specs(**specs: Any) -> None:
             try:
                 checks[name](value)
             except ValueError as err:
-                raise ValueError(f"{name}: {err}") from None
+                raise UsageError(f"{name}: {err}") from None

@@ -19,6 +19,7 @@ from spacy.vocab import Vocab
 from ..align.base import Aligner
 from ..align.build import resolve_aligner
 from ..align.settings import aligner_settings, lend_translator
+from ..errors import UsageError
 from ..ner.base import EntityTagger
 from ..ner.build import resolve_tagger
 from ..project.base import Projector
@@ -59,9 +60,9 @@ class TranslateTestComponent(BatchedProjectionPipe):
         cache_dir: str | None = None,
     ) -> None:
         if not 0.0 <= min_confidence <= 1.0:
-            raise ValueError(f"min_confidence must lie in [0, 1], got {min_confidence}")
+            raise UsageError(f"min_confidence must lie in [0, 1], got {min_confidence}")
         if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+            raise UsageError(f"batch_size must be at least 1, got {batch_size}")
         check_backend(translator, "translator", ("translate",))
         check_backend(source_ner, "tagger", ("tag",))
         check_backend(aligner, "aligner", ("align",))
