@@ -865,15 +865,16 @@ def test_a_rerun_redoes_exactly_what_changed(student_project: Path):
     after = {p.name: p.read_bytes() for p in (student / "model-best").rglob("*") if p.is_file()}
     assert after == before  # the old student stays, and is not recorded as the new one
     assert srsly.read_yaml(project / "project.lock")["student-1"] == lock
+    stopped = time.time()
     # The next run redoes the students (and the later rounds' pseudo-labels) only.
     rerun = {step: weasel(project, step, *agree)[step] for step in RUN_STEPS}
     assert [s for s in RUN_STEPS if rerun[s] == "ran"] == [
         "student-plan", "student-1", "pseudo-label-2", "student-2", "pseudo-label-3",
     ]  # fmt: skip
-    assert (student / "model-best").is_dir()
-    assert {
-        p.name: p.read_bytes() for p in (student / "model-best").rglob("*") if p.is_file()
-    } != before
+    # The new student replaced the old one and is what the lock records. (Its weights may
+    # equal the old ones: teachers this tiny can agree on the same nothing either way.)
+    assert (student / "model-best" / "meta.json").stat().st_mtime > stopped
+    assert srsly.read_yaml(project / "project.lock")["student-1"] != lock
 
 
 @pytest.mark.slow
