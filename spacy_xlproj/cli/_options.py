@@ -13,6 +13,7 @@ from typing import Any
 import typer
 
 from ..errors import UsageError
+from ..io import paths
 from ..transfer.engine import EngineOptions, LocalPool, RayPool, WorkerSpec
 
 TRANSLATOR_FORMS = "apertium, hf:MODEL_DIR, ct2:MODEL_DIR, file:PATH or file:PATH:SOURCE"
@@ -76,10 +77,7 @@ def workers() -> Any:
 
 def check_limit(limit: int | None) -> int | None:
     """``--limit``: 0 or more, 0 (or not given) meaning every sentence."""
-    if limit is not None and limit < 0:
-        # Slicing with -1 used to drop the last sentence without a word.
-        raise UsageError(f"--limit must be 0 or more (0: every sentence), got {limit}.")
-    return limit or None
+    return paths.check_limit(limit, "--limit")
 
 
 def chunk_size(settings: Any) -> int:

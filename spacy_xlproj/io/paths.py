@@ -1,4 +1,4 @@
-"""Checks every command runs on its paths before any work starts (the one home of each).
+"""Checks every command runs on its paths and counts before any work starts (one home each).
 
 A run that fails after translating a whole corpus, or that overwrites its own input or
 its cache, loses the user's time or data; these checks make it fail at once, in one
@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..errors import DataError
+from ..errors import DataError, UsageError
 
 # What a translation cache folder holds (translate/cache.py, and ProjectedCorpus.v1).
 CACHE_FILE = "translations.sqlite3"
@@ -22,6 +22,17 @@ _SQLITE_HEADER = b"SQLite format 3\x00"
 
 class PathProblem(DataError):
     """An input or output path that the command cannot use."""
+
+
+def check_limit(limit: int | None, name: str = "limit") -> int | None:
+    """A sentence limit: 0 or more, 0 (or None) meaning every sentence (returned as None).
+
+    RAISES (UsageError): A negative limit (slicing with -1 used to drop the last sentence
+        without a word).
+    """
+    if limit is not None and limit < 0:
+        raise UsageError(f"{name} must be 0 or more (0: every sentence), got {limit}.")
+    return limit or None
 
 
 def check_input(path: str | Path, what: str = "Input file") -> Path:

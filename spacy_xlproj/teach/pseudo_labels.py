@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import DataError, DataFormatError, UsageError
 from ..io.docbin import msgpack_registry_looked_up_once
+from ..io.paths import check_limit
 from ..project.base import Projector
 from ..registry import taggers
 from ..transfer.consistency import Harmonize, check_head, head_majority, head_word
@@ -704,8 +705,7 @@ def pseudo_label_file(
 
     if not checked:
         check_pseudo_label_paths(input_path, output_path, stats_path)
-    if limit is not None and limit < 0:
-        raise UsageError(f"limit must be 0 or more (0: every sentence), got {limit}.")
+    limit = check_limit(limit)
     sentences = read_sentences(input_path, lang=lang)
     if limit:
         sentences = sentences[:limit]
