@@ -22,12 +22,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import DataError, XlprojError
+from ..io.paths import CACHE_FILE  # one name for the database, which the path checks know
 from ..registry import translators
 from .base import Translator
 from .identity import DigestMemo, translator_identity
 
 CACHE_ENV = "XLPROJ_CACHE_DIR"
-CACHE_FILE = "translations.sqlite3"
 # sqlite limits the number of "?" parameters in one statement (999 in old builds).
 _LOOKUP_BATCH = 500
 # The tables a translation cache holds, with their columns: anything else is not ours.
