@@ -24,7 +24,12 @@ reported in sentences, words and entities reviewed; the plot shows F1 against se
 and against words (strategies compared at equal words too).
 
 Every training is a CPU training of CONFIG: the full run (3 strategies × 4 budgets + 4
-baselines + 1) takes hours on the 2-core machine. The result goes to
+baselines + 1) takes hours on the 2-core machine. ``--jobs 2`` trains two at a time (each
+training uses one core). Runs go in priority order (the budget of 200 first, then 100, 500
+and 50) and each finished run keeps its score in ``WORK/NAME/result.json``, keyed on
+everything that made it (settings, config, data files, the reviewed sentences): a run
+that dies or is stopped resumes without redoing finished runs, and a changed setting
+redoes exactly the runs it changes. The result goes to
 ``benchmarks/results/review_value.json`` (``--no-result``: print only) and the plot to
 ``--plot``.
 """
@@ -32,8 +37,12 @@ baselines + 1) takes hours on the 2-core machine. The result goes to
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import shutil
 import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +55,7 @@ from predict import predict  # noqa: E402
 
 from spacy_xlproj.evaluate import entity_scores  # noqa: E402
 from spacy_xlproj.io import read_sentences, write_sentences  # noqa: E402
+from spacy_xlproj.io.atomic import write_atomic  # noqa: E402
 from spacy_xlproj.review.data import ORDERS, ReviewData, load_review_data, queue_order  # noqa: E402
 from spacy_xlproj.review.export import dev_keys  # noqa: E402
 from spacy_xlproj.review.store import ReviewStore  # noqa: E402
@@ -96,6 +106,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--work", type=Path, default=ROOT / "training" / "review_value",
                    help="where the databases, data and models go")  # fmt: skip
     p.add_argument("--plot", type=Path, default=ROOT / "docs" / "img" / "review_value.png")
+    p.add_argument("--jobs", type=int, default=1, help="trainings at a time (one core each)")
+    p.add_argument("--finetune", action="store_true",
+                   help="also fine-tune the student without review on the reviewed")  # fmt: skip
     add_arguments(p, data_folder=False)
     return p.parse_args(argv)
 
@@ -119,7 +132,9 @@ def score(model: Path, test: list[Sentence]) -> float:
     return entity_scores([s.spans for s in predicted], [s.spans for s in test]).micro.f1
 
 
-def train(args: argparse.Namespace, folder: Path, train_data: Path, dev: Path) -> dict[str, Any]:
+def train(
+    args: argparse.Namespace, folder: Path, train_data: Path, dev: Path, config: Path | None = None
+) -> dict[str, Any]:
     settings = train_script.TrainSettings(
         args.lang,
         train_data,
@@ -129,7 +144,7 @@ def train(args: argparse.Namespace, folder: Path, train_data: Path, dev: Path) -
         patience=args.patience,
         span_filter=args.span_filter,
     )
-    return train_script.train_pipeline(args.config, folder / "model", settings)
+    return train_script.train_pipeline(config or args.config, folder / "model", settings)
 
 
 def review(data: ReviewData, oracle: list[Sentence], chosen: list[int], db: Path) -> None:
@@ -224,6 +239,45 @@ def gold_alone_run(
     return {"f1": f1, "dev": len(dev), "steps": summary.get("steps")}
 
 
+def finetune_run(
+    args: argparse.Namespace,
+    data: ReviewData,
+    oracle: list[Sentence],
+    chosen: list[int],
+    test: list[Sentence],
+    name: str,
+) -> dict[str, Any]:
+    """The student without review, trained further on the reviewed sentences alone (its
+    tok2vec and ner sourced from it: spaCy resumes their training), choosing its step on
+    the held-out reviewed quarter."""
+    from spacy import util
+
+    from spacy_xlproj.review.export import export_reviewed
+
+    folder = args.work / name
+    shutil.rmtree(folder / "data", ignore_errors=True)
+    (folder / "data").mkdir(parents=True)
+    db = folder / "review.sqlite"
+    review(data, oracle, chosen, db)
+    train_data, dev = folder / "data" / "train.spacy", folder / "data" / "dev.spacy"
+    with ReviewStore(db, data.fingerprint, len(data)) as store:
+        export_reviewed(data, store, train_data, lang=args.lang, dev=dev,
+                        dev_share=student_round.DEV_SHARE)  # fmt: skip
+    base = (args.work / "no-review" / "model" / "model-best").resolve()
+    config = util.load_config(args.config, interpolate=False)
+    for component in ("tok2vec", "ner"):
+        config["components"][component] = {"source": str(base)}
+    derived = folder / "data" / "finetune.cfg"
+    config.to_disk(derived)
+    summary = train(args, folder, train_data, dev, derived)
+    held = dev_keys([data.items[i].key for i in chosen], student_round.DEV_SHARE)
+    return {
+        "f1": score(folder / "model" / "model-best", test),
+        "dev": len(held),
+        "steps": summary.get("steps"),
+    }
+
+
 def plot(rows: list[dict[str, Any]], baseline: float, path: Path) -> None:
     import matplotlib
 
@@ -247,7 +301,121 @@ def plot(rows: list[dict[str, Any]], baseline: float, path: Path) -> None:
     plt.close(fig)
 
 
+@dataclass(frozen=True)
+class Run:
+    """One training of the study: a student with ``chosen`` reviewed (``weight`` times),
+    (``gold``) the chosen gold sentences alone, or (``finetune``) the student without
+    review trained further on them."""
+
+    name: str
+    strategy: str
+    chosen: tuple[int, ...]
+    weight: int = 1
+    gold: bool = False
+    finetune: bool = False
+
+
+@dataclass
+class Study:
+    """What every run reads; set once before the runs (inherited by forked workers)."""
+
+    args: argparse.Namespace
+    data: ReviewData
+    oracle: list[Sentence]
+    test: list[Sentence]
+    inputs: dict[str, str] = field(default_factory=dict)
+
+
+_STUDY: Study | None = None
+
+
+def file_digest(path: Path) -> str:
+    """A content hash of a file or of every file under a folder (links followed)."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        digest.update(str(file.relative_to(path) if path.is_dir() else file.name).encode())
+        with file.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def run_key(study: Study, run: Run) -> str:
+    """Everything that decides a run's score: a result made with another key is redone."""
+    a = study.args
+    settings = {
+        "run": [run.gold, run.finetune, run.weight, [study.data.items[i].key for i in run.chosen]],
+        "train": [a.lang, a.max_steps, a.eval_frequency, a.patience, a.span_filter],
+        "student": [] if run.gold else [a.mix, a.dev, a.min_dev, student_round.DEV_SHARE],
+        "inputs": study.inputs,
+    }
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+
+
+def execute(run: Run) -> dict[str, Any]:
+    """Train and score one run, or read its result when a finished run has its key."""
+    study = _STUDY
+    assert study is not None, "set _STUDY before the runs"
+    key = run_key(study, run)
+    saved = study.args.work / run.name / "result.json"
+    if saved.is_file():
+        result = json.loads(saved.read_text())
+        if result.get("key") == key:
+            return result
+    args, data, oracle, test = study.args, study.data, study.oracle, study.test
+    if run.gold:
+        result = gold_alone_run(args, data, oracle, test, list(run.chosen))
+    elif run.finetune:
+        result = finetune_run(args, data, oracle, list(run.chosen), test, run.name)
+    else:
+        result = student_run(args, data, oracle, test, run.name, list(run.chosen), run.weight)
+    result["key"] = key
+    write_atomic(saved, json.dumps(result, indent=1) + "\n")
+    print(f"{run.name}: F1 {result['f1']:.4f}", file=sys.stderr, flush=True)
+    return result
+
+
+def plan_runs(study: Study, budgets: list[int]) -> list[Run]:
+    """The study's runs, most wanted first: the budget of 200 (or the one nearest it),
+    then the others by distance from it; at each budget the strategies, then gold alone,
+    then the weighted variants."""
+    a, data = study.args, study.data
+    orders = {s: queue_order(data, s, a.seed) for s in dict.fromkeys([*a.strategies, "random"])}
+    runs = [Run("no-review", "no review", ())]
+    for budget in sorted(budgets, key=lambda b: (abs(b - 200), b)):
+        for strategy in a.strategies:
+            chosen = tuple(orders[strategy][:budget])
+            runs.append(Run(f"{strategy}-{budget}", strategy, chosen))
+        runs.append(Run(f"gold-{budget}", GOLD_ALONE, tuple(orders["random"][:budget]), gold=True))
+        for weight in (w for w in a.weights if w > 1):
+            for strategy in a.strategies:
+                chosen = tuple(orders[strategy][:budget])
+                runs.append(Run(f"{strategy}-{budget}-x{weight}", f"{strategy} ×{weight}",
+                                chosen, weight))  # fmt: skip
+        for strategy in a.strategies if a.finetune else ():
+            chosen = tuple(orders[strategy][:budget])
+            runs.append(Run(f"{strategy}-{budget}-ft", f"{strategy} fine-tuned", chosen,
+                            finetune=True))  # fmt: skip
+    return runs
+
+
+def run_all(runs: list[Run], jobs: int) -> list[dict[str, Any]]:
+    """Every run's result, in order; ``jobs`` trainings at a time in forked workers. The
+    fine-tuning runs start from the student without review: they go once it is done."""
+    if jobs <= 1:
+        return [execute(run) for run in runs]
+    import multiprocessing
+
+    results: dict[Run, dict[str, Any]] = {}
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        for phase in ([r for r in runs if not r.finetune], [r for r in runs if r.finetune]):
+            results.update(zip(phase, pool.map(execute, phase), strict=True))
+    return [results[run] for run in runs]
+
+
 def main(argv: list[str] | None = None) -> None:
+    global _STUDY
     args = parse_args(argv)
     rec = Recorder(NAME, kind="study")
     data, oracle = load_pool(args)
@@ -255,34 +423,35 @@ def main(argv: list[str] | None = None) -> None:
     budgets = sorted(b for b in args.budgets if b <= len(data))
     if budgets != sorted(args.budgets):
         print(f"budgets above the pool's {len(data)} sentences are left out", file=sys.stderr)
+    inputs = {
+        name: file_digest(path)
+        for name, path in (("config", args.config), ("pseudo", args.pseudo),
+                           ("projected", args.projected), ("oracle", args.oracle))
+    }  # fmt: skip
+    _STUDY = Study(args, data, oracle, test, inputs)
+    runs = plan_runs(_STUDY, budgets)
+    results = run_all(runs, args.jobs)
 
-    def counts(chosen: list[int]) -> dict[str, int]:
+    def counts(chosen: tuple[int, ...]) -> dict[str, int]:
         return {
             "sentences": len(chosen),
             "words": sum(len(data.items[i].words) for i in chosen),
             "entities": sum(len(oracle[i].spans) for i in chosen),
         }
 
-    baseline = student_run(args, data, oracle, test, "no-review", [])["f1"]
+    baseline = results[0]["f1"]
     rec.figures["no_review_f1"] = round(baseline, 4)
     rows: list[dict[str, Any]] = []
-    for strategy in args.strategies:
-        order = queue_order(data, strategy, args.seed)
-        for weight in args.weights:
-            label = strategy if weight == 1 else f"{strategy} ×{weight}"
-            suffix = "" if weight == 1 else f"-x{weight}"
-            for budget in budgets:
-                chosen = order[:budget]
-                name = f"{strategy}-{budget}{suffix}"
-                run = student_run(args, data, oracle, test, name, chosen, weight)
-                rows.append({"strategy": label, **counts(chosen), **run})
-                rec.figures[f"{name.replace('-', '_')}_f1"] = round(run["f1"], 4)
-    random_order = queue_order(data, "random", args.seed)
-    for budget in budgets:
-        chosen = random_order[:budget]
-        run = gold_alone_run(args, data, oracle, test, chosen)
-        rows.append({"strategy": GOLD_ALONE, **counts(chosen), **run})
-        rec.figures[f"gold_alone_{budget}_f1"] = round(run["f1"], 4)
+    for run, result in zip(runs[1:], results[1:], strict=True):
+        rows.append({"strategy": run.strategy, **counts(run.chosen), **result})
+        figure = f"gold_alone_{len(run.chosen)}" if run.gold else run.name.replace("-", "_")
+        rec.figures[f"{figure}_f1"] = round(result["f1"], 4)
+    groups = [
+        g
+        for s in args.strategies
+        for g in (s, *(f"{s} ×{w}" for w in args.weights if w > 1), f"{s} fine-tuned")
+    ]
+    rows.sort(key=lambda r: ([*groups, GOLD_ALONE].index(r["strategy"]), r["sentences"]))
     rec.table(
         "by_budget",
         ["strategy", "sentences", "words", "entities", "dev", "steps", "F1", "Δ no review"],

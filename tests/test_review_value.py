@@ -56,15 +56,16 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
 
     pool_file, projected, pool = _pool(tmp_path)
     work, results, plot = tmp_path / "work", tmp_path / "results", tmp_path / "value.png"
-    review_value.main([
+    argv = [
         "--pool", str(pool_file), "--oracle", str(pool_file), "--test", str(DEMO_TEST),
         "--pseudo", str(tmp_path / "pseudo.spacy"), "--projected", str(projected),
         "--budgets", "2,4", "--strategies", "disagreement,random", "--weights", "1,3",
-        "--min-dev", "1",
+        "--finetune", "--min-dev", "1",
         "--max-steps", "20", "--eval-frequency", "10", "--patience", "100",
         "--span-filter", "none", "--work", str(work), "--plot", str(plot),
         "--results-dir", str(results),
-    ])  # fmt: skip
+    ]  # fmt: skip
+    review_value.main(argv)
     # Disagreement: the sentences with the longest entity the second teacher missed first.
     first = [s.spans[0].end - s.spans[0].start if s.spans else 0 for s in pool]
     by_disagreement = sorted(range(12), key=lambda i: (-first[i], i))[:4]
@@ -101,7 +102,9 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
     assert [r[:2] for r in rows] == [
         ["disagreement", "2"], ["disagreement", "4"],
         ["disagreement ×3", "2"], ["disagreement ×3", "4"],
+        ["disagreement fine-tuned", "2"], ["disagreement fine-tuned", "4"],
         ["random", "2"], ["random", "4"], ["random ×3", "2"], ["random ×3", "4"],
+        ["random fine-tuned", "2"], ["random fine-tuned", "4"],
         ["random gold alone", "2"], ["random gold alone", "4"],
     ]  # fmt: skip
     chosen = [pool[i] for i in by_disagreement]
@@ -113,7 +116,8 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
     assert set(result["figures"]) == {
         "no_review_f1", "disagreement_2_f1", "disagreement_4_f1", "disagreement_2_x3_f1",
         "disagreement_4_x3_f1", "random_2_f1", "random_4_f1", "random_2_x3_f1",
-        "random_4_x3_f1", "gold_alone_2_f1", "gold_alone_4_f1",
+        "random_4_x3_f1", "gold_alone_2_f1", "gold_alone_4_f1", "disagreement_2_ft_f1",
+        "disagreement_4_ft_f1", "random_2_ft_f1", "random_4_ft_f1",
     }  # fmt: skip
     # Weighted: the reviewed training sentences (not the held-out one) twice more.
     copies_file = work / "disagreement-4-x3" / "corpus/round-1/train/reviewed-copies.spacy"
@@ -122,3 +126,21 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
     assert len(DocBin().from_disk(copies_file)) == 2 * len(trained) == 6
     assert all(0.0 <= f <= 1.0 for f in result["figures"].values())
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # Fine-tuned: the student without review, trained further on the reviewed alone.
+    tuned = work / "disagreement-4-ft"
+    assert sorted(docs(tuned / "data" / "train.spacy")) == sorted(
+        " ".join(pool[i].words) for i in trained
+    )
+    config = (tuned / "data" / "finetune.cfg").read_text()
+    assert f'source = "{(work / "no-review" / "model" / "model-best").resolve()}"' in config
+
+    # A rerun redoes nothing: every run's result is kept with the key of what made it.
+    models = sorted(work.glob("*/model/model-best/ner/model"))
+    assert len(models) == 15
+    stamps = {m: m.stat().st_mtime_ns for m in models}
+    review_value.main(argv)
+    assert {m: m.stat().st_mtime_ns for m in models} == stamps
+    assert json.loads((results / "review_value.json").read_text())["figures"] == result["figures"]
+    # A changed setting redoes the runs it changes (here all), two trainings at a time.
+    review_value.main([*argv, "--max-steps", "30", "--jobs", "2"])
+    assert all(m.stat().st_mtime_ns != stamps[m] for m in models)
