@@ -51,16 +51,24 @@ def review_cli(
 ) -> None:
     """Review DATA in the browser: prints a local URL with a token; decisions go to --db.
 
+    The source side of translate-train's output is read from beside DATA when --source
+    is not given (train.spacy: train.source.jsonl).
+
     Keys: Enter accept, p save decided spans only, s skip, u undo, x reject span, 1-9 label.
 
     Arrows move, Shift+arrows select words. Export the result with `review-export`.
     """
+    from ..review.data import source_file
     from ..review.server import serve
 
     try:
         check_input(data, "Data file")
         if source is not None:
             check_input(source, "Source file")
+        elif (source := source_file(data)) is not None:
+            typer.echo(
+                f"Source side: {source} (translate-train's; --source to use another)", err=True
+            )
         check_output(db, data, source, what="Database")
         chosen = [x.strip() for x in labels.split(",") if x.strip()] or None
         serve(
@@ -118,7 +126,7 @@ def review_export_cli(
         check_output(output, data, db)
         if dev is not None:
             check_output(dev, data, db, output, what="Dev output")
-        reviewed = load_review_data(data)
+        reviewed = load_review_data(data, find_source=False)
         with ReviewStore(db, reviewed.fingerprint, len(reviewed), data.name) as store:
             stats = export_reviewed(
                 reviewed,

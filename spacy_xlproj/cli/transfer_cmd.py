@@ -4,7 +4,8 @@ Both check every path and option before any translation (inputs exist, outputs a
 writable and are not inputs, ``--cache-dir`` is a cache, ``--work-dir`` belongs to
 this run…) and report ordinary mistakes as one ``Error: …`` line, like every command.
 translate-train streams: the source is read lazily, chunk by chunk, and the output is
-written as the chunks are done (``transfer.output``), in memory bounded by a chunk.
+written as the chunks are done (``transfer.output``), in memory bounded by a chunk; so is
+its source side, beside it (``transfer.output.source_sidecar_path``), which ``review`` reads.
 """
 
 from __future__ import annotations
@@ -62,16 +63,27 @@ def _check_outputs(
     inputs: list[Path],
     cache_dir: Path | None,
     work_dir: Path | None = None,
+    sidecar: Path | None = None,
 ) -> None:
-    """OUTPUT and --stats: not an input, not inside the cache or work folder, not each other."""
+    """OUTPUT and --stats: not an input, not inside the cache or work folder, not each other.
+
+    With ``sidecar`` (translate-train's source side), that file likewise.
+    """
     folders = [("--cache-dir", cache_dir), ("--work-dir", work_dir)]
     check_output(output, *inputs, folders=folders)
+    if sidecar is not None:
+        check_output(sidecar, *inputs, what="Source side file", folders=folders)
     if stats is None:
         return
     check_output(stats, *inputs, what="Statistics file", folders=folders)
     if stats.resolve() == output.resolve():
         raise PathProblem(
             f"--stats {stats} is the output file too; give the statistics another path."
+        )
+    if sidecar is not None and stats.resolve() == sidecar.resolve():
+        raise PathProblem(
+            f"--stats {stats} is where the source side of {output} goes; give the statistics "
+            "another path."
         )
 
 
@@ -123,6 +135,7 @@ def translate_train_cli(
 ) -> None:
     """Translate a labelled corpus and project its entities: training data for TGT_LANG."""
     from ..transfer.chunks import check_work_dir
+    from ..transfer.output import source_sidecar_path
     from ..transfer.train import TrainBackends
 
     started = time.perf_counter()
@@ -136,7 +149,8 @@ def translate_train_cli(
     files = _translator_files(translator)
     check_input(src)
     check_cache_dir(cache_dir)
-    _check_outputs(output, stats, [src, *files], cache_dir, work_dir)
+    sidecar = source_sidecar_path(output)
+    _check_outputs(output, stats, [src, *files], cache_dir, work_dir, sidecar)
     if work_dir is not None:
         check_work_dir(work_dir, "translate-train")
     n_source = _scan_source(src, src_lang)
@@ -170,6 +184,7 @@ def translate_train_cli(
         report["markers"] = marker_stats.to_dict()
         typer.echo(json.dumps(report["markers"], indent=2))
     typer.secho(f"✔ Wrote {n_written} sentences to {output}", fg=typer.colors.GREEN)
+    typer.echo(f"  source side (for review): {sidecar}")
     _write_stats(stats, report, started)
 
 
@@ -228,7 +243,8 @@ def _run_translate_train(
     files: list[Path],
     span_filter: SpanFilter,
 ) -> tuple[int, Any, Any, Counter[str]]:
-    """Stream the source through the chunked runner into the output, atomically.
+    """Stream the source through the chunked runner into the output, atomically, and
+    each written sentence's source side into ``source_sidecar_path(output)``.
 
     The span filter works on the finished chunks, so it is not a work-folder setting:
     a resumed run may change it without translating again.
@@ -237,8 +253,8 @@ def _run_translate_train(
     from ..io import iter_sentences
     from ..project.markers import MarkerStats
     from ..transfer.chunks import file_identity
-    from ..transfer.output import write_stream
-    from ..transfer.train import stream_translate_train
+    from ..transfer.output import source_sidecar, source_sidecar_path, write_stream
+    from ..transfer.train import ProjectedSentence, stream_translate_train
 
     method = options.method
     marker_stats = MarkerStats() if method == "markers" else None
@@ -253,20 +269,28 @@ def _run_translate_train(
     }
     if files:
         settings["translations"] = [file_identity(p) for p in files if p.is_file()]
-    stream = stream_translate_train(
-        _limited(iter_sentences(src, lang=src_lang), limit),
-        pool,
-        chunk_size=chunk_size,
-        work_dir=work_dir,
-        progress=progress,
-        stats=projection_stats,
-        marker_stats=marker_stats,
-        settings=settings,
-        total=total,
-        span_filter=span_filter if span_filter.active else None,
-        filtered=filtered,
-    )
-    n_written = write_stream(output, stream, tgt_lang)
+    # The source side is written line by line as the output's sentences stream by; it
+    # replaces its old version only once the output is complete.
+    with source_sidecar(source_sidecar_path(output)) as add_source:
+
+        def on_sentence(result: ProjectedSentence) -> None:
+            add_source(result.source.words, result.source.spans, result.links)
+
+        stream = stream_translate_train(
+            _limited(iter_sentences(src, lang=src_lang), limit),
+            pool,
+            chunk_size=chunk_size,
+            work_dir=work_dir,
+            progress=progress,
+            stats=projection_stats,
+            marker_stats=marker_stats,
+            settings=settings,
+            total=total,
+            span_filter=span_filter if span_filter.active else None,
+            filtered=filtered,
+            on_sentence=on_sentence,
+        )
+        n_written = write_stream(output, stream, tgt_lang)
     return n_written, projection_stats, marker_stats, filtered
 
 

@@ -11,6 +11,10 @@ of those words it is), so that decisions stored under it follow the text, not a 
 position. :attr:`ReviewData.fingerprint` hashes every key in order: a database of
 decisions belongs to one text.
 
+:func:`load_review_data` also reads the source side of translate-train output (the
+source words, entities and word alignment of each sentence): from ``--source``, or else
+from the file translate-train writes beside its output (:func:`source_file`).
+
 :func:`queue_order` is the order sentences are shown in: ``disagreement`` (most words
 on which the teachers' tags differ, then most missing words), ``confidence`` (the least
 confident accepted span first) or ``random`` (seeded).
@@ -31,6 +35,7 @@ from typing import Any, Literal
 from ..errors import DataFormatError, UsageError
 from ..io.docbin import msgpack_registry_looked_up_once
 from ..teach.pseudo_labels import SPANS_KEY, VOTES_SUFFIX
+from ..transfer.output import source_sidecar_path
 
 ORDERS = ("disagreement", "confidence", "random")
 Order = Literal["disagreement", "confidence", "random"]
@@ -166,15 +171,31 @@ def fingerprint(keys: Sequence[str]) -> str:
     return h.hexdigest()[:32]
 
 
-def load_review_data(path: str | Path, source: str | Path | None = None) -> ReviewData:
+def source_file(path: str | Path, source: str | Path | None = None) -> Path | None:
+    """The source side to show with ``path``: ``source`` if given, else the file
+    translate-train wrote beside ``path`` (``transfer.output.source_sidecar_path``:
+    ``train.spacy`` -> ``train.source.jsonl``) if it exists, else None."""
+    if source is not None:
+        return Path(source)
+    sidecar = source_sidecar_path(path)
+    return sidecar if sidecar.is_file() else None
+
+
+def load_review_data(
+    path: str | Path, source: str | Path | None = None, *, find_source: bool = True
+) -> ReviewData:
     """Read a pseudo-labelled (or any labelled) ``.spacy`` file for review.
 
     path (str | Path): The DocBin, e.g. the output of ``pseudo-label``.
     source (str | Path | None): A JSON-lines file with the source side of each doc, in
         order (translate-train output): ``{"words": [...], "spans": [[start, end,
-        label], ...], "links": [[source index, target index], ...]}`` per line.
+        label], ...], "links": [[source index, target index], ...]}`` per line. None:
+        the one translate-train wrote beside ``path``, if any (``source_file``).
+    find_source (bool): False: read no source side unless ``source`` is given (what
+        the sentences are does not depend on it: export needs none).
     RETURNS (ReviewData): The sentences in file order, with their keys.
-    RAISES (DataFormatError): The file is not a readable DocBin.
+    RAISES (DataFormatError): The file is not a readable DocBin, or the source side
+        does not match it (``read_sources``).
     """
     from spacy.tokens import DocBin
 
@@ -214,6 +235,8 @@ def load_review_data(path: str | Path, source: str | Path | None = None) -> Revi
             items.append(item)
     except (KeyError, ValueError, IndexError, TypeError, struct.error) as err:
         raise DataFormatError(path, None, f"not a readable spaCy DocBin ({err!r}).") from None
+    if source is None and find_source:
+        source = source_file(path)
     if source is not None:
         for item, view in zip(
             items, read_sources(source, [len(i.words) for i in items]), strict=True

@@ -8,14 +8,20 @@ with their total size, so ``io.write_docbin`` builds it whole in memory: for a
 to temporary files beside the output, and at the end writes the same message as
 ``DocBin.to_bytes`` (same keys, same values) by streaming the parts through one zlib
 compressor. Only the set of distinct strings (the vocabulary) is held whole.
+
+Beside its output translate-train writes the source side of each target sentence, one
+JSON line each (``source_sidecar``, at ``source_sidecar_path(OUTPUT)``), for the review
+app to draw (``review.data.read_sources`` reads it).
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import struct
 import tempfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,11 +29,52 @@ from typing import IO, Any
 
 from ..errors import DataError
 from ..io.atomic import atomic_write
-from ..types import Sentence
+from ..types import Link, Sentence, Span
 
 # Docs per DocBin built in memory before its parts are spooled to disk.
 SPOOL_CHUNK = 2_000
 _COPY_BLOCK = 1 << 20
+SOURCE_SUFFIX = ".source.jsonl"
+
+
+def source_sidecar_path(path: str | Path) -> Path:
+    """Where the source side of translate-train's output ``path`` is: beside it, its
+    extension replaced by ``.source.jsonl`` (``train.spacy`` -> ``train.source.jsonl``,
+    ``es.conll`` -> ``es.source.jsonl``, ``out`` -> ``out.source.jsonl``)."""
+    path = Path(path)
+    return path.with_name(path.stem + SOURCE_SUFFIX)
+
+
+def source_line(words: Sequence[str], spans: Sequence[Span], links: Iterable[Link]) -> str:
+    """One target sentence's line of the source side: its source words, the source
+    entities and the word alignment links ``[source index, target index]``."""
+    body = {
+        "words": list(words),
+        "spans": [[s.start, s.end, s.label] for s in spans],
+        "links": [[i, j] for i, j in links],
+    }
+    # Compact separators: the file has a line per sentence of the corpus.
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+@contextlib.contextmanager
+def source_sidecar(
+    path: str | Path,
+) -> Iterator[Callable[[Sequence[str], Sequence[Span], Iterable[Link]], None]]:
+    """Write the source side of an output line by line, atomically.
+
+    Yields ``add(words, spans, links)``, which writes one line (``source_line``); the
+    file replaces ``path`` when the block ends without an error, so it is written as
+    the sentences stream by and never holds the corpus in memory.
+
+    path (str | Path): The file, e.g. ``source_sidecar_path(output)``; its folder must exist.
+    """
+    with atomic_write(path, "w") as out:
+
+        def add(words: Sequence[str], spans: Sequence[Span], links: Iterable[Link]) -> None:
+            out.write(source_line(words, spans, links))
+
+        yield add
 
 
 def write_stream(path: str | Path, sentences: Iterable[Sentence], lang: str = "xx") -> int:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -37,7 +37,7 @@ from ..project.markers import mark_text as mark_text  # re-export: it lived here
 from ..tokenize import Tokenizer, detokenize
 from ..translate.base import Translator
 from ..translate.identity import translator_identity
-from ..types import Dropped, DropReason, Projection, Sentence, Span
+from ..types import Dropped, DropReason, Link, Projection, Sentence, Span
 from . import chunks
 from .chunks import check_count, run_chunks, sentences_key
 from .engine import LocalPool, Pool
@@ -68,6 +68,9 @@ class ProjectedSentence:
     marker_status (str | None): How the markers came back (a ``MarkerStatus``); None
         for alignment projection.
     by_markers (int): Spans placed by the markers (the others came from the fallback).
+    links (list[tuple[int, int]]): The word alignment the entities were projected
+        through, ``(source index, target index)``; empty for the markers method (its
+        fallback's links are not kept) and for a lost sentence.
     """
 
     source: Sentence
@@ -77,6 +80,7 @@ class ProjectedSentence:
     dropped_sentence: str | None = None
     marker_status: str | None = None
     by_markers: int = 0
+    links: list[Link] = field(default_factory=list)
 
     def target(self) -> Sentence:
         """The target sentence: the words and the projected entities."""
@@ -226,7 +230,8 @@ def iter_translate_train(
         iterator is exhausted).
     **stream: The chunking, work folder, progress and filter arguments of
         ``stream_translate_train`` (``chunk_size``, ``work_dir``, ``progress``,
-        ``marker_stats``, ``settings``, ``total``, ``span_filter``, ``filtered``),
+        ``marker_stats``, ``settings``, ``total``, ``span_filter``, ``filtered``,
+        ``on_sentence``),
         passed on as they are: one signature, kept there.
     YIELDS (Sentence): One target sentence per source sentence whose translation was
         not empty, in order.
@@ -262,6 +267,7 @@ def stream_translate_train(
     total: int | None = None,
     span_filter: SpanFilter | None = None,
     filtered: Counter[str] | None = None,
+    on_sentence: Callable[[ProjectedSentence], Any] | None = None,
 ) -> Iterator[Sentence]:
     """``iter_translate_train`` on workers: a ``Pool`` of ``ChunkProjector`` (local or Ray).
 
@@ -292,6 +298,9 @@ def stream_translate_train(
         so a resumed run may change the filter (it is not in the manifest) and ``stats``
         count the projection before the filter.
     filtered (Counter[str] | None): The filter's dropped spans, counted by reason.
+    on_sentence (Callable[[ProjectedSentence], Any] | None): Called with the result of
+        each sentence that is yielded, just before it is, so in the same order: e.g. to
+        write the source side beside the output (``transfer.output.source_sidecar``).
     YIELDS (Sentence): One target sentence per source sentence whose translation was
         not empty, in order.
     """
@@ -327,6 +336,8 @@ def stream_translate_train(
                 target = result.target()
                 if span_filter is not None:
                     target.spans = span_filter.apply(target.words, target.spans, filtered)
+                if on_sentence is not None:
+                    on_sentence(result)
                 yield target
     finally:
         bar.close()
@@ -374,6 +385,9 @@ class ChunkProjector:
             "tokenizer": repr(self.tokenizer),
             "markers": list(self.markers),
             "min_similarity": self.min_similarity,
+            # The records keep each sentence's alignment links (for the source side of the
+            # output): a work folder made before they did is refused, not read without them.
+            "links": True,
         }
 
     def __call__(self, task: tuple[int, int, list[Sentence]]) -> list[dict]:
@@ -506,6 +520,7 @@ def to_record(result: ProjectedSentence) -> dict:
         "source_words": result.source.words,
         # The translation's own spacing, for the docs of ProjectedCorpus.
         "translation": result.translation,
+        "links": [[i, j] for i, j in result.links],
     }
     if result.marker_status is not None:
         extra.update(marker_status=result.marker_status, by_markers=result.by_markers)
@@ -534,6 +549,7 @@ def from_record(rec: dict) -> ProjectedSentence:
         translation,
         marker_status=rec.get("marker_status"),
         by_markers=rec.get("by_markers", 0),
+        links=[(i, j) for i, j in rec.get("links", [])],
     )
 
 
@@ -583,8 +599,11 @@ def _alignment_batch(
         if k not in links_of:
             results.append(_lost(sentence, DropReason.EMPTY_TRANSLATION, translations[k]))
             continue
-        projection = projector.project(sentence.words, sentence.spans, tgt_words[k], links_of[k])
-        results.append(ProjectedSentence(sentence, tgt_words[k], projection, translations[k]))
+        pairs = [(i, j) for i, j in links_of[k]]
+        projection = projector.project(sentence.words, sentence.spans, tgt_words[k], pairs)
+        results.append(
+            ProjectedSentence(sentence, tgt_words[k], projection, translations[k], links=pairs)
+        )
     return results
 
 
