@@ -17,16 +17,17 @@ as gold in place of their pseudo-labels, a held-out quarter of them as the devel
 set), trained with ``scripts/train.py`` on CONFIG and scored on TEST. Beside each budget:
 the same number of random gold sentences alone (three quarters to train, one to choose
 the step: what a person could do without projection), and once the student without
-review. ``--weights 1,4`` also trains each student with the reviewed training sentences
-seen 4 times per epoch (weighted beside the pseudo-labelled and projected data) instead of
-once (1: they only replace their pseudo-labels, as the workflow does). Budgets are
+review. Where the reviewed sentences go (at the main budget, for ``--variant-strategies``):
+``--weights 1,4`` also trains each student with the reviewed training sentences seen 4
+times per epoch (weighted beside the pseudo-labelled and projected data) instead of once
+(1: they only replace their pseudo-labels, as the workflow does); ``--finetune`` also
+trains the student without review further on the reviewed sentences alone. Budgets are
 reported in sentences, words and entities reviewed; the plot shows F1 against sentences
 and against words (strategies compared at equal words too).
 
 Every training is a CPU training of CONFIG: the full run (3 strategies × 4 budgets + 4
 baselines + 1) takes hours on the 2-core machine. ``--jobs 2`` trains two at a time (each
-training uses one core). Runs go in priority order (the budget of 200 first, then 100, 500
-and 50) and each finished run keeps its score in ``WORK/NAME/result.json``, keyed on
+training uses one core). Runs go most wanted first (``plan_runs``) and each finished run keeps its score in ``WORK/NAME/result.json``, keyed on
 everything that made it (settings, config, data files, the reviewed sentences): a run
 that dies or is stopped resumes without redoing finished runs, and a changed setting
 redoes exactly the runs it changes. The result goes to
@@ -107,6 +108,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="where the databases, data and models go")  # fmt: skip
     p.add_argument("--plot", type=Path, default=ROOT / "docs" / "img" / "review_value.png")
     p.add_argument("--jobs", type=int, default=1, help="trainings at a time (one core each)")
+    p.add_argument("--variant-strategies", type=_orders, default=list(ORDERS),
+                   help="strategies whose placements (weights, fine-tuning) are run")  # fmt: skip
     p.add_argument("--finetune", action="store_true",
                    help="also fine-tune the student without review on the reviewed")  # fmt: skip
     add_arguments(p, data_folder=False)
@@ -377,26 +380,38 @@ def execute(run: Run) -> dict[str, Any]:
 
 
 def plan_runs(study: Study, budgets: list[int]) -> list[Run]:
-    """The study's runs, most wanted first: the budget of 200 (or the one nearest it),
-    then the others by distance from it; at each budget the strategies, then gold alone,
-    then the weighted variants."""
+    """The study's runs, most wanted first, so that a study stopped early has the main
+    comparisons: the student without review; at the main budget (200, or the nearest)
+    every strategy and gold alone, then the placements (weighted, fine-tuned) of the
+    ``--variant-strategies``; at the other budgets (nearest first) the first two
+    strategies and gold alone; then the other strategies there."""
     a, data = study.args, study.data
     orders = {s: queue_order(data, s, a.seed) for s in dict.fromkeys([*a.strategies, "random"])}
+    by_distance = sorted(budgets, key=lambda b: (abs(b - 200), b))
+
+    def base(strategy: str, budget: int) -> Run:
+        return Run(f"{strategy}-{budget}", strategy, tuple(orders[strategy][:budget]))
+
+    def gold(budget: int) -> Run:
+        return Run(f"gold-{budget}", GOLD_ALONE, tuple(orders["random"][:budget]), gold=True)
+
     runs = [Run("no-review", "no review", ())]
-    for budget in sorted(budgets, key=lambda b: (abs(b - 200), b)):
-        for strategy in a.strategies:
-            chosen = tuple(orders[strategy][:budget])
-            runs.append(Run(f"{strategy}-{budget}", strategy, chosen))
-        runs.append(Run(f"gold-{budget}", GOLD_ALONE, tuple(orders["random"][:budget]), gold=True))
+    for budget in by_distance[:1]:
+        runs += [base(s, budget) for s in a.strategies] + [gold(budget)]
+        variants = [s for s in a.strategies if s in a.variant_strategies]
         for weight in (w for w in a.weights if w > 1):
-            for strategy in a.strategies:
-                chosen = tuple(orders[strategy][:budget])
-                runs.append(Run(f"{strategy}-{budget}-x{weight}", f"{strategy} ×{weight}",
-                                chosen, weight))  # fmt: skip
-        for strategy in a.strategies if a.finetune else ():
-            chosen = tuple(orders[strategy][:budget])
-            runs.append(Run(f"{strategy}-{budget}-ft", f"{strategy} fine-tuned", chosen,
-                            finetune=True))  # fmt: skip
+            runs += [
+                Run(f"{s}-{budget}-x{weight}", f"{s} ×{weight}", base(s, budget).chosen, weight)
+                for s in variants
+            ]
+        if a.finetune:
+            runs += [
+                Run(f"{s}-{budget}-ft", f"{s} fine-tuned", base(s, budget).chosen, finetune=True)
+                for s in variants
+            ]
+    for budget in by_distance[1:]:
+        runs += [base(s, budget) for s in a.strategies[:2]] + [gold(budget)]
+    runs += [base(s, b) for b in by_distance[1:] for s in a.strategies[2:]]
     return runs
 
 
