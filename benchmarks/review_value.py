@@ -25,13 +25,14 @@ trains the student without review further on the reviewed sentences alone. Budge
 reported in sentences, words and entities reviewed; the plot shows F1 against sentences
 and against words (strategies compared at equal words too).
 
-Every training is a CPU training of CONFIG: the full run (3 strategies × 4 budgets + 4
-baselines + 1) takes hours on the 2-core machine. ``--jobs 2`` trains two at a time (each
-training uses one core). Runs go most wanted first (``plan_runs``) and each finished run keeps its score in ``WORK/NAME/result.json``, keyed on
-everything that made it (settings, config, data files, the reviewed sentences): a run
-that dies or is stopped resumes without redoing finished runs, and a changed setting
-redoes exactly the runs it changes. The result goes to
-``benchmarks/results/review_value.json`` (``--no-result``: print only) and the plot to
+Every training is a converged CPU training of CONFIG (the main budget's 3 strategies,
+2 placements × 2 strategies and the other budgets' 2 strategies: hours on the 2-core
+machine). ``--jobs 2`` trains two at a time (each training uses one core). Runs go most
+wanted first (``plan_runs``) and each finished run keeps its score in
+``WORK/NAME/result.json``, keyed on everything that made it (settings, config, data
+files, the reviewed sentences): a run that dies or is stopped resumes without redoing
+finished runs, and a changed setting redoes exactly the runs it changes. The result goes
+to ``benchmarks/results/review_value.json`` (``--no-result``: print only) and the plot to
 ``--plot``.
 """
 
@@ -73,6 +74,10 @@ def _ints(text: str) -> list[int]:
     return values
 
 
+def _labels(text: str) -> list[str]:
+    return [x.strip() for x in text.split(",") if x.strip()]
+
+
 def _orders(text: str) -> list[str]:
     values = [x.strip() for x in text.split(",") if x.strip()]
     if not values or any(v not in ORDERS for v in values):
@@ -85,6 +90,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--pool", type=Path, required=True, help="the unlabelled text of PSEUDO")
     p.add_argument("--oracle", type=Path, required=True, help="gold labels of the pool")
     p.add_argument("--test", type=Path, required=True, help="gold test set to score on")
+    p.add_argument("--test-labels", type=_labels, default=[],
+                   help="labels TEST uses, comma-separated (others are dropped)")  # fmt: skip
     p.add_argument("--pseudo", type=Path, required=True, help="pseudo-label output on the pool")
     p.add_argument("--projected", type=Path, required=True,
                    help="translate-train's folder (train.spacy, dev.spacy)")  # fmt: skip
@@ -130,9 +137,13 @@ def load_pool(args: argparse.Namespace) -> tuple[ReviewData, list[Sentence]]:
     return data, oracle
 
 
-def score(model: Path, test: list[Sentence]) -> float:
-    predicted = predict(model, test)
-    return entity_scores([s.spans for s in predicted], [s.spans for s in test]).micro.f1
+def score(model: Path, test: list[Sentence], labels: list[str]) -> float:
+    """Micro F1 on ``test``; with ``labels``, predictions of other labels are dropped
+    (a CoNLL-trained student on WikiANN's PER/ORG/LOC)."""
+    predicted = [s.spans for s in predict(model, test)]
+    if labels:
+        predicted = [[span for span in spans if span.label in labels] for spans in predicted]
+    return entity_scores(predicted, [s.spans for s in test]).micro.f1
 
 
 def train(
@@ -182,17 +193,12 @@ def add_copies(
     copies.to_disk(round_dir / "train" / "reviewed-copies.spacy")
 
 
-def student_run(
-    args: argparse.Namespace,
-    data: ReviewData,
-    oracle: list[Sentence],
-    test: list[Sentence],
-    name: str,
-    chosen: list[int],
-    weight: int = 1,
-) -> dict[str, Any]:
-    """Review ``chosen``, build the student's data as the workflow does (the reviewed
-    training sentences ``weight`` times), train, score."""
+def student_run(study: Study, run: Run) -> dict[str, Any]:
+    """Review the run's sentences, build the student's data as the workflow does (the
+    reviewed training sentences ``run.weight`` times), train."""
+    args, data, oracle, name, chosen, weight = (
+        study.args, study.data, study.oracle, run.name, list(run.chosen), run.weight
+    )  # fmt: skip
     folder = args.work / name
     corpus = folder / "corpus"
     round_dir = corpus / "round-1"
@@ -212,22 +218,13 @@ def student_run(
         share = student_round.DEV_SHARE if real_dev else 0.0
         add_copies(data, db, round_dir, args.lang, share, weight - 1)
     summary = train(args, folder, round_dir / "train", round_dir / "dev.spacy")
-    return {
-        "f1": score(folder / "model" / "model-best", test),
-        "dev": len(held) if real_dev else 0,
-        "steps": summary.get("steps"),
-    }
+    return {"dev": len(held) if real_dev else 0, "steps": summary.get("steps")}
 
 
-def gold_alone_run(
-    args: argparse.Namespace,
-    data: ReviewData,
-    oracle: list[Sentence],
-    test: list[Sentence],
-    chosen: list[int],
-) -> dict[str, Any]:
+def gold_alone_run(study: Study, run: Run) -> dict[str, Any]:
     """The chosen gold sentences alone: a quarter (by key hash) chooses the step."""
-    folder = args.work / f"gold-{len(chosen)}"
+    args, data, oracle, chosen = study.args, study.data, study.oracle, list(run.chosen)
+    folder = args.work / run.name
     shutil.rmtree(folder / "data", ignore_errors=True)
     (folder / "data").mkdir(parents=True)
     held = dev_keys([data.items[i].key for i in chosen], student_round.DEV_SHARE)
@@ -238,21 +235,16 @@ def gold_alone_run(
     write_sentences(folder / "data" / "train.spacy", rest, lang=args.lang)
     write_sentences(folder / "data" / "dev.spacy", dev, lang=args.lang)
     summary = train(args, folder, folder / "data" / "train.spacy", folder / "data" / "dev.spacy")
-    f1 = score(folder / "model" / "model-best", test)
-    return {"f1": f1, "dev": len(dev), "steps": summary.get("steps")}
+    return {"dev": len(dev), "steps": summary.get("steps")}
 
 
-def finetune_run(
-    args: argparse.Namespace,
-    data: ReviewData,
-    oracle: list[Sentence],
-    chosen: list[int],
-    test: list[Sentence],
-    name: str,
-) -> dict[str, Any]:
+def finetune_run(study: Study, run: Run) -> dict[str, Any]:
     """The student without review, trained further on the reviewed sentences alone (its
     tok2vec and ner sourced from it: spaCy resumes their training), choosing its step on
     the held-out reviewed quarter."""
+    args, data, oracle, name, chosen = (
+        study.args, study.data, study.oracle, run.name, list(run.chosen)
+    )  # fmt: skip
     from spacy import util
 
     from spacy_xlproj.review.export import export_reviewed
@@ -274,11 +266,7 @@ def finetune_run(
     config.to_disk(derived)
     summary = train(args, folder, train_data, dev, derived)
     held = dev_keys([data.items[i].key for i in chosen], student_round.DEV_SHARE)
-    return {
-        "f1": score(folder / "model" / "model-best", test),
-        "dev": len(held),
-        "steps": summary.get("steps"),
-    }
+    return {"dev": len(held), "steps": summary.get("steps")}
 
 
 def plot(rows: list[dict[str, Any]], baseline: float, path: Path) -> None:
@@ -327,6 +315,7 @@ class Study:
     oracle: list[Sentence]
     test: list[Sentence]
     inputs: dict[str, str] = field(default_factory=dict)
+    scored_on: str = ""  # the test file's digest and labels: a result scored otherwise is rescored
 
 
 _STUDY: Study | None = None
@@ -357,25 +346,22 @@ def run_key(study: Study, run: Run) -> str:
 
 
 def execute(run: Run) -> dict[str, Any]:
-    """Train and score one run, or read its result when a finished run has its key."""
+    """Train and score one run. A finished run with the same key is not trained again,
+    and not scored again when it was scored on the same test set."""
     study = _STUDY
     assert study is not None, "set _STUDY before the runs"
     key = run_key(study, run)
     saved = study.args.work / run.name / "result.json"
-    if saved.is_file():
-        result = json.loads(saved.read_text())
-        if result.get("key") == key:
-            return result
-    args, data, oracle, test = study.args, study.data, study.oracle, study.test
-    if run.gold:
-        result = gold_alone_run(args, data, oracle, test, list(run.chosen))
-    elif run.finetune:
-        result = finetune_run(args, data, oracle, list(run.chosen), test, run.name)
-    else:
-        result = student_run(args, data, oracle, test, run.name, list(run.chosen), run.weight)
-    result["key"] = key
-    write_atomic(saved, json.dumps(result, indent=1) + "\n")
-    print(f"{run.name}: F1 {result['f1']:.4f}", file=sys.stderr, flush=True)
+    result = json.loads(saved.read_text()) if saved.is_file() else {}
+    if result.get("key") != key:
+        trainer = gold_alone_run if run.gold else finetune_run if run.finetune else student_run
+        result = {**trainer(study, run), "key": key}
+    if result.get("scored_on") != study.scored_on:
+        model = study.args.work / run.name / "model" / "model-best"
+        result["f1"] = score(model, study.test, study.args.test_labels)
+        result["scored_on"] = study.scored_on
+        write_atomic(saved, json.dumps(result, indent=1) + "\n")
+        print(f"{run.name}: F1 {result['f1']:.4f}", file=sys.stderr, flush=True)
     return result
 
 
@@ -384,7 +370,8 @@ def plan_runs(study: Study, budgets: list[int]) -> list[Run]:
     comparisons: the student without review; at the main budget (200, or the nearest)
     every strategy and gold alone, then the placements (weighted, fine-tuned) of the
     ``--variant-strategies``; at the other budgets (nearest first) the first two
-    strategies and gold alone; then the other strategies there."""
+    strategies and gold alone. Further strategies run at the main budget only: each run
+    is a converged CPU training, and the curves need two strategies, not three."""
     a, data = study.args, study.data
     orders = {s: queue_order(data, s, a.seed) for s in dict.fromkeys([*a.strategies, "random"])}
     by_distance = sorted(budgets, key=lambda b: (abs(b - 200), b))
@@ -411,7 +398,6 @@ def plan_runs(study: Study, budgets: list[int]) -> list[Run]:
             ]
     for budget in by_distance[1:]:
         runs += [base(s, budget) for s in a.strategies[:2]] + [gold(budget)]
-    runs += [base(s, b) for b in by_distance[1:] for s in a.strategies[2:]]
     return runs
 
 
@@ -443,7 +429,8 @@ def main(argv: list[str] | None = None) -> None:
         for name, path in (("config", args.config), ("pseudo", args.pseudo),
                            ("projected", args.projected), ("oracle", args.oracle))
     }  # fmt: skip
-    _STUDY = Study(args, data, oracle, test, inputs)
+    scored_on = f"{file_digest(args.test)} {','.join(args.test_labels)}"
+    _STUDY = Study(args, data, oracle, test, inputs, scored_on)
     runs = plan_runs(_STUDY, budgets)
     results = run_all(runs, args.jobs)
 

@@ -138,6 +138,11 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
     review_value.main(argv)
     assert {m: m.stat().st_mtime_ns for m in models} == stamps
     assert json.loads((results / "review_value.json").read_text())["figures"] == result["figures"]
+    # Another test set (here: PER alone) rescores every model without training again.
+    review_value.main([*argv, "--test-labels", "PER"])
+    assert {m: m.stat().st_mtime_ns for m in models} == stamps
+    saved = [json.loads(f.read_text()) for f in sorted(work.glob("*/result.json"))]
+    assert len(saved) == 11 and all(r["scored_on"].endswith(" PER") for r in saved)
     # A changed setting redoes the runs it changes (here all), two trainings at a time.
     review_value.main([*argv, "--max-steps", "30", "--jobs", "2"])
     assert all(m.stat().st_mtime_ns != stamps[m] for m in models)
