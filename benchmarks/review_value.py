@@ -111,9 +111,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--patience", type=int, default=1000)
     p.add_argument("--span-filter", default="lowercase", choices=train_script.SPAN_FILTERS)
     p.add_argument("--seed", type=int, default=0, help="of the random order")
-    p.add_argument("--work", type=Path, default=ROOT / "training" / "review_value",
-                   help="where the databases, data and models go")  # fmt: skip
-    p.add_argument("--plot", type=Path, default=ROOT / "docs" / "img" / "review_value.png")
+    p.add_argument("--work", type=Path, default=None,
+                   help="where the databases, data and models go (training/NAME)")  # fmt: skip
+    p.add_argument("--name", default=NAME, help="the result's name: benchmarks/results/NAME.json")
+    p.add_argument("--plot", type=Path, default=None, help="default: docs/img/NAME.png")
     p.add_argument("--jobs", type=int, default=1, help="trainings at a time (one core each)")
     p.add_argument("--variant-strategies", type=_orders, default=list(ORDERS),
                    help="strategies whose placements (weights, fine-tuning) are run")  # fmt: skip
@@ -418,7 +419,9 @@ def run_all(runs: list[Run], jobs: int) -> list[dict[str, Any]]:
 def main(argv: list[str] | None = None) -> None:
     global _STUDY
     args = parse_args(argv)
-    rec = Recorder(NAME, kind="study")
+    rec = Recorder(args.name, kind="study")
+    args.plot = args.plot or ROOT / "docs" / "img" / f"{args.name}.png"
+    args.work = args.work or ROOT / "training" / args.name
     data, oracle = load_pool(args)
     test = read_sentences(args.test, lang=args.lang)
     budgets = sorted(b for b in args.budgets if b <= len(data))
