@@ -21,7 +21,9 @@ review. Where the reviewed sentences go (at the main budget, for ``--variant-str
 ``--weights 1,4`` also trains each student with the reviewed training sentences seen 4
 times per epoch (weighted beside the pseudo-labelled and projected data) instead of once
 (1: they only replace their pseudo-labels, as the workflow does); ``--finetune`` also
-trains the student without review further on the reviewed sentences alone. Budgets are
+trains a student further on the reviewed sentences alone: the student without review
+(``fine-tuned``), and the student that trained on them already (``replaced, then
+fine-tuned``). Budgets are
 reported in sentences, words and entities reviewed; the plot shows F1 against sentences
 and against words (strategies compared at equal words too).
 
@@ -64,6 +66,7 @@ from spacy_xlproj.review.store import ReviewStore  # noqa: E402
 from spacy_xlproj.types import Sentence  # noqa: E402
 
 NAME = "review_value"
+NO_REVIEW = "no-review"  # the run of the student without review
 GOLD_ALONE = "random gold alone"
 
 
@@ -240,7 +243,8 @@ def gold_alone_run(study: Study, run: Run) -> dict[str, Any]:
 
 
 def finetune_run(study: Study, run: Run) -> dict[str, Any]:
-    """The student without review, trained further on the reviewed sentences alone (its
+    """A student (``run.finetune``: the run without review, or the run that trained on
+    the reviewed sentences already) trained further on the reviewed sentences alone (its
     tok2vec and ner sourced from it: spaCy resumes their training), choosing its step on
     the held-out reviewed quarter."""
     args, data, oracle, name, chosen = (
@@ -259,7 +263,7 @@ def finetune_run(study: Study, run: Run) -> dict[str, Any]:
     with ReviewStore(db, data.fingerprint, len(data)) as store:
         export_reviewed(data, store, train_data, lang=args.lang, dev=dev,
                         dev_share=student_round.DEV_SHARE)  # fmt: skip
-    base = (args.work / "no-review" / "model" / "model-best").resolve()
+    base = (args.work / run.finetune / "model" / "model-best").resolve()
     config = util.load_config(args.config, interpolate=False)
     for component in ("tok2vec", "ner"):
         config["components"][component] = {"source": str(base)}
@@ -296,15 +300,15 @@ def plot(rows: list[dict[str, Any]], baseline: float, path: Path) -> None:
 @dataclass(frozen=True)
 class Run:
     """One training of the study: a student with ``chosen`` reviewed (``weight`` times),
-    (``gold``) the chosen gold sentences alone, or (``finetune``) the student without
-    review trained further on them."""
+    (``gold``) the chosen gold sentences alone, or (``finetune``) the run of that name
+    trained further on them."""
 
     name: str
     strategy: str
     chosen: tuple[int, ...]
     weight: int = 1
     gold: bool = False
-    finetune: bool = False
+    finetune: str = ""
 
 
 @dataclass
@@ -338,7 +342,14 @@ def run_key(study: Study, run: Run) -> str:
     """Everything that decides a run's score: a result made with another key is redone."""
     a = study.args
     settings = {
-        "run": [run.gold, run.finetune, run.weight, [study.data.items[i].key for i in run.chosen]],
+        "run": [
+            run.gold,
+            bool(run.finetune),
+            run.weight,
+            [study.data.items[i].key for i in run.chosen],
+        ],
+        # (fine-tuning the student without review, the first kind measured, adds nothing)
+        **({"base": run.finetune} if run.finetune not in ("", NO_REVIEW) else {}),
         "train": [a.lang, a.max_steps, a.eval_frequency, a.patience, a.span_filter],
         "student": [] if run.gold else [a.mix, a.dev, a.min_dev, student_round.DEV_SHARE],
         "inputs": study.inputs,
@@ -383,7 +394,7 @@ def plan_runs(study: Study, budgets: list[int]) -> list[Run]:
     def gold(budget: int) -> Run:
         return Run(f"gold-{budget}", GOLD_ALONE, tuple(orders["random"][:budget]), gold=True)
 
-    runs = [Run("no-review", "no review", ())]
+    runs = [Run(NO_REVIEW, "no review", ())]
     for budget in by_distance[:1]:
         runs += [base(s, budget) for s in a.strategies] + [gold(budget)]
         variants = [s for s in a.strategies if s in a.variant_strategies]
@@ -394,9 +405,11 @@ def plan_runs(study: Study, budgets: list[int]) -> list[Run]:
             ]
         if a.finetune:
             runs += [
-                Run(f"{s}-{budget}-ft", f"{s} fine-tuned", base(s, budget).chosen, finetune=True)
+                Run(f"{s}-{budget}-{suffix}", f"{s} {what}", base(s, budget).chosen,
+                    finetune=NO_REVIEW if suffix == "ft" else f"{s}-{budget}")
+                for suffix, what in (("ft", "fine-tuned"), ("rft", "replaced, then fine-tuned"))
                 for s in variants
-            ]
+            ]  # fmt: skip
     for budget in by_distance[1:]:
         runs += [base(s, budget) for s in a.strategies[:2]] + [gold(budget)]
     return runs
@@ -454,7 +467,12 @@ def main(argv: list[str] | None = None) -> None:
     groups = [
         g
         for s in args.strategies
-        for g in (s, *(f"{s} ×{w}" for w in args.weights if w > 1), f"{s} fine-tuned")
+        for g in (
+            s,
+            *(f"{s} ×{w}" for w in args.weights if w > 1),
+            f"{s} fine-tuned",
+            f"{s} replaced, then fine-tuned",
+        )  # fmt: skip
     ]
     rows.sort(key=lambda r: ([*groups, GOLD_ALONE].index(r["strategy"]), r["sentences"]))
     rec.table(

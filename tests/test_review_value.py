@@ -102,7 +102,9 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
     assert [r[:2] for r in rows] == [
         ["disagreement", "2"], ["disagreement", "4"],
         ["disagreement ×3", "4"], ["disagreement fine-tuned", "4"],
+        ["disagreement replaced, then fine-tuned", "4"],
         ["random", "2"], ["random", "4"], ["random ×3", "4"], ["random fine-tuned", "4"],
+        ["random replaced, then fine-tuned", "4"],
         ["random gold alone", "2"], ["random gold alone", "4"],
     ]  # fmt: skip
     chosen = [pool[i] for i in by_disagreement]
@@ -114,7 +116,7 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
     assert set(result["figures"]) == {
         "no_review_f1", "disagreement_2_f1", "disagreement_4_f1", "disagreement_4_x3_f1",
         "random_2_f1", "random_4_f1", "random_4_x3_f1", "gold_alone_2_f1", "gold_alone_4_f1",
-        "disagreement_4_ft_f1", "random_4_ft_f1",
+        "disagreement_4_ft_f1", "random_4_ft_f1", "disagreement_4_rft_f1", "random_4_rft_f1",
     }  # fmt: skip
     # Weighted: the reviewed training sentences (not the held-out one) twice more.
     copies_file = work / "disagreement-4-x3" / "corpus/round-1/train/reviewed-copies.spacy"
@@ -130,10 +132,12 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
     )
     config = (tuned / "data" / "finetune.cfg").read_text()
     assert f'source = "{(work / "no-review" / "model" / "model-best").resolve()}"' in config
+    config = (work / "disagreement-4-rft" / "data" / "finetune.cfg").read_text()
+    assert f'source = "{(work / "disagreement-4" / "model" / "model-best").resolve()}"' in config
 
     # A rerun redoes nothing: every run's result is kept with the key of what made it.
     models = sorted(work.glob("*/model/model-best/ner/model"))
-    assert len(models) == 11
+    assert len(models) == 13
     stamps = {m: m.stat().st_mtime_ns for m in models}
     review_value.main(argv)
     assert {m: m.stat().st_mtime_ns for m in models} == stamps
@@ -142,7 +146,7 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
     review_value.main([*argv, "--test-labels", "PER"])
     assert {m: m.stat().st_mtime_ns for m in models} == stamps
     saved = [json.loads(f.read_text()) for f in sorted(work.glob("*/result.json"))]
-    assert len(saved) == 11 and all(r["scored_on"].endswith(" PER") for r in saved)
+    assert len(saved) == 13 and all(r["scored_on"].endswith(" PER") for r in saved)
     # A changed setting redoes the runs it changes (here all), two trainings at a time.
     review_value.main([*argv, "--max-steps", "30", "--jobs", "2"])
     assert all(m.stat().st_mtime_ns != stamps[m] for m in models)
