@@ -23,7 +23,8 @@ times per epoch (weighted beside the pseudo-labelled and projected data) instead
 (1: they only replace their pseudo-labels, as the workflow does); ``--finetune`` also
 trains a student further on the reviewed sentences alone: the student without review
 (``fine-tuned``), and the student that trained on them already (``replaced, then
-fine-tuned``). Budgets are
+fine-tuned``); ``--all-trained`` also trains on every reviewed sentence (none held
+out) and chooses the step on the usual development set, as without review. Budgets are
 reported in sentences, words and entities reviewed; the plot shows F1 against sentences
 and against words (strategies compared at equal words too).
 
@@ -121,6 +122,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--jobs", type=int, default=1, help="trainings at a time (one core each)")
     p.add_argument("--variant-strategies", type=_orders, default=list(ORDERS),
                    help="strategies whose placements (weights, fine-tuning) are run")  # fmt: skip
+    p.add_argument("--all-trained", action="store_true",
+                   help="also train on all reviewed, the step chosen as without")  # fmt: skip
     p.add_argument("--finetune", action="store_true",
                    help="also fine-tune the student without review on the reviewed")  # fmt: skip
     add_arguments(p, data_folder=False)
@@ -199,10 +202,12 @@ def add_copies(
 
 def student_run(study: Study, run: Run) -> dict[str, Any]:
     """Review the run's sentences, build the student's data as the workflow does (the
-    reviewed training sentences ``run.weight`` times), train."""
+    reviewed training sentences ``run.weight`` times; all of them, and the step chosen on
+    the usual dev set, unless ``run.held_out``), train."""
     args, data, oracle, name, chosen, weight = (
         study.args, study.data, study.oracle, run.name, list(run.chosen), run.weight
     )  # fmt: skip
+    min_dev = args.min_dev if run.held_out else len(chosen) + 1
     folder = args.work / name
     corpus = folder / "corpus"
     round_dir = corpus / "round-1"
@@ -214,10 +219,10 @@ def student_run(study: Study, run: Run) -> dict[str, Any]:
     student_round._link(round_dir / "pseudo.spacy", args.pseudo)
     student_round.build_data(
         round_dir, args.lang, args.projected, args.mix, args.dev,
-        corpus / student_round.REVIEWED, min_dev=args.min_dev,
+        corpus / student_round.REVIEWED, min_dev=min_dev,
     )  # fmt: skip
     held = dev_keys([data.items[i].key for i in chosen], student_round.DEV_SHARE)
-    real_dev = len(held) >= args.min_dev
+    real_dev = len(held) >= min_dev
     if weight > 1 and chosen:
         share = student_round.DEV_SHARE if real_dev else 0.0
         add_copies(data, db, round_dir, args.lang, share, weight - 1)
@@ -309,6 +314,7 @@ class Run:
     weight: int = 1
     gold: bool = False
     finetune: str = ""
+    held_out: bool = True  # False: every reviewed sentence trained on, dev as without review
 
 
 @dataclass
@@ -350,6 +356,7 @@ def run_key(study: Study, run: Run) -> str:
         ],
         # (fine-tuning the student without review, the first kind measured, adds nothing)
         **({"base": run.finetune} if run.finetune not in ("", NO_REVIEW) else {}),
+        **({} if run.held_out else {"held_out": False}),
         "train": [a.lang, a.max_steps, a.eval_frequency, a.patience, a.span_filter],
         "student": [] if run.gold else [a.mix, a.dev, a.min_dev, student_round.DEV_SHARE],
         "inputs": study.inputs,
@@ -408,6 +415,12 @@ def plan_runs(study: Study, budgets: list[int]) -> list[Run]:
                 Run(f"{s}-{budget}-{suffix}", f"{s} {what}", base(s, budget).chosen,
                     finetune=NO_REVIEW if suffix == "ft" else f"{s}-{budget}")
                 for suffix, what in (("ft", "fine-tuned"), ("rft", "replaced, then fine-tuned"))
+                for s in variants
+            ]  # fmt: skip
+        if a.all_trained:
+            runs += [
+                Run(f"{s}-{budget}-all", f"{s}, all trained", base(s, budget).chosen,
+                    held_out=False)
                 for s in variants
             ]  # fmt: skip
     for budget in by_distance[1:]:
@@ -472,6 +485,7 @@ def main(argv: list[str] | None = None) -> None:
             *(f"{s} ×{w}" for w in args.weights if w > 1),
             f"{s} fine-tuned",
             f"{s} replaced, then fine-tuned",
+            f"{s}, all trained",
         )  # fmt: skip
     ]
     rows.sort(key=lambda r: ([*groups, GOLD_ALONE].index(r["strategy"]), r["sentences"]))

@@ -133,8 +133,28 @@ REGISTRY: dict[str, Entry] = {
     "review_value": Entry(
         "review_value.py", "study",
         "what reviewed sentences buy the student (an oracle reviews by disagreement, "
-        "confidence, random; 50–500 sentences) vs as many random gold sentences alone",
-        "hours (17 CPU trainings)", results=("review_value",)),
+        "confidence, random; 50–500 sentences; where they go) vs as many random gold "
+        "sentences alone, CoNLL-2002 es (the pool: docs/benchmarks/review.md)",
+        "80 min with 2 jobs (22 CPU trainings)", results=("review_value",),
+        args=("--pool", "corpus/es/conll2002/esp.train.unlabelled.iob",
+              "--oracle", "assets/data/conll2002/esp.train",
+              "--test", "assets/data/conll2002/esp.testa",
+              "--pseudo", "corpus/es/student-heuristic/round-1/pseudo.spacy",
+              "--projected", "corpus/es/conll2003-heuristic", "--budgets", "50,100,200,500",
+              "--strategies", "disagreement,random,confidence", "--weights", "1,4",
+              "--finetune", "--all-trained", "--variant-strategies", "disagreement,random",
+              "--jobs", "2")),
+    "review_value_wikiann": Entry(
+        "review_value.py", "study",
+        "the same on WikiANN es (pool: train with its labels removed; test: PER/ORG/LOC)",
+        "40 min with 2 jobs (4 CPU trainings)", results=("review_value_wikiann",),
+        args=("--name", "review_value_wikiann",
+              "--pool", "corpus/es/wikiann/train.unlabelled.iob",
+              "--oracle", "assets/data/wikiann/es/train",
+              "--test", "assets/data/wikiann/es/test", "--test-labels", "PER,ORG,LOC",
+              "--pseudo", "corpus/es/wikiann/student-heuristic/round-1/pseudo.spacy",
+              "--projected", "corpus/es/conll2003-heuristic", "--budgets", "200",
+              "--strategies", "disagreement,random", "--weights", "1", "--jobs", "2")),
     # --- needs a lent GPU machine (see docs/device_check.md) ------------------------------
     "device_check": Entry(
         "device_check.py", "device",

@@ -60,7 +60,7 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
         "--pool", str(pool_file), "--oracle", str(pool_file), "--test", str(DEMO_TEST),
         "--pseudo", str(tmp_path / "pseudo.spacy"), "--projected", str(projected),
         "--budgets", "2,4", "--strategies", "disagreement,random", "--weights", "1,3",
-        "--finetune", "--min-dev", "1",
+        "--finetune", "--all-trained", "--min-dev", "1",
         "--max-steps", "20", "--eval-frequency", "10", "--patience", "100",
         "--span-filter", "none", "--work", str(work), "--plot", str(plot),
         "--results-dir", str(results),
@@ -102,9 +102,9 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
     assert [r[:2] for r in rows] == [
         ["disagreement", "2"], ["disagreement", "4"],
         ["disagreement ×3", "4"], ["disagreement fine-tuned", "4"],
-        ["disagreement replaced, then fine-tuned", "4"],
+        ["disagreement replaced, then fine-tuned", "4"], ["disagreement, all trained", "4"],
         ["random", "2"], ["random", "4"], ["random ×3", "4"], ["random fine-tuned", "4"],
-        ["random replaced, then fine-tuned", "4"],
+        ["random replaced, then fine-tuned", "4"], ["random, all trained", "4"],
         ["random gold alone", "2"], ["random gold alone", "4"],
     ]  # fmt: skip
     chosen = [pool[i] for i in by_disagreement]
@@ -117,6 +117,7 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
         "no_review_f1", "disagreement_2_f1", "disagreement_4_f1", "disagreement_4_x3_f1",
         "random_2_f1", "random_4_f1", "random_4_x3_f1", "gold_alone_2_f1", "gold_alone_4_f1",
         "disagreement_4_ft_f1", "random_4_ft_f1", "disagreement_4_rft_f1", "random_4_rft_f1",
+        "disagreement_4_all_f1", "random_4_all_f1",
     }  # fmt: skip
     # Weighted: the reviewed training sentences (not the held-out one) twice more.
     copies_file = work / "disagreement-4-x3" / "corpus/round-1/train/reviewed-copies.spacy"
@@ -125,6 +126,14 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
     assert len(DocBin().from_disk(copies_file)) == 2 * len(trained) == 6
     assert all(0.0 <= f <= 1.0 for f in result["figures"].values())
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # All trained: every reviewed sentence is training data, the dev set the projected one.
+    everything = docs(work / "disagreement-4-all" / "corpus/round-1/train/pseudo.spacy")
+    for i in by_disagreement:
+        doc = everything[" ".join(pool[i].words)]
+        assert [(e.start, e.end, e.label_) for e in doc.ents] == [
+            (s.start, s.end, s.label) for s in pool[i].spans
+        ]
+    assert (work / "disagreement-4-all/corpus/round-1/dev.kind").read_text() == "projected\n"
     # Fine-tuned: the student without review, trained further on the reviewed alone.
     tuned = work / "disagreement-4-ft"
     assert sorted(docs(tuned / "data" / "train.spacy")) == sorted(
@@ -137,7 +146,7 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
 
     # A rerun redoes nothing: every run's result is kept with the key of what made it.
     models = sorted(work.glob("*/model/model-best/ner/model"))
-    assert len(models) == 13
+    assert len(models) == 15
     stamps = {m: m.stat().st_mtime_ns for m in models}
     review_value.main(argv)
     assert {m: m.stat().st_mtime_ns for m in models} == stamps
@@ -146,7 +155,7 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
     review_value.main([*argv, "--test-labels", "PER"])
     assert {m: m.stat().st_mtime_ns for m in models} == stamps
     saved = [json.loads(f.read_text()) for f in sorted(work.glob("*/result.json"))]
-    assert len(saved) == 13 and all(r["scored_on"].endswith(" PER") for r in saved)
+    assert len(saved) == 15 and all(r["scored_on"].endswith(" PER") for r in saved)
     # A changed setting redoes the runs it changes (here all), two trainings at a time.
     review_value.main([*argv, "--max-steps", "30", "--jobs", "2"])
     assert all(m.stat().st_mtime_ns != stamps[m] for m in models)
