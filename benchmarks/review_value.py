@@ -280,22 +280,40 @@ def finetune_run(study: Study, run: Run) -> dict[str, Any]:
 
 
 def plot(rows: list[dict[str, Any]], baseline: float, path: Path) -> None:
+    """F1 against sentences and against words: a line per strategy (dashed: gold alone),
+    the placements of the main budget as points in their strategy's colour."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    labels = list(dict.fromkeys(r["strategy"] for r in rows))
+    bases = [label for label in labels if label in ORDERS or label == GOLD_ALONE]
+    colours = {base: f"C{i}" for i, base in enumerate(bases)}
+
+    def split(label: str) -> tuple[str, str]:  # "random ×4" -> ("random", "×4")
+        base = next(b for b in bases if label.startswith(b + " ") or label.startswith(b + ","))
+        return base, label[len(base) :].strip(" ,")
+
+    placements = list(dict.fromkeys(split(lb)[1] for lb in labels if lb not in bases))
+    markers = dict(zip(placements, "s^vDPX*h", strict=False))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharey=True)
     for ax, unit in zip(axes, ("sentences", "words"), strict=True):
-        for strategy in dict.fromkeys(r["strategy"] for r in rows):
-            mine = sorted((r[unit], r["f1"]) for r in rows if r["strategy"] == strategy)
-            style = "--" if strategy == GOLD_ALONE else "-"
-            ax.plot(*zip(*mine, strict=True), style, marker="o", label=strategy)
+        for label in labels:
+            mine = sorted((r[unit], r["f1"]) for r in rows if r["strategy"] == label)
+            if label in bases:
+                style = "--" if label == GOLD_ALONE else "-"
+                ax.plot(*zip(*mine, strict=True), style, marker="o", color=colours[label],
+                        label=label)  # fmt: skip
+            else:
+                base, placement = split(label)
+                ax.plot(*zip(*mine, strict=True), linestyle="none", color=colours[base],
+                        marker=markers[placement], markersize=7, label=label)  # fmt: skip
         ax.axhline(baseline, color="grey", linestyle=":", label="student, no review")
         ax.set_xlabel(f"{unit} reviewed")
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("F1 on the test set")
-    axes[0].legend(fontsize=8)
+    axes[1].legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
