@@ -115,6 +115,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--patience", type=int, default=1000)
     p.add_argument("--span-filter", default="lowercase", choices=train_script.SPAN_FILTERS)
     p.add_argument("--seed", type=int, default=0, help="of the random order")
+    p.add_argument("--train-seed", type=int, default=None,
+                   help="CONFIG's [system] seed (repeats measure the noise)")  # fmt: skip
     p.add_argument("--work", type=Path, default=None,
                    help="where the databases, data and models go (training/NAME)")  # fmt: skip
     p.add_argument("--name", default=NAME, help="the result's name: benchmarks/results/NAME.json")
@@ -151,6 +153,18 @@ def score(model: Path, test: list[Sentence], labels: list[str]) -> float:
     if labels:
         predicted = [[span for span in spans if span.label in labels] for spans in predicted]
     return entity_scores(predicted, [s.spans for s in test]).micro.f1
+
+
+def seeded_config(config: Path, seed: int, work: Path) -> Path:
+    """A copy of ``config`` with ``[system] seed`` set (in ``work``, where the runs go)."""
+    from spacy import util
+
+    cfg = util.load_config(config, interpolate=False)
+    cfg["system"]["seed"] = seed
+    work.mkdir(parents=True, exist_ok=True)
+    path = work / f"{config.stem}-seed{seed}.cfg"
+    write_atomic(path, cfg.to_str())
+    return path
 
 
 def train(
@@ -466,6 +480,8 @@ def main(argv: list[str] | None = None) -> None:
     rec = Recorder(args.name, kind="study")
     args.plot = args.plot or ROOT / "docs" / "img" / f"{args.name}.png"
     args.work = args.work or ROOT / "training" / args.name
+    if args.train_seed is not None:
+        args.config = seeded_config(args.config, args.train_seed, args.work)
     data, oracle = load_pool(args)
     test = read_sentences(args.test, lang=args.lang)
     budgets = sorted(b for b in args.budgets if b <= len(data))

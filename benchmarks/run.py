@@ -144,6 +144,17 @@ REGISTRY: dict[str, Entry] = {
               "--strategies", "disagreement,random,confidence", "--weights", "1,4",
               "--finetune", "--all-trained", "--variant-strategies", "disagreement,random",
               "--jobs", "2")),
+    "review_value_seed1": Entry(
+        "review_value.py", "study",
+        "the main comparisons of review_value again with the trainings' seed 1: the noise",
+        "35 min with 2 jobs (4 CPU trainings)", results=("review_value_seed1",),
+        args=("--name", "review_value_seed1", "--train-seed", "1",
+              "--pool", "corpus/es/conll2002/esp.train.unlabelled.iob",
+              "--oracle", "assets/data/conll2002/esp.train",
+              "--test", "assets/data/conll2002/esp.testa",
+              "--pseudo", "corpus/es/student-heuristic/round-1/pseudo.spacy",
+              "--projected", "corpus/es/conll2003-heuristic", "--budgets", "200",
+              "--strategies", "disagreement,random", "--weights", "1", "--jobs", "2")),
     "review_value_wikiann": Entry(
         "review_value.py", "study",
         "the same on WikiANN es (pool: train with its labels removed; test: PER/ORG/LOC)",

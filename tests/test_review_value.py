@@ -159,3 +159,19 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
     # A changed setting redoes the runs it changes (here all), two trainings at a time.
     review_value.main([*argv, "--max-steps", "30", "--jobs", "2"])
     assert all(m.stat().st_mtime_ns != stamps[m] for m in models)
+
+
+def test_train_seed_is_a_copy_of_the_config_with_its_system_seed(tmp_path, monkeypatch):
+    from spacy import util
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import review_value
+
+    config = ROOT / "configs" / "ner_cnn.cfg"
+    seeded = review_value.seeded_config(config, 7, tmp_path / "work")
+    assert seeded == tmp_path / "work" / "ner_cnn-seed7.cfg"
+    original = util.load_config(config, interpolate=False)
+    copy = util.load_config(seeded, interpolate=False)
+    assert original["system"]["seed"] == 0 and copy["system"]["seed"] == 7
+    copy["system"]["seed"] = 0
+    assert copy == original
