@@ -40,6 +40,19 @@ class Entry:
 
 
 CNN = "{model:en/conll2003-ner_cnn}"
+
+# The review studies (docs/benchmarks/review.md): CoNLL-2002 es's pool, oracle and test set,
+# and the main comparisons alone (200 sentences, by disagreement and random, and gold alone).
+CONLL_REVIEW_POOL = (
+    "--pool", "corpus/es/conll2002/esp.train.unlabelled.iob",
+    "--oracle", "assets/data/conll2002/esp.train",
+    "--test", "assets/data/conll2002/esp.testa",
+    "--pseudo", "corpus/es/student-heuristic/round-1/pseudo.spacy",
+    "--projected", "corpus/es/conll2003-heuristic",
+)  # fmt: skip
+MAIN_BUDGET = ("--budgets", "200", "--strategies", "disagreement,random", "--weights", "1",
+               "--jobs", "2")  # fmt: skip
+
 REGISTRY: dict[str, Entry] = {
     # --- regression benchmarks -----------------------------------------------------------
     "io_read_speed": Entry(
@@ -136,11 +149,7 @@ REGISTRY: dict[str, Entry] = {
         "confidence, random; 50–500 sentences; where they go) vs as many random gold "
         "sentences alone, CoNLL-2002 es (the pool: docs/benchmarks/review.md)",
         "80 min with 2 jobs (22 CPU trainings)", results=("review_value",),
-        args=("--pool", "corpus/es/conll2002/esp.train.unlabelled.iob",
-              "--oracle", "assets/data/conll2002/esp.train",
-              "--test", "assets/data/conll2002/esp.testa",
-              "--pseudo", "corpus/es/student-heuristic/round-1/pseudo.spacy",
-              "--projected", "corpus/es/conll2003-heuristic", "--budgets", "50,100,200,500",
+        args=(*CONLL_REVIEW_POOL, "--budgets", "50,100,200,500",
               "--strategies", "disagreement,random,confidence", "--weights", "1,4",
               "--finetune", "--all-trained", "--variant-strategies", "disagreement,random",
               "--jobs", "2")),
@@ -148,13 +157,8 @@ REGISTRY: dict[str, Entry] = {
         "review_value.py", "study",
         "the main comparisons of review_value again with the trainings' seed 1: the noise",
         "35 min with 2 jobs (4 CPU trainings)", results=("review_value_seed1",),
-        args=("--name", "review_value_seed1", "--train-seed", "1",
-              "--pool", "corpus/es/conll2002/esp.train.unlabelled.iob",
-              "--oracle", "assets/data/conll2002/esp.train",
-              "--test", "assets/data/conll2002/esp.testa",
-              "--pseudo", "corpus/es/student-heuristic/round-1/pseudo.spacy",
-              "--projected", "corpus/es/conll2003-heuristic", "--budgets", "200",
-              "--strategies", "disagreement,random", "--weights", "1", "--jobs", "2")),
+        args=("--name", "review_value_seed1", "--train-seed", "1", *CONLL_REVIEW_POOL,
+              *MAIN_BUDGET)),
     "review_value_wikiann": Entry(
         "review_value.py", "study",
         "the same on WikiANN es (pool: train with its labels removed; test: PER/ORG/LOC)",
@@ -164,8 +168,7 @@ REGISTRY: dict[str, Entry] = {
               "--oracle", "assets/data/wikiann/es/train",
               "--test", "assets/data/wikiann/es/test", "--test-labels", "PER,ORG,LOC",
               "--pseudo", "corpus/es/wikiann/student-heuristic/round-1/pseudo.spacy",
-              "--projected", "corpus/es/conll2003-heuristic", "--budgets", "200",
-              "--strategies", "disagreement,random", "--weights", "1", "--jobs", "2")),
+              "--projected", "corpus/es/conll2003-heuristic", *MAIN_BUDGET)),
     # --- needs a lent GPU machine (see docs/device_check.md) ------------------------------
     "device_check": Entry(
         "device_check.py", "device",
