@@ -153,12 +153,12 @@ REGISTRY: dict[str, Entry] = {
               "--strategies", "disagreement,random,confidence", "--weights", "1,4",
               "--finetune", "--all-trained", "--variant-strategies", "disagreement,random",
               "--jobs", "2")),
-    "review_value_seed1": Entry(
+    **{f"review_value_seed{seed}": Entry(
         "review_value.py", "study",
-        "the main comparisons of review_value again with the trainings' seed 1: the noise",
-        "35 min with 2 jobs (4 CPU trainings)", results=("review_value_seed1",),
-        args=("--name", "review_value_seed1", "--train-seed", "1", *CONLL_REVIEW_POOL,
-              *MAIN_BUDGET)),
+        f"the main comparisons of review_value again with the trainings' seed {seed}: the noise",
+        "10–35 min with 2 jobs (4 CPU trainings)", results=(f"review_value_seed{seed}",),
+        args=("--name", f"review_value_seed{seed}", "--train-seed", str(seed),
+              *CONLL_REVIEW_POOL, *MAIN_BUDGET)) for seed in (1, 2)},
     "review_value_wikiann": Entry(
         "review_value.py", "study",
         "the same on WikiANN es (pool: train with its labels removed; test: PER/ORG/LOC)",
