@@ -83,7 +83,7 @@ def _labels(text: str) -> list[str]:
 
 
 def _orders(text: str) -> list[str]:
-    values = [x.strip() for x in text.split(",") if x.strip()]
+    values = _labels(text)
     if not values or any(v not in ORDERS for v in values):
         raise argparse.ArgumentTypeError(f"use some of {', '.join(ORDERS)}, got {text!r}")
     return values
@@ -192,20 +192,30 @@ def review(data: ReviewData, oracle: list[Sentence], chosen: list[int], db: Path
             store.decide(data.items[i].key, i, 0, "accept", spans, session="oracle")
 
 
+def export(data: ReviewData, db: Path, lang: str, train_data: Path, dev: Path | None) -> int:
+    """The reviewed sentences of ``db`` as gold: a held-out quarter to ``dev`` (as the
+    workflow holds them out), the rest to ``train_data``; all to it without ``dev``.
+    RETURNS (int): How many went to ``dev``."""
+    from spacy_xlproj.review.export import export_reviewed
+
+    share = student_round.DEV_SHARE if dev is not None else 0.0
+    with ReviewStore(db, data.fingerprint, len(data)) as store:
+        stats = export_reviewed(data, store, train_data, lang=lang, dev=dev, dev_share=share)
+    return stats.dev
+
+
 def add_copies(
-    data: ReviewData, db: Path, round_dir: Path, lang: str, share: float, n: int
+    data: ReviewData, db: Path, round_dir: Path, lang: str, held_out: bool, n: int
 ) -> None:
-    """``n`` more copies of the reviewed training sentences in the round's training folder."""
+    """``n`` more copies of the reviewed training sentences in the round's training folder
+    (with ``held_out``, those not held out as the development set)."""
     from spacy.tokens import DocBin
 
     from spacy_xlproj.io.docbin import blank_vocab
-    from spacy_xlproj.review.export import export_reviewed
     from spacy_xlproj.teach.pseudo_labels import DOCBIN_ATTRS
 
     reviewed, held = round_dir / "reviewed-train.spacy", round_dir / "reviewed-dev.spacy"
-    with ReviewStore(db, data.fingerprint, len(data)) as store:
-        export_reviewed(data, store, reviewed, lang=lang, dev=held if share else None,
-                        dev_share=share)  # fmt: skip
+    export(data, db, lang, reviewed, held if held_out else None)
     docs = list(DocBin().from_disk(reviewed).get_docs(blank_vocab(lang)))
     copies = DocBin(attrs=DOCBIN_ATTRS, store_user_data=False)
     for _ in range(n):
@@ -231,17 +241,14 @@ def student_run(study: Study, run: Run) -> dict[str, Any]:
     review(data, oracle, chosen, db)
     student_round.plan(corpus, folder / "training", 1, db if chosen else None)
     student_round._link(round_dir / "pseudo.spacy", args.pseudo)
-    student_round.build_data(
+    held_out = student_round.build_data(
         round_dir, args.lang, args.projected, args.mix, args.dev,
         corpus / student_round.REVIEWED, min_dev=min_dev,
     )  # fmt: skip
-    held = dev_keys([data.items[i].key for i in chosen], student_round.DEV_SHARE)
-    real_dev = len(held) >= min_dev
     if weight > 1 and chosen:
-        share = student_round.DEV_SHARE if real_dev else 0.0
-        add_copies(data, db, round_dir, args.lang, share, weight - 1)
+        add_copies(data, db, round_dir, args.lang, held_out > 0, weight - 1)
     summary = train(args, folder, round_dir / "train", round_dir / "dev.spacy")
-    return {"dev": len(held) if real_dev else 0, "steps": summary.get("steps")}
+    return {"dev": held_out, "steps": summary.get("steps")}
 
 
 def gold_alone_run(study: Study, run: Run) -> dict[str, Any]:
@@ -271,17 +278,13 @@ def finetune_run(study: Study, run: Run) -> dict[str, Any]:
     )  # fmt: skip
     from spacy import util
 
-    from spacy_xlproj.review.export import export_reviewed
-
     folder = args.work / name
     shutil.rmtree(folder / "data", ignore_errors=True)
     (folder / "data").mkdir(parents=True)
     db = folder / "review.sqlite"
     review(data, oracle, chosen, db)
     train_data, dev = folder / "data" / "train.spacy", folder / "data" / "dev.spacy"
-    with ReviewStore(db, data.fingerprint, len(data)) as store:
-        export_reviewed(data, store, train_data, lang=args.lang, dev=dev,
-                        dev_share=student_round.DEV_SHARE)  # fmt: skip
+    held_out = export(data, db, args.lang, train_data, dev)
     base = (args.work / run.finetune / "model" / "model-best").resolve()
     config = util.load_config(args.config, interpolate=False)
     for component in ("tok2vec", "ner"):
@@ -289,8 +292,7 @@ def finetune_run(study: Study, run: Run) -> dict[str, Any]:
     derived = folder / "data" / "finetune.cfg"
     config.to_disk(derived)
     summary = train(args, folder, train_data, dev, derived)
-    held = dev_keys([data.items[i].key for i in chosen], student_round.DEV_SHARE)
-    return {"dev": len(held), "steps": summary.get("steps")}
+    return {"dev": held_out, "steps": summary.get("steps")}
 
 
 def plot(rows: list[dict[str, Any]], baseline: float, path: Path) -> None:

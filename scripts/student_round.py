@@ -301,9 +301,12 @@ def build_data(
     *,
     dev_share: float = DEV_SHARE,
     min_dev: int = MIN_DEV,
-) -> None:
+) -> int:
     """``round_dir/train/`` and ``round_dir/dev.spacy`` from ``round_dir/pseudo.spacy``
-    and the reviewed decisions of the snapshot ``reviewed`` (None: no review)."""
+    and the reviewed decisions of the snapshot ``reviewed`` (None: no review).
+
+    RETURNS (int): How many reviewed sentences were held out as the development set
+        (0: none; the development set is as without review)."""
     pseudo = round_dir / "pseudo.spacy"
     folder = round_dir / "train"
     dev_path = round_dir / "dev.spacy"
@@ -314,25 +317,25 @@ def build_data(
     if dev_path.is_symlink():
         dev_path.unlink()
     snapshot = read_snapshot(reviewed) if reviewed is not None else NO_REVIEW
-    source, real_dev = pseudo, False
+    source, held_out = pseudo, 0
     if snapshot["decisions"]:
         source = folder / "pseudo.spacy"
         stats, unknown = apply_reviews(
             pseudo, snapshot, source, dev_path, lang, dev_share=dev_share, min_dev=min_dev
         )
-        real_dev = stats.dev > 0
+        held_out = stats.dev
         typer.echo(
             f"{stats.written} reviewed sentences as gold ({stats.dev} of them held out as "
             f"dev), {stats.kept} pseudo-labelled"
-            + ("" if real_dev else f"; fewer than {min_dev} to hold out: dev as without review")
+            + ("" if held_out else f"; fewer than {min_dev} to hold out: dev as without review")
             + (f"; {unknown} reviewed sentences are not in {pseudo}" if unknown else "")
         )
     # With a held-out reviewed part, train/pseudo.spacy and dev.spacy are written already.
-    if not real_dev and dev == "pseudo":
+    if not held_out and dev == "pseudo":
         n_train, n_dev = split_pseudo(source, folder / "pseudo.spacy", dev_path, lang)
         what = "pseudo-labelled sentences" if source == pseudo else "sentences"
         typer.echo(f"{n_train} {what} to train on, {n_dev} held out as dev")
-    elif not real_dev:
+    elif not held_out:
         assert projected is not None  # checked by the command
         if source == pseudo:
             _without_span_groups(pseudo, folder / "pseudo.spacy")
@@ -341,8 +344,9 @@ def build_data(
         assert projected is not None
         _link(folder / "projected.spacy", projected / "train.spacy")
     # What the dev set is, for the model card (package_card.guess_dev_kind reads it).
-    kind = "gold" if real_dev else "pseudo-labelled" if dev == "pseudo" else "projected"
+    kind = "gold" if held_out else "pseudo-labelled" if dev == "pseudo" else "projected"
     write_if_changed(dev_path.with_suffix(".kind"), kind + "\n")
+    return held_out
 
 
 @app.command("data")
