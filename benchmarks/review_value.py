@@ -393,8 +393,11 @@ def run_key(study: Study, run: Run) -> str:
         **({} if run.held_out else {"held_out": False}),
         "train": [a.lang, a.max_steps, a.eval_frequency, a.patience, a.span_filter],
         "student": [] if run.gold else [a.mix, a.dev, a.min_dev, student_round.DEV_SHARE],
-        "inputs": study.inputs,
-    }
+        # Gold alone reads neither the pseudo-labels nor the projected data: another pool
+        # of the same sentences reuses it.
+        "inputs": {k: v for k, v in study.inputs.items()
+                   if not run.gold or k not in ("pseudo", "projected")},
+    }  # fmt: skip
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
 
 

@@ -169,6 +169,16 @@ REGISTRY: dict[str, Entry] = {
               "--test", "assets/data/wikiann/es/test", "--test-labels", "PER,ORG,LOC",
               "--pseudo", "corpus/es/wikiann/student-heuristic/round-1/pseudo.spacy",
               "--projected", "corpus/es/conll2003-heuristic", *MAIN_BUDGET)),
+    "review_value_minilm": Entry(
+        "review_value.py", "study",
+        "the main comparisons from a stronger student: the pool pseudo-labelled by both "
+        "translate-tests (CNN and MiniLM) and review_value's student without review, 2 of 3",
+        "40 min with 2 jobs (4 CPU trainings)", results=("review_value_minilm",),
+        args=("--name", "review_value_minilm",
+              *CONLL_REVIEW_POOL[:6],
+              "--pseudo", "corpus/es/student-minilm/round-1/pseudo.spacy",
+              "--projected", "corpus/es/conll2003-heuristic", *MAIN_BUDGET,
+              "--finetune", "--variant-strategies", "disagreement")),
     # --- needs a lent GPU machine (see docs/device_check.md) ------------------------------
     "device_check": Entry(
         "device_check.py", "device",

@@ -13,9 +13,10 @@ ROOT = Path(__file__).resolve().parents[1]
 DEMO_TEST = ROOT / "assets" / "demo" / "es_test.iob"
 
 
-def _pool(tmp_path: Path) -> tuple[Path, Path, list]:
+def _pool(tmp_path: Path, missed: int = 0) -> tuple[Path, Path, list]:
     """12 gold sentences as the pool; two teachers: one finds every entity, the other
-    misses each sentence's first one (so they disagree on its words, which are missing)."""
+    misses each sentence's first one (``missed=-1``: its last one; so they disagree on
+    its words, which are missing)."""
     from spacy_xlproj.io import read_sentences, write_sentences
     from spacy_xlproj.teach import PseudoLabelled, ScoredSpan, write_pseudo_docbin
 
@@ -25,13 +26,15 @@ def _pool(tmp_path: Path) -> tuple[Path, Path, list]:
     items = []
     for i, sentence in enumerate(pool):
         full = [ScoredSpan(s.start, s.end, s.label, 1.0) for s in sentence.spans]
+        lost = full[missed:][:1]
+        kept = [s for s in full if s not in lost]
         items.append(
             PseudoLabelled(
                 i,
                 list(sentence.words),
-                full[1:],
-                [w for s in full[:1] for w in range(s.start, s.end)],
-                votes=[full, full[1:]],
+                kept,
+                [w for s in lost for w in range(s.start, s.end)],
+                votes=[full, kept],
                 teachers=["all", "not-first"],
             )
         )
@@ -156,9 +159,13 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
     assert {m: m.stat().st_mtime_ns for m in models} == stamps
     saved = [json.loads(f.read_text()) for f in sorted(work.glob("*/result.json"))]
     assert len(saved) == 15 and all(r["scored_on"].endswith(" PER") for r in saved)
-    # A changed setting redoes the runs it changes (here all), two trainings at a time.
-    review_value.main([*argv, "--max-steps", "30", "--jobs", "2"])
-    assert all(m.stat().st_mtime_ns != stamps[m] for m in models)
+    # Other pseudo-labels of the same pool redo every student, two trainings at a time, and
+    # not the gold-alone runs, which never read them.
+    _pool(tmp_path, missed=-1)
+    review_value.main([*argv, "--jobs", "2"])
+    gold_alone = {m for m in models if m.parts[-5].startswith("gold-")}
+    assert len(gold_alone) == 2
+    assert all((m.stat().st_mtime_ns == stamps[m]) == (m in gold_alone) for m in models)
 
 
 def test_train_seed_is_a_copy_of_the_config_with_its_system_seed(tmp_path, monkeypatch):
