@@ -66,6 +66,7 @@ from spacy_xlproj.io import read_sentences, write_sentences  # noqa: E402
 from spacy_xlproj.io.atomic import write_atomic  # noqa: E402
 from spacy_xlproj.review.data import ORDERS, ReviewData, load_review_data, queue_order  # noqa: E402
 from spacy_xlproj.review.export import dev_keys  # noqa: E402
+from spacy_xlproj.review.propagate import VERSION as propagate_version  # noqa: E402
 from spacy_xlproj.review.store import ReviewStore  # noqa: E402
 from spacy_xlproj.types import Sentence  # noqa: E402
 
@@ -397,7 +398,7 @@ def run_key(study: Study, run: Run) -> str:
         # (fine-tuning the student without review, the first kind measured, adds nothing)
         **({"base": run.finetune} if run.finetune not in ("", NO_REVIEW) else {}),
         **({} if run.held_out else {"held_out": False}),
-        **({"names": True} if run.names else {}),
+        **({"names": propagate_version} if run.names else {}),
         "train": [a.lang, a.max_steps, a.eval_frequency, a.patience, a.span_filter],
         "student": [] if run.gold else [a.mix, a.dev, a.min_dev, student_round.DEV_SHARE],
         # Gold alone reads neither the pseudo-labels nor the projected data: another pool

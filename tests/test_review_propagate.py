@@ -52,32 +52,32 @@ def test_a_name_is_settled_when_every_decided_occurrence_agrees() -> None:
         ("Madrid",): "LOC",  # inside Real Madrid is no doubt
         ("Telefónica",): "ORG",
     }
-    assert names.ambiguous == 2 and names.longest == 2
+    assert names.ambiguous == 2
 
 
-def test_propagate_relabels_agreed_spans_and_fills_missing_words_longest_first() -> None:
+def test_propagate_relabels_agreed_spans_and_fills_runs_of_missing_words_that_are_names() -> None:
     names = reviewed_names(
         [(_w("El Real Madrid ganó en Madrid ."), [(1, 3, "ORG"), (5, 6, "LOC")], ACCEPTED)]
     )
     words = _w("Madrid y Madrid con Real Madrid hoy en Madrid")
     # Madrid agreed as ORG (relabelled); Madrid missing (filled); Real Madrid missing (filled
-    # whole, not its Madrid); hoy missing (stays); the last Madrid agreed O (stays O).
-    doc = _doc(words, [(0, 1, "ORG")], missing=[2, 4, 5, 6])
+    # whole, not its Madrid); en missing (no name: stays); the last Madrid agreed O (stays O).
+    doc = _doc(words, [(0, 1, "ORG")], missing=[2, 4, 5, 7])
     stats = PropagationStats(names=len(names.labels))
     propagate(doc, names, stats)
     assert _state(doc) == (
         [(0, 1, "LOC"), (2, 3, "LOC"), (4, 6, "ORG")],
-        ["B", "O", "B", "O", "B", "I", "", "O", "O"],
+        ["B", "O", "B", "O", "B", "I", "O", "", "O"],
     )
     assert (stats.relabelled, stats.filled) == (1, 2)
     assert stats.message() == (
         "2 names settled by the review carried to the unreviewed sentences: 1 pseudo-labelled "
         "spans relabelled, 2 spans added where the teachers disagreed"
     )
-    # A name only partly on missing words is left alone.
-    doc = _doc(_w("Real Madrid"), [], missing=[1])
+    # A name inside a longer run of missing words is left alone: it would cut the run.
+    doc = _doc(_w("Real Madrid y Ayuntamiento de Madrid"), [], missing=[1, 3, 4, 5])
     propagate(doc, names, stats)
-    assert _state(doc) == ([(1, 2, "LOC")], ["O", "B"])
+    assert _state(doc) == ([(1, 2, "LOC")], ["O", "B", "O", "", "", ""])
 
 
 def test_export_carries_the_trained_reviews_names_not_the_held_out_ones(tmp_path: Path) -> None:
@@ -96,12 +96,12 @@ def test_export_carries_the_trained_reviews_names_not_the_held_out_ones(tmp_path
         _w("Bilbao y Madrid"),
     ]
     gold = [[(2, 3, "ORG"), (4, 5, "LOC")], [(1, 2, "ORG"), (3, 4, "LOC")]]
-    # The teachers: sentence 2 with EFE as LOC and Telefónica missing; sentence 3 missing.
+    # The teachers: sentence 2 with EFE as LOC and Telefónica missing; sentence 3 Bilbao missing.
     items = [
         PseudoLabelled(0, sentences[0], [], [2, 3, 4]),
         PseudoLabelled(1, sentences[1], [], [1, 2, 3]),
         PseudoLabelled(2, sentences[2], [ScoredSpan(0, 1, "LOC", 1.0)], [3]),
-        PseudoLabelled(3, sentences[3], [], [0, 1, 2]),
+        PseudoLabelled(3, sentences[3], [], [0]),
     ]
     write_pseudo_docbin(tmp_path / "pseudo.spacy", items, "es")
     data = load_review_data(tmp_path / "pseudo.spacy")
@@ -120,7 +120,7 @@ def test_export_carries_the_trained_reviews_names_not_the_held_out_ones(tmp_path
     ents = {" ".join(t.text for t in d): _state(d) for d in docs}
     # Telefónica ORG and Bilbao LOC carried; EFE and Madrid (the dev set's) not.
     assert ents["EFE cita a Telefónica"] == ([(0, 1, "LOC"), (3, 4, "ORG")], ["B", "O", "O", "B"])
-    assert ents["Bilbao y Madrid"] == ([(0, 1, "LOC")], ["B", "", ""])
+    assert ents["Bilbao y Madrid"] == ([(0, 1, "LOC")], ["B", "O", "O"])
     assert (stats.propagation.relabelled, stats.propagation.filled) == (0, 2)
     # Without it, the others are written as they were.
     with ReviewStore(tmp_path / "r.sqlite", data.fingerprint, len(data)) as store:

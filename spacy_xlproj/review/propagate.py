@@ -8,8 +8,10 @@ reviewed:
 
 * an accepted span whose words are a settled name gets the person's label (the teachers
   agreed on it, with another label);
-* a settled name whose every word the teachers left missing (they disagreed there)
-  becomes an entity, longest names first, never overlapping another span.
+* a settled name that is exactly a run of words the teachers left missing (they
+  disagreed there; the words on either side are annotated) becomes an entity. Part of a
+  longer missing run is left alone: ``Ayuntamiento`` settled as ORG must not cut
+  ``Ayuntamiento de Madrid`` where the teachers disagreed on the whole.
 
 A name is settled when every reviewed occurrence of its words is that entity with one
 label: a word sequence that a person also left outside every entity (``Real`` as a word,
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 Words = tuple[str, ...]
+# The rule's version: a result made with another one is stale (benchmarks key on it).
+VERSION = 2
 
 
 @dataclass
@@ -36,10 +40,6 @@ class ReviewedNames:
 
     labels: dict[Words, str] = field(default_factory=dict)
     ambiguous: int = 0  # word sequences reviewed as an entity and otherwise too
-
-    @property
-    def longest(self) -> int:
-        return max(map(len, self.labels), default=0)
 
 
 @dataclass
@@ -108,17 +108,24 @@ def propagate(doc: Doc, names: ReviewedNames, stats: PropagationStats) -> None:
         if label is not None and label != ent.label_:
             changed.append(Span(doc, ent.start, ent.end, label=label))
             stats.relabelled += 1
-    missing = [t.ent_iob == 0 for t in doc]
-    for size in range(min(names.longest, len(words)), 0, -1):
-        for start in range(len(words) - size + 1):
-            end = start + size
-            label = names.labels.get(tuple(words[start:end]))
-            if label is None or not all(missing[start:end]):
-                continue
+    for start, end in _missing_runs([t.ent_iob == 0 for t in doc]):
+        label = names.labels.get(tuple(words[start:end]))
+        if label is not None:
             changed.append(Span(doc, start, end, label=label))
-            missing[start:end] = [False] * size
             stats.filled += 1
     if changed:
         # Only the changed spans are set; every other word keeps its entity, O or
         # missing state.
         doc.set_ents(changed, default="unmodified")
+
+
+def _missing_runs(missing: list[bool]) -> list[tuple[int, int]]:
+    """The maximal ``[start, end)`` runs of missing words."""
+    runs, start = [], None
+    for i, gap in enumerate([*missing, False]):
+        if gap and start is None:
+            start = i
+        elif not gap and start is not None:
+            runs.append((start, i))
+            start = None
+    return runs
