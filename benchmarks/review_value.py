@@ -24,10 +24,7 @@ times per epoch (weighted beside the pseudo-labelled and projected data) instead
 trains a student further on the reviewed sentences alone: the student without review
 (``fine-tuned``), and the student that trained on them already (``replaced, then
 fine-tuned``); ``--all-trained`` also trains on every reviewed sentence (none held
-out) and chooses the step on the usual development set, as without review; ``--names``
-also carries the names the review settled to their repeats in the unreviewed sentences
-(``spacy_xlproj.review.propagate``; the workflow's students do, the other runs here do
-not, as the workflow did when they were measured). Budgets are
+out) and chooses the step on the usual development set, as without review. Budgets are
 reported in sentences, words and entities reviewed; the plot shows F1 against sentences
 and against words (strategies compared at equal words too).
 
@@ -66,7 +63,6 @@ from spacy_xlproj.io import read_sentences, write_sentences  # noqa: E402
 from spacy_xlproj.io.atomic import write_atomic  # noqa: E402
 from spacy_xlproj.review.data import ORDERS, ReviewData, load_review_data, queue_order  # noqa: E402
 from spacy_xlproj.review.export import dev_keys  # noqa: E402
-from spacy_xlproj.review.propagate import VERSION as propagate_version  # noqa: E402
 from spacy_xlproj.review.store import ReviewStore  # noqa: E402
 from spacy_xlproj.types import Sentence  # noqa: E402
 
@@ -132,8 +128,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="also train on all reviewed, the step chosen as without")  # fmt: skip
     p.add_argument("--finetune", action="store_true",
                    help="also fine-tune the student without review on the reviewed")  # fmt: skip
-    p.add_argument("--names", action="store_true",
-                   help="also carry the names the review settled to the rest")  # fmt: skip
     add_arguments(p, data_folder=False)
     return p.parse_args(argv)
 
@@ -249,7 +243,7 @@ def student_run(study: Study, run: Run) -> dict[str, Any]:
     student_round._link(round_dir / "pseudo.spacy", args.pseudo)
     held_out = student_round.build_data(
         round_dir, args.lang, args.projected, args.mix, args.dev,
-        corpus / student_round.REVIEWED, min_dev=min_dev, propagate_names=run.names,
+        corpus / student_round.REVIEWED, min_dev=min_dev,
     )  # fmt: skip
     if weight > 1 and chosen:
         add_copies(data, db, round_dir, args.lang, held_out > 0, weight - 1)
@@ -355,7 +349,6 @@ class Run:
     gold: bool = False
     finetune: str = ""
     held_out: bool = True  # False: every reviewed sentence trained on, dev as without review
-    names: bool = False  # the names the review settled carried to the unreviewed sentences
 
 
 @dataclass
@@ -398,7 +391,6 @@ def run_key(study: Study, run: Run) -> str:
         # (fine-tuning the student without review, the first kind measured, adds nothing)
         **({"base": run.finetune} if run.finetune not in ("", NO_REVIEW) else {}),
         **({} if run.held_out else {"held_out": False}),
-        **({"names": propagate_version} if run.names else {}),
         "train": [a.lang, a.max_steps, a.eval_frequency, a.patience, a.span_filter],
         "student": [] if run.gold else [a.mix, a.dev, a.min_dev, student_round.DEV_SHARE],
         # Gold alone reads neither the pseudo-labels nor the projected data: another pool
@@ -460,12 +452,6 @@ def plan_runs(study: Study, budgets: list[int]) -> list[Run]:
                 Run(f"{s}-{budget}-{suffix}", f"{s} {what}", base(s, budget).chosen,
                     finetune=NO_REVIEW if suffix == "ft" else f"{s}-{budget}")
                 for suffix, what in (("ft", "fine-tuned"), ("rft", "replaced, then fine-tuned"))
-                for s in variants
-            ]  # fmt: skip
-        if a.names:
-            runs += [
-                Run(f"{s}-{budget}-names", f"{s}, names carried", base(s, budget).chosen,
-                    names=True)
                 for s in variants
             ]  # fmt: skip
         if a.all_trained:
@@ -539,7 +525,6 @@ def main(argv: list[str] | None = None) -> None:
             f"{s} fine-tuned",
             f"{s} replaced, then fine-tuned",
             f"{s}, all trained",
-            f"{s}, names carried",
         )  # fmt: skip
     ]
     rows.sort(key=lambda r: ([*groups, GOLD_ALONE].index(r["strategy"]), r["sentences"]))

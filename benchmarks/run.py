@@ -173,25 +173,25 @@ REGISTRY: dict[str, Entry] = {
         "review_value.py", "study",
         "the main comparisons from a stronger student: the pool pseudo-labelled by both "
         "translate-tests (CNN and MiniLM) and review_value's student without review, 2 of 3",
-        "60 min with 2 jobs (10 CPU trainings)", results=("review_value_minilm",),
+        "50 min with 2 jobs (8 CPU trainings)", results=("review_value_minilm",),
         args=("--name", "review_value_minilm",
               *CONLL_REVIEW_POOL[:6],
               "--pseudo", "corpus/es/student-minilm/round-1/pseudo.spacy",
               "--projected", "corpus/es/conll2003-heuristic", *MAIN_BUDGET,
-              "--finetune", "--names", "--variant-strategies", "disagreement,random")),
+              "--finetune", "--variant-strategies", "disagreement,random")),
     "review_value_wikiann_minilm": Entry(
         "review_value.py", "study",
         "the same on WikiANN es from the best WikiANN student's vote (MiniLM translate-test "
         "weighted 2, the CNN translate-test, MiniLM zero-shot; half the weight; its pseudo-"
         "labels alone, dev held out from them)",
-        "60 min with 2 jobs (5 CPU trainings)", results=("review_value_wikiann_minilm",),
+        "40 min with 2 jobs (4 CPU trainings)", results=("review_value_wikiann_minilm",),
         args=("--name", "review_value_wikiann_minilm",
               "--pool", "corpus/es/wikiann/train.unlabelled.iob",
               "--oracle", "assets/data/wikiann/es/train",
               "--test", "assets/data/wikiann/es/test", "--test-labels", "PER,ORG,LOC",
               "--pseudo", "corpus/es/wikiann/student-minilm/round-1/pseudo.spacy",
               "--projected", "corpus/es/conll2003-heuristic", "--mix", "pseudo", "--dev", "pseudo",
-              *MAIN_BUDGET, "--names")),
+              *MAIN_BUDGET)),
     # --- needs a lent GPU machine (see docs/device_check.md) ------------------------------
     "device_check": Entry(
         "device_check.py", "device",

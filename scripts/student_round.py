@@ -29,10 +29,8 @@ the reviewed sentences replace their pseudo-labels as gold (``review-export
 --keep-unreviewed``) and a ``DEV_SHARE`` of them, chosen by their keys' hashes, is held out
 as the development set instead: real target-language gold, once it holds ``MIN_DEV``
 sentences (fewer: they are all trained on, and the development set is as without review).
-The names the trained part of the review settled are carried to their repeats in the
-pseudo-labelled sentences (``spacy_xlproj.review.propagate``). The teachers' span groups
-(the votes the review shows) are not copied into the training data: spaCy would read
-them back on every epoch.
+The teachers' span groups (the votes the review shows) are not copied into the training
+data: spaCy would read them back on every epoch.
 
 ``run`` runs COMMAND when the SELECTED file says ``yes``; otherwise it empties or
 removes each ``--clean`` path (outputs of an earlier run with more rounds, which the
@@ -235,7 +233,6 @@ def apply_reviews(
     *,
     dev_share: float = DEV_SHARE,
     min_dev: int = MIN_DEV,
-    propagate_names: bool = True,
 ) -> tuple[Any, int]:
     """Write ``pseudo`` with its reviewed sentences as gold to ``train`` (every other
     sentence as it was, span groups dropped) and the held-out reviewed part to ``dev``
@@ -277,7 +274,6 @@ def apply_reviews(
             dev=dev if dev_share else None,
             dev_share=dev_share,
             keep_unreviewed=True,
-            propagate_names=propagate_names,
         )
     return stats, len(snapshot["decisions"]) - len(decisions)
 
@@ -305,7 +301,6 @@ def build_data(
     *,
     dev_share: float = DEV_SHARE,
     min_dev: int = MIN_DEV,
-    propagate_names: bool = True,
 ) -> int:
     """``round_dir/train/`` and ``round_dir/dev.spacy`` from ``round_dir/pseudo.spacy``
     and the reviewed decisions of the snapshot ``reviewed`` (None: no review).
@@ -326,9 +321,8 @@ def build_data(
     if snapshot["decisions"]:
         source = folder / "pseudo.spacy"
         stats, unknown = apply_reviews(
-            pseudo, snapshot, source, dev_path, lang, dev_share=dev_share, min_dev=min_dev,
-            propagate_names=propagate_names,
-        )  # fmt: skip
+            pseudo, snapshot, source, dev_path, lang, dev_share=dev_share, min_dev=min_dev
+        )
         held_out = stats.dev
         typer.echo(
             f"{stats.written} reviewed sentences as gold ({stats.dev} of them held out as "
@@ -336,8 +330,6 @@ def build_data(
             + ("" if held_out else f"; fewer than {min_dev} to hold out: dev as without review")
             + (f"; {unknown} reviewed sentences are not in {pseudo}" if unknown else "")
         )
-        if stats.propagation is not None:
-            typer.echo(stats.propagation.message())
     # With a held-out reviewed part, train/pseudo.spacy and dev.spacy are written already.
     if not held_out and dev == "pseudo":
         n_train, n_dev = split_pseudo(source, folder / "pseudo.spacy", dev_path, lang)

@@ -324,9 +324,7 @@ def test_export_keep_unreviewed_replaces_the_pseudo_labels(tmp_path: Path, data_
     stats = export_reviewed(data, store, out, lang="es", keep_unreviewed=True)
     assert stats.message(out) == (
         "Wrote 1 reviewed sentences (1 whole, 0 partly reviewed; 2 entities, 6 words, 0 left "
-        "missing) and 4 others (2 names settled by the review carried to the unreviewed "
-        "sentences: 0 pseudo-labelled spans relabelled, 0 spans added where the teachers "
-        f"disagreed) to {out}."
+        f"missing) and 4 others as they were to {out}."
     )
     docs = list(DocBin().from_disk(out).get_docs(blank_vocab("es")))
     assert [[t.text for t in d] for d in docs] == SENTENCES

@@ -50,7 +50,7 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
     from spacy.tokens import DocBin
 
     from spacy_xlproj.io import blank_vocab
-    from spacy_xlproj.review.data import load_review_data, queue_order
+    from spacy_xlproj.review.data import load_review_data
     from spacy_xlproj.review.export import dev_keys
     from spacy_xlproj.review.store import ReviewStore
 
@@ -63,7 +63,7 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
         "--pool", str(pool_file), "--oracle", str(pool_file), "--test", str(DEMO_TEST),
         "--pseudo", str(tmp_path / "pseudo.spacy"), "--projected", str(projected),
         "--budgets", "2,4", "--strategies", "disagreement,random", "--weights", "1,3",
-        "--finetune", "--all-trained", "--names", "--min-dev", "1",
+        "--finetune", "--all-trained", "--min-dev", "1",
         "--max-steps", "20", "--eval-frequency", "10", "--patience", "100",
         "--span-filter", "none", "--work", str(work), "--plot", str(plot),
         "--results-dir", str(results),
@@ -106,10 +106,8 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
         ["disagreement", "2"], ["disagreement", "4"],
         ["disagreement ×3", "4"], ["disagreement fine-tuned", "4"],
         ["disagreement replaced, then fine-tuned", "4"], ["disagreement, all trained", "4"],
-        ["disagreement, names carried", "4"],
         ["random", "2"], ["random", "4"], ["random ×3", "4"], ["random fine-tuned", "4"],
         ["random replaced, then fine-tuned", "4"], ["random, all trained", "4"],
-        ["random, names carried", "4"],
         ["random gold alone", "2"], ["random gold alone", "4"],
     ]  # fmt: skip
     chosen = [pool[i] for i in by_disagreement]
@@ -122,8 +120,7 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
         "no_review_f1", "disagreement_2_f1", "disagreement_4_f1", "disagreement_4_x3_f1",
         "random_2_f1", "random_4_f1", "random_4_x3_f1", "gold_alone_2_f1", "gold_alone_4_f1",
         "disagreement_4_ft_f1", "random_4_ft_f1", "disagreement_4_rft_f1", "random_4_rft_f1",
-        "disagreement_4_all_f1", "random_4_all_f1", "disagreement_4_names_f1",
-        "random_4_names_f1",
+        "disagreement_4_all_f1", "random_4_all_f1",
     }  # fmt: skip
     # Weighted: the reviewed training sentences (not the held-out one) twice more.
     copies_file = work / "disagreement-4-x3" / "corpus/round-1/train/reviewed-copies.spacy"
@@ -152,7 +149,7 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
 
     # A rerun redoes nothing: every run's result is kept with the key of what made it.
     models = sorted(work.glob("*/model/model-best/ner/model"))
-    assert len(models) == 17
+    assert len(models) == 15
     stamps = {m: m.stat().st_mtime_ns for m in models}
     review_value.main(argv)
     assert {m: m.stat().st_mtime_ns for m in models} == stamps
@@ -161,7 +158,7 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
     review_value.main([*argv, "--test-labels", "PER"])
     assert {m: m.stat().st_mtime_ns for m in models} == stamps
     saved = [json.loads(f.read_text()) for f in sorted(work.glob("*/result.json"))]
-    assert len(saved) == 17 and all(r["scored_on"].endswith(" PER") for r in saved)
+    assert len(saved) == 15 and all(r["scored_on"].endswith(" PER") for r in saved)
     # Other pseudo-labels of the same pool redo every student, two trainings at a time, and
     # not the gold-alone runs, which never read them.
     _pool(tmp_path, missed=-1)
@@ -169,30 +166,6 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
     gold_alone = {m for m in models if m.parts[-5].startswith("gold-")}
     assert len(gold_alone) == 2
     assert all((m.stat().st_mtime_ns == stamps[m]) == (m in gold_alone) for m in models)
-    # Names carried (here: Barcelona and Sevilla, ORG in a reviewed sentence, where the
-    # teachers disagreed): the unreviewed sentences as in the plain run, with the names of
-    # the reviewed training sentences (not the held-out one) carried to them.
-    from spacy_xlproj.review.propagate import PropagationStats, propagate, reviewed_names
-
-    data = load_review_data(tmp_path / "pseudo.spacy")
-    by_disagreement = queue_order(data, "disagreement")[:4]
-    held = dev_keys([keys[i] for i in by_disagreement], 0.25)
-    names = reviewed_names(
-        (pool[i].words, [(s.start, s.end, s.label) for s in pool[i].spans], [True] * 99)
-        for i in by_disagreement
-        if keys[i] not in held
-    )
-    plain = docs(work / "disagreement-4" / "corpus/round-1/train/pseudo.spacy")
-    carried = docs(work / "disagreement-4-names" / "corpus/round-1/train/pseudo.spacy")
-    stats = PropagationStats()
-    reviewed = {" ".join(pool[i].words) for i in by_disagreement}
-    for text, doc in plain.items():
-        if text not in reviewed:
-            propagate(doc, names, stats)
-        assert [(t.ent_iob_, t.ent_type_) for t in carried[text]] == [
-            (t.ent_iob_, t.ent_type_) for t in doc
-        ]
-    assert (stats.relabelled, stats.filled) == (0, 2)
 
 
 def test_train_seed_is_a_copy_of_the_config_with_its_system_seed(tmp_path, monkeypatch):

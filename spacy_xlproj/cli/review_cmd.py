@@ -102,7 +102,7 @@ def review_export_cli(
         False,
         "--keep-unreviewed",
         help="Also write the other sentences, labelled as in DATA (the reviewed ones replace "
-        "their pseudo-labels; the names the review settled are carried to the others)",
+        "their pseudo-labels)",
     ),
     lang: str = typer.Option("xx", "--lang", "-l", help="Language of OUTPUT's vocab"),
 ) -> None:

@@ -6,9 +6,7 @@ word is missing (``token.ent_iob_ == ""``), which spaCy's NER leaves out of its 
 an unreviewed word is never taught as O. Skipped, withdrawn (``undo``) and never seen
 sentences are left out and counted, or, with ``keep_unreviewed``, written with the
 labels they have in the data (the pseudo-labels, missing words kept): the data with
-the reviewed sentences' labels replaced by the person's. There, with ``propagate_names``, the
-names the training part of the review settled are carried to the repeats of their
-words in the other sentences (:mod:`.propagate`).
+the reviewed sentences' labels replaced by the person's.
 
 ``dev_share`` holds a part of the reviewed sentences out as a development set (the
 student chooses its best step on real target-language gold): which ones is decided by
@@ -28,7 +26,6 @@ from ..errors import DataError, UsageError
 # As pseudo-label writes them: words and the entity annotation with its missing state.
 from ..teach.pseudo_labels import DOCBIN_ATTRS
 from .data import ReviewData, ReviewItem
-from .propagate import PropagationStats, propagate, reviewed_names
 from .store import Decision, ReviewStore
 
 if TYPE_CHECKING:
@@ -50,7 +47,6 @@ class ExportStats:
     skipped: int = 0
     unreviewed: int = 0
     kept: int = 0
-    propagation: PropagationStats | None = None
 
     def message(self, output: Path, dev: Path | None = None) -> str:
         reviewed = (
@@ -59,8 +55,7 @@ class ExportStats:
             "left missing" + (f"; {self.dev} of them to {dev}" if dev is not None else "") + ")"
         )
         if self.kept:
-            kept = f" ({self.propagation.message()})" if self.propagation else " as they were"
-            return f"Wrote {reviewed} and {self.kept} others{kept} to {output}."
+            return f"Wrote {reviewed} and {self.kept} others as they were to {output}."
         return (
             f"Wrote {reviewed} to {output}; left out {self.unreviewed} unreviewed and "
             f"{self.skipped} skipped sentences."
@@ -99,16 +94,6 @@ def decision_doc(vocab: Vocab, item: ReviewItem, decision: Decision) -> Doc:
     return doc
 
 
-def _decided(item: ReviewItem, decision: Decision) -> list[bool]:
-    """Per word, whether the person decided it (every word of an accepted sentence)."""
-    if decision.kind == "accept":
-        return [True] * len(item.words)
-    decided = [False] * len(item.words)
-    for start, end, *_ in (*decision.spans, *decision.outside):
-        decided[start:end] = [True] * len(decided[start:end])
-    return decided
-
-
 def dev_keys(keys: list[str], share: float) -> set[str]:
     """The keys held out for development: ``round(share × len(keys))`` of them, those
     whose hash is smallest (stable across exports)."""
@@ -127,7 +112,6 @@ def export_reviewed(
     dev: str | Path | None = None,
     dev_share: float = 0.0,
     keep_unreviewed: bool = False,
-    propagate_names: bool = True,
 ) -> ExportStats:
     """Write the reviewed sentences of ``data`` as gold, atomically.
 
@@ -135,8 +119,6 @@ def export_reviewed(
     dev (str | Path | None): Where the held-out part goes (needs ``dev_share`` > 0).
     dev_share (float): The share of reviewed sentences held out, in [0, 1).
     keep_unreviewed (bool): Write the other sentences too, labelled as in the data.
-    propagate_names (bool): With ``keep_unreviewed``, carry the names the training part
-        of the review settled to the other sentences (:mod:`.propagate`).
     RETURNS (ExportStats): The counts.
     """
     from spacy.tokens import DocBin
@@ -154,11 +136,6 @@ def export_reviewed(
     train_bin = DocBin(attrs=DOCBIN_ATTRS, store_user_data=False)
     dev_bin = DocBin(attrs=DOCBIN_ATTRS, store_user_data=False)
     originals = DocBin().from_disk(data.path).get_docs(vocab) if keep_unreviewed else None
-    names = None
-    if keep_unreviewed and propagate_names:
-        trained = [(i, latest[i.key]) for i in reviewed if i.key not in held]
-        names = reviewed_names((i.words, d.spans, _decided(i, d)) for i, d in trained)
-        stats.propagation = PropagationStats(names=len(names.labels))
     for item in data.items:
         decision = latest.get(item.key)
         original = next(originals) if originals is not None else None
@@ -169,8 +146,6 @@ def export_reviewed(
                 stats.unreviewed += 1
             if original is not None:
                 original.spans.clear()  # the votes and scores are for review, not training
-                if names is not None and stats.propagation is not None:
-                    propagate(original, names, stats.propagation)
                 train_bin.add(original)
                 stats.kept += 1
             continue
