@@ -179,19 +179,27 @@ REGISTRY: dict[str, Entry] = {
               "--pseudo", "corpus/es/student-minilm/round-1/pseudo.spacy",
               "--projected", "corpus/es/conll2003-heuristic", *MAIN_BUDGET,
               "--finetune", "--variant-strategies", "disagreement,random")),
+    "review_value_minilm_seed1": Entry(
+        "review_value.py", "study",
+        "the main comparisons of review_value_minilm again with the trainings' seed 1",
+        "30 min with 2 jobs (4 CPU trainings)", results=("review_value_minilm_seed1",),
+        args=("--name", "review_value_minilm_seed1", "--train-seed", "1",
+              *CONLL_REVIEW_POOL[:6],
+              "--pseudo", "corpus/es/student-minilm/round-1/pseudo.spacy",
+              "--projected", "corpus/es/conll2003-heuristic", *MAIN_BUDGET)),
     "review_value_wikiann_minilm": Entry(
         "review_value.py", "study",
         "the same on WikiANN es from the best WikiANN student's vote (MiniLM translate-test "
         "weighted 2, the CNN translate-test, MiniLM zero-shot; half the weight; its pseudo-"
         "labels alone, dev held out from them)",
-        "40 min with 2 jobs (4 CPU trainings)", results=("review_value_wikiann_minilm",),
+        "60 min with 2 jobs (6 CPU trainings)", results=("review_value_wikiann_minilm",),
         args=("--name", "review_value_wikiann_minilm",
               "--pool", "corpus/es/wikiann/train.unlabelled.iob",
               "--oracle", "assets/data/wikiann/es/train",
               "--test", "assets/data/wikiann/es/test", "--test-labels", "PER,ORG,LOC",
               "--pseudo", "corpus/es/wikiann/student-minilm/round-1/pseudo.spacy",
               "--projected", "corpus/es/conll2003-heuristic", "--mix", "pseudo", "--dev", "pseudo",
-              *MAIN_BUDGET)),
+              *MAIN_BUDGET, "--all-trained", "--variant-strategies", "disagreement,random")),
     # --- needs a lent GPU machine (see docs/device_check.md) ------------------------------
     "device_check": Entry(
         "device_check.py", "device",
