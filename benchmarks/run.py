@@ -50,6 +50,25 @@ CONLL_REVIEW_POOL = (
     "--pseudo", "corpus/es/student-heuristic/round-1/pseudo.spacy",
     "--projected", "corpus/es/conll2003-heuristic",
 )  # fmt: skip
+# The same sentences pseudo-labelled by the best student's vote (both translate-tests and a
+# first-round student; docs/benchmarks/review.md).
+CONLL_MINILM_POOL = (
+    *CONLL_REVIEW_POOL[:6],
+    "--pseudo", "corpus/es/student-minilm/round-1/pseudo.spacy",
+    "--projected", "corpus/es/conll2003-heuristic",
+)  # fmt: skip
+
+
+def wikiann_pool(pseudo: str) -> tuple[str, ...]:
+    """WikiANN es's pool, oracle and test set (PER/ORG/LOC), with ``pseudo`` made from it."""
+    return (
+        "--pool", "corpus/es/wikiann/train.unlabelled.iob",
+        "--oracle", "assets/data/wikiann/es/train",
+        "--test", "assets/data/wikiann/es/test", "--test-labels", "PER,ORG,LOC",
+        "--pseudo", pseudo, "--projected", "corpus/es/conll2003-heuristic",
+    )  # fmt: skip
+
+
 MAIN_BUDGET = ("--budgets", "200", "--strategies", "disagreement,random", "--weights", "1",
                "--jobs", "2")  # fmt: skip
 
@@ -164,29 +183,21 @@ REGISTRY: dict[str, Entry] = {
         "the same on WikiANN es (pool: train with its labels removed; test: PER/ORG/LOC)",
         "40 min with 2 jobs (4 CPU trainings)", results=("review_value_wikiann",),
         args=("--name", "review_value_wikiann",
-              "--pool", "corpus/es/wikiann/train.unlabelled.iob",
-              "--oracle", "assets/data/wikiann/es/train",
-              "--test", "assets/data/wikiann/es/test", "--test-labels", "PER,ORG,LOC",
-              "--pseudo", "corpus/es/wikiann/student-heuristic/round-1/pseudo.spacy",
-              "--projected", "corpus/es/conll2003-heuristic", *MAIN_BUDGET)),
+              *wikiann_pool("corpus/es/wikiann/student-heuristic/round-1/pseudo.spacy"),
+              *MAIN_BUDGET)),
     "review_value_minilm": Entry(
         "review_value.py", "study",
         "the main comparisons from a stronger student: the pool pseudo-labelled by both "
         "translate-tests (CNN and MiniLM) and review_value's student without review, 2 of 3",
         "50 min with 2 jobs (8 CPU trainings)", results=("review_value_minilm",),
-        args=("--name", "review_value_minilm",
-              *CONLL_REVIEW_POOL[:6],
-              "--pseudo", "corpus/es/student-minilm/round-1/pseudo.spacy",
-              "--projected", "corpus/es/conll2003-heuristic", *MAIN_BUDGET,
+        args=("--name", "review_value_minilm", *CONLL_MINILM_POOL, *MAIN_BUDGET,
               "--finetune", "--variant-strategies", "disagreement,random")),
     "review_value_minilm_seed1": Entry(
         "review_value.py", "study",
         "the main comparisons of review_value_minilm again with the trainings' seed 1",
         "30 min with 2 jobs (4 CPU trainings)", results=("review_value_minilm_seed1",),
-        args=("--name", "review_value_minilm_seed1", "--train-seed", "1",
-              *CONLL_REVIEW_POOL[:6],
-              "--pseudo", "corpus/es/student-minilm/round-1/pseudo.spacy",
-              "--projected", "corpus/es/conll2003-heuristic", *MAIN_BUDGET)),
+        args=("--name", "review_value_minilm_seed1", "--train-seed", "1", *CONLL_MINILM_POOL,
+              *MAIN_BUDGET)),
     "review_value_wikiann_minilm": Entry(
         "review_value.py", "study",
         "the same on WikiANN es from the best WikiANN student's vote (MiniLM translate-test "
@@ -194,11 +205,8 @@ REGISTRY: dict[str, Entry] = {
         "labels alone, dev held out from them)",
         "60 min with 2 jobs (6 CPU trainings)", results=("review_value_wikiann_minilm",),
         args=("--name", "review_value_wikiann_minilm",
-              "--pool", "corpus/es/wikiann/train.unlabelled.iob",
-              "--oracle", "assets/data/wikiann/es/train",
-              "--test", "assets/data/wikiann/es/test", "--test-labels", "PER,ORG,LOC",
-              "--pseudo", "corpus/es/wikiann/student-minilm/round-1/pseudo.spacy",
-              "--projected", "corpus/es/conll2003-heuristic", "--mix", "pseudo", "--dev", "pseudo",
+              *wikiann_pool("corpus/es/wikiann/student-minilm/round-1/pseudo.spacy"),
+              "--mix", "pseudo", "--dev", "pseudo",
               *MAIN_BUDGET, "--all-trained", "--variant-strategies", "disagreement,random")),
     # --- needs a lent GPU machine (see docs/device_check.md) ------------------------------
     "device_check": Entry(
