@@ -231,7 +231,6 @@ def student_run(study: Study, run: Run) -> dict[str, Any]:
     args, data, oracle, name, chosen, weight = (
         study.args, study.data, study.oracle, run.name, list(run.chosen), run.weight
     )  # fmt: skip
-    min_dev = args.min_dev if run.held_out else len(chosen) + 1
     folder = args.work / name
     corpus = folder / "corpus"
     round_dir = corpus / "round-1"
@@ -243,7 +242,8 @@ def student_run(study: Study, run: Run) -> dict[str, Any]:
     student_round._link(round_dir / "pseudo.spacy", args.pseudo)
     held_out = student_round.build_data(
         round_dir, args.lang, args.projected, args.mix, args.dev,
-        corpus / student_round.REVIEWED, min_dev=min_dev,
+        corpus / student_round.REVIEWED, min_dev=args.min_dev,
+        dev_share=student_round.DEV_SHARE if run.held_out else 0.0,
     )  # fmt: skip
     if weight > 1 and chosen:
         add_copies(data, db, round_dir, args.lang, held_out > 0, weight - 1)

@@ -41,22 +41,24 @@ class Entry:
 
 CNN = "{model:en/conll2003-ner_cnn}"
 
-# The review studies (docs/benchmarks/review.md): CoNLL-2002 es's pool, oracle and test set,
+
+# The review studies (docs/benchmarks/review.md): each pool with its oracle and test set,
 # and the main comparisons alone (200 sentences, by disagreement and random, and gold alone).
-CONLL_REVIEW_POOL = (
-    "--pool", "corpus/es/conll2002/esp.train.unlabelled.iob",
-    "--oracle", "assets/data/conll2002/esp.train",
-    "--test", "assets/data/conll2002/esp.testa",
-    "--pseudo", "corpus/es/student-heuristic/round-1/pseudo.spacy",
-    "--projected", "corpus/es/conll2003-heuristic",
-)  # fmt: skip
-# The same sentences pseudo-labelled by the best student's vote (both translate-tests and a
-# first-round student; docs/benchmarks/review.md).
-CONLL_MINILM_POOL = (
-    *CONLL_REVIEW_POOL[:6],
-    "--pseudo", "corpus/es/student-minilm/round-1/pseudo.spacy",
-    "--projected", "corpus/es/conll2003-heuristic",
-)  # fmt: skip
+def conll_pool(pseudo: str) -> tuple[str, ...]:
+    """CoNLL-2002 es's pool (esp.train), oracle and test set (esp.testa), with ``pseudo``
+    made from the pool."""
+    return (
+        "--pool", "corpus/es/conll2002/esp.train.unlabelled.iob",
+        "--oracle", "assets/data/conll2002/esp.train",
+        "--test", "assets/data/conll2002/esp.testa",
+        "--pseudo", pseudo, "--projected", "corpus/es/conll2003-heuristic",
+    )  # fmt: skip
+
+
+# The workflow's round 1 (two teachers), and the best student's vote (both translate-tests
+# and a first-round student).
+CONLL_REVIEW_POOL = conll_pool("corpus/es/student-heuristic/round-1/pseudo.spacy")
+CONLL_MINILM_POOL = conll_pool("corpus/es/student-minilm/round-1/pseudo.spacy")
 
 
 def wikiann_pool(pseudo: str) -> tuple[str, ...]:

@@ -35,7 +35,7 @@ def _pool(tmp_path: Path, missed: int = 0) -> tuple[Path, Path, list]:
                 kept,
                 [w for s in lost for w in range(s.start, s.end)],
                 votes=[full, kept],
-                teachers=["all", "not-first"],
+                teachers=["all", "not-first" if missed == 0 else "not-last"],
             )
         )
     write_pseudo_docbin(tmp_path / "pseudo.spacy", items, "es")
