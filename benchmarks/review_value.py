@@ -26,7 +26,10 @@ trains a student further on the reviewed sentences alone: the student without re
 fine-tuned``); ``--all-trained`` also trains on every reviewed sentence (none held
 out) and chooses the step on the usual development set, as without review. Budgets are
 reported in sentences, words and entities reviewed; the plot shows F1 against sentences
-and against words (strategies compared at equal words too).
+and against words (strategies compared at equal words too). Options the script does not
+know are CONFIG's overrides, as ``spacy train`` takes them (``--training.patience 2000``,
+``--components.transformer.model.name DIR``): the runs train on a copy of CONFIG with them
+set, and are keyed on it.
 
 Every training is a converged CPU training of CONFIG (the main budget's 3 strategies,
 2 placements × 2 strategies and the other budgets' 2 strategies: hours on the 2-core
@@ -51,7 +54,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from click import NoSuchOption
 from harness import ROOT, Recorder, add_arguments
+from spacy.cli._util import parse_config_overrides
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import student_round  # noqa: E402  (scripts/: the workflow's own data step)
@@ -90,7 +95,7 @@ def _orders(text: str) -> list[str]:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
     p.add_argument("--pool", type=Path, required=True, help="the unlabelled text of PSEUDO")
     p.add_argument("--oracle", type=Path, required=True, help="gold labels of the pool")
     p.add_argument("--test", type=Path, required=True, help="gold test set to score on")
@@ -129,7 +134,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--finetune", action="store_true",
                    help="also fine-tune the student without review on the reviewed")  # fmt: skip
     add_arguments(p, data_folder=False)
-    return p.parse_args(argv)
+    args, rest = p.parse_known_args(argv)
+    try:  # the rest are CONFIG's overrides, as ``spacy train`` takes them
+        args.overrides = parse_config_overrides(rest, env_var=None)
+    except NoSuchOption as err:
+        p.error(f"unrecognised argument {err.option_name}: options are above, config "
+                "overrides name a section (--training.patience 2000)")  # fmt: skip
+    return args
 
 
 def load_pool(args: argparse.Namespace) -> tuple[ReviewData, list[Sentence]]:
@@ -155,14 +166,27 @@ def score(model: Path, test: list[Sentence], labels: list[str]) -> float:
     return entity_scores(predicted, [s.spans for s in test]).micro.f1
 
 
-def seeded_config(config: Path, seed: int, work: Path) -> Path:
-    """A copy of ``config`` with ``[system] seed`` set (in ``work``, where the runs go)."""
+def derived_config(config: Path, seed: int | None, overrides: dict[str, Any], work: Path) -> Path:
+    """A copy of ``config`` with ``[system] seed`` and ``overrides`` set, in ``work``
+    (where the runs go): the runs are keyed on its text, so a changed override redoes them."""
     from spacy import util
 
-    cfg = util.load_config(config, interpolate=False)
-    cfg["system"]["seed"] = seed
+    original = util.load_config(config, interpolate=False)
+    for key in overrides:  # confection would add a misspelt setting, and training fail later
+        section: Any = original
+        for part in key.split("."):
+            if not isinstance(section, dict) or part not in section:
+                raise ValueError(f"{config} has no setting {key}: check the override's name")
+            section = section[part]
+    cfg = util.load_config(config, overrides=overrides, interpolate=False)
+    name = config.stem
+    if seed is not None:
+        cfg["system"]["seed"] = seed
+        name += f"-seed{seed}"
+    if overrides:
+        name += "-" + hashlib.sha256(json.dumps(overrides, sort_keys=True).encode()).hexdigest()[:8]
     work.mkdir(parents=True, exist_ok=True)
-    path = work / f"{config.stem}-seed{seed}.cfg"
+    path = work / f"{name}.cfg"
     write_atomic(path, cfg.to_str())
     return path
 
@@ -287,7 +311,7 @@ def finetune_run(study: Study, run: Run) -> dict[str, Any]:
     held_out = export(data, db, args.lang, train_data, dev)
     base = (args.work / run.finetune / "model" / "model-best").resolve()
     config = util.load_config(args.config, interpolate=False)
-    for component in ("tok2vec", "ner"):
+    for component in config["nlp"]["pipeline"]:  # tok2vec or transformer, and ner
         config["components"][component] = {"source": str(base)}
     derived = folder / "data" / "finetune.cfg"
     config.to_disk(derived)
@@ -485,8 +509,11 @@ def main(argv: list[str] | None = None) -> None:
     rec = Recorder(args.name, kind="study")
     args.plot = args.plot or ROOT / "docs" / "img" / f"{args.name}.png"
     args.work = args.work or ROOT / "training" / args.name
-    if args.train_seed is not None:
-        args.config = seeded_config(args.config, args.train_seed, args.work)
+    if args.train_seed is not None or args.overrides:
+        try:
+            args.config = derived_config(args.config, args.train_seed, args.overrides, args.work)
+        except ValueError as err:
+            sys.exit(str(err))
     data, oracle = load_pool(args)
     test = read_sentences(args.test, lang=args.lang)
     budgets = sorted(b for b in args.budgets if b <= len(data))

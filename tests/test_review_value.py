@@ -175,10 +175,54 @@ def test_train_seed_is_a_copy_of_the_config_with_its_system_seed(tmp_path, monke
     import review_value
 
     config = ROOT / "configs" / "ner_cnn.cfg"
-    seeded = review_value.seeded_config(config, 7, tmp_path / "work")
+    seeded = review_value.derived_config(config, 7, {}, tmp_path / "work")
     assert seeded == tmp_path / "work" / "ner_cnn-seed7.cfg"
     original = util.load_config(config, interpolate=False)
     copy = util.load_config(seeded, interpolate=False)
     assert original["system"]["seed"] == 0 and copy["system"]["seed"] == 7
     copy["system"]["seed"] = 0
     assert copy == original
+
+
+def test_unknown_options_are_config_overrides_as_spacy_train_takes_them(
+    tmp_path, monkeypatch, capsys
+):
+    from spacy import util
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import review_value
+
+    required = ["--pool", "p", "--oracle", "o", "--test", "t", "--pseudo", "s", "--projected", "d"]
+    trf = str(ROOT / "configs" / "ner_trf.cfg")
+    args = review_value.parse_args([
+        *required, "--config", trf, "--training.accumulate_gradient", "1",
+        "--components.transformer.model.name=/models/minilm", "--system.gpu_allocator", "null",
+        "--train-seed", "2",
+    ])  # fmt: skip
+    assert args.overrides == {
+        "training.accumulate_gradient": 1,
+        "components.transformer.model.name": "/models/minilm",
+        "system.gpu_allocator": None,
+    }
+    derived = review_value.derived_config(args.config, args.train_seed, args.overrides, tmp_path)
+    assert derived.name.startswith("ner_trf-seed2-") and derived.suffix == ".cfg"
+    cfg = util.load_config(derived, interpolate=False)
+    assert cfg["training"]["accumulate_gradient"] == 1
+    assert cfg["components"]["transformer"]["model"]["name"] == "/models/minilm"
+    assert cfg["system"]["gpu_allocator"] is None and cfg["system"]["seed"] == 2
+    # Another override is another config file: its runs are keyed apart.
+    other = review_value.derived_config(args.config, 2, {"training.accumulate_gradient": 2},
+                                        tmp_path)  # fmt: skip
+    assert other != derived
+    with pytest.raises(ValueError) as err:
+        review_value.derived_config(args.config, None, {"training.patiense": 5}, tmp_path)
+    assert str(err.value) == (
+        f"{args.config} has no setting training.patiense: check the override's name"
+    )
+    with pytest.raises(SystemExit):
+        review_value.parse_args([*required, "--budget", "200"])
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last.endswith(
+        ": error: unrecognised argument --budget: options are above, "
+        "config overrides name a section (--training.patience 2000)"
+    )
