@@ -205,11 +205,21 @@ REGISTRY: dict[str, Entry] = {
         "the same on WikiANN es from the best WikiANN student's vote (MiniLM translate-test "
         "weighted 2, the CNN translate-test, MiniLM zero-shot; half the weight; its pseudo-"
         "labels alone, dev held out from them)",
-        "60 min with 2 jobs (6 CPU trainings)", results=("review_value_wikiann_minilm",),
+        "70 min with 2 jobs (10 CPU trainings)", results=("review_value_wikiann_minilm",),
         args=("--name", "review_value_wikiann_minilm",
               *wikiann_pool("corpus/es/wikiann/student-minilm/round-1/pseudo.spacy"),
               "--mix", "pseudo", "--dev", "pseudo",
-              *MAIN_BUDGET, "--all-trained", "--variant-strategies", "disagreement,random")),
+              *MAIN_BUDGET, "--all-trained", "--finetune",
+              "--variant-strategies", "disagreement,random")),
+    "review_value_wikiann_minilm_order1": Entry(
+        "review_value.py", "study",
+        "review_value_wikiann_minilm's random review and its fine-tuning with another "
+        "random choice of the 200 sentences (--seed 1)",
+        "30 min with 2 jobs (3 CPU trainings)", results=("review_value_wikiann_minilm_order1",),
+        args=("--name", "review_value_wikiann_minilm_order1", "--seed", "1",
+              *wikiann_pool("corpus/es/wikiann/student-minilm/round-1/pseudo.spacy"),
+              "--mix", "pseudo", "--dev", "pseudo",
+              *MAIN_BUDGET, "--finetune", "--variant-strategies", "disagreement,random")),
     # The main comparisons with patience 2,000: a 50-sentence reviewed dev set stops some
     # trainings early at 1,000 (docs/benchmarks/review.md).
     **{f"{name}_p2000": Entry(
