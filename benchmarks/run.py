@@ -211,15 +211,21 @@ REGISTRY: dict[str, Entry] = {
               "--mix", "pseudo", "--dev", "pseudo",
               *MAIN_BUDGET, "--all-trained", "--finetune",
               "--variant-strategies", "disagreement,random")),
-    "review_value_wikiann_minilm_order1": Entry(
+    # The random review again with other random choices of the 200 sentences (--seed: the
+    # random order's seed), fine-tuned as well.
+    **{f"{name}_order{seed}": Entry(
         "review_value.py", "study",
-        "review_value_wikiann_minilm's random review and its fine-tuning with another "
-        "random choice of the 200 sentences (--seed 1)",
-        "30 min with 2 jobs (3 CPU trainings)", results=("review_value_wikiann_minilm_order1",),
-        args=("--name", "review_value_wikiann_minilm_order1", "--seed", "1",
-              *wikiann_pool("corpus/es/wikiann/student-minilm/round-1/pseudo.spacy"),
-              "--mix", "pseudo", "--dev", "pseudo",
-              *MAIN_BUDGET, "--finetune", "--variant-strategies", "disagreement,random")),
+        f"{name}'s random review and its fine-tuning with another random choice of the 200 "
+        f"sentences (--seed {seed})",
+        "10–20 min with 2 jobs (3 CPU trainings)", results=(f"{name}_order{seed}",),
+        args=("--name", f"{name}_order{seed}", "--seed", str(seed), *pool, *MAIN_BUDGET,
+              "--finetune", "--variant-strategies", "disagreement,random"))
+       for name, pool, seeds in (
+           ("review_value_minilm", CONLL_MINILM_POOL, (1,)),
+           ("review_value_wikiann_minilm",
+            (*wikiann_pool("corpus/es/wikiann/student-minilm/round-1/pseudo.spacy"),
+             "--mix", "pseudo", "--dev", "pseudo"), (1, 2)),
+       ) for seed in seeds},  # fmt: skip
     # The main comparisons with patience 2,000: a 50-sentence reviewed dev set stops some
     # trainings early at 1,000 (docs/benchmarks/review.md).
     **{f"{name}_p2000": Entry(
