@@ -120,6 +120,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--patience", type=int, default=1000)
     p.add_argument("--span-filter", default="lowercase", choices=train_script.SPAN_FILTERS)
     p.add_argument("--seed", type=int, default=0, help="of the random order")
+    p.add_argument("--queue-from", type=Path, default=None,
+                   help="order the queue by this pseudo-label file of the same text (the "
+                   "round the person reviewed) instead of PSEUDO")  # fmt: skip
     p.add_argument("--train-seed", type=int, default=None,
                    help="CONFIG's [system] seed (repeats measure the noise)")  # fmt: skip
     p.add_argument("--work", type=Path, default=None,
@@ -192,7 +195,7 @@ def derived_config(config: Path, seed: int | None, overrides: dict[str, Any], wo
 
 
 def train(
-    args: argparse.Namespace, folder: Path, train_data: Path, dev: Path, config: Path | None = None
+    args: argparse.Namespace, folder: Path, train_data: Path, dev: Path, base: Path | None = None
 ) -> dict[str, Any]:
     settings = train_script.TrainSettings(
         args.lang,
@@ -202,8 +205,9 @@ def train(
         eval_frequency=args.eval_frequency,
         patience=args.patience,
         span_filter=args.span_filter,
+        base=base,
     )
-    return train_script.train_pipeline(config or args.config, folder / "model", settings)
+    return train_script.train_pipeline(args.config, folder / "model", settings)
 
 
 def review(data: ReviewData, oracle: list[Sentence], chosen: list[int], db: Path) -> None:
@@ -294,28 +298,26 @@ def gold_alone_run(study: Study, run: Run) -> dict[str, Any]:
 
 def finetune_run(study: Study, run: Run) -> dict[str, Any]:
     """A student (``run.finetune``: the run without review, or the run that trained on
-    the reviewed sentences already) trained further on the reviewed sentences alone (its
-    tok2vec and ner sourced from it: spaCy resumes their training), choosing its step on
-    the held-out reviewed quarter."""
+    the reviewed sentences already) trained further on the reviewed sentences alone, as
+    the workflow's ``student-reviewed`` does (``student_round.build_reviewed`` and
+    ``train.py --base``), choosing its step on the held-out reviewed quarter."""
     args, data, oracle, name, chosen = (
         study.args, study.data, study.oracle, run.name, list(run.chosen)
     )  # fmt: skip
-    from spacy import util
-
     folder = args.work / name
-    shutil.rmtree(folder / "data", ignore_errors=True)
-    (folder / "data").mkdir(parents=True)
+    corpus = folder / "corpus"
+    shutil.rmtree(corpus, ignore_errors=True)
+    (corpus / "round-1").mkdir(parents=True)
     db = folder / "review.sqlite"
     review(data, oracle, chosen, db)
-    train_data, dev = folder / "data" / "train.spacy", folder / "data" / "dev.spacy"
-    held_out = export(data, db, args.lang, train_data, dev)
-    base = (args.work / run.finetune / "model" / "model-best").resolve()
-    config = util.load_config(args.config, interpolate=False)
-    for component in config["nlp"]["pipeline"]:  # tok2vec or transformer, and ner
-        config["components"][component] = {"source": str(base)}
-    derived = folder / "data" / "finetune.cfg"
-    config.to_disk(derived)
-    summary = train(args, folder, train_data, dev, derived)
+    student_round._link(corpus / "round-1" / "pseudo.spacy", args.pseudo)
+    held_out = student_round.build_reviewed(
+        corpus, args.lang, args.projected / "dev.spacy", student_round.review_snapshot(db),
+        min_dev=args.min_dev,
+    )  # fmt: skip
+    reviewed = corpus / student_round.REVIEWED_DIR
+    base = args.work / run.finetune / "model" / "model-best"
+    summary = train(args, folder, reviewed / "train.spacy", reviewed / "dev.spacy", base)
     return {"dev": held_out, "steps": summary.get("steps")}
 
 
@@ -453,7 +455,10 @@ def plan_runs(study: Study, budgets: list[int]) -> list[Run]:
     strategies and gold alone. Further strategies run at the main budget only: each run
     is a converged CPU training, and the curves need two strategies, not three."""
     a, data = study.args, study.data
-    orders = {s: queue_order(data, s, a.seed) for s in dict.fromkeys([*a.strategies, "random"])}
+    queue = data if a.queue_from is None else load_review_data(a.queue_from)
+    if [item.key for item in queue.items] != [item.key for item in data.items]:
+        sys.exit(f"--queue-from {a.queue_from}: not the text of --pseudo {a.pseudo}")
+    orders = {s: queue_order(queue, s, a.seed) for s in dict.fromkeys([*a.strategies, "random"])}
     by_distance = sorted(budgets, key=lambda b: (abs(b - 200), b))
 
     def base(strategy: str, budget: int) -> Run:

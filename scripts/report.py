@@ -5,8 +5,8 @@
 Reads ``metrics/<lang>/<test>/<system>.json`` (written by the ``evaluate``,
 ``translate-test``, ``baseline`` and ``supervised`` commands; ``system`` is
 ``translate-train-<method>``, ``translate-test-<method>``, ``student-<round>``,
-``zero-shot`` or ``supervised``), the projection statistics under ``corpus/`` and
-the step times in ``metrics/<lang>/times.json``, and writes:
+``student-reviewed``, ``zero-shot`` or ``supervised``), the projection statistics under
+``corpus/`` and the step times in ``metrics/<lang>/times.json``, and writes:
 
 - ``reports/metrics.md``: one row per language, test set and system: P/R/F1
   (micro) and F1 by label, projection rate, time, training steps and convergence
@@ -36,6 +36,8 @@ import typer
 SYSTEM_ORDER = ("supervised", "translate-train", "translate-test", "student", "zero-shot")
 # How many missed and spurious entity strings the report shows per system.
 TOP_ERRORS = 10
+# The student fine-tuned on the reviewed sentences (student-<method>-reviewed) comes last.
+REVIEWED_ROUND = 99
 
 
 @dataclass
@@ -49,8 +51,9 @@ class Row:
 
     @property
     def _student(self) -> re.Match[str] | None:
-        # student-<round>, or student-<method>-<round> (the workflow's students)
-        return re.fullmatch(r"student-(?:(.+)-)?(\d+)", self.system)
+        # student-<round>, or student-<method>-<round> (the workflow's students; the round
+        # of the reviewed student is "reviewed")
+        return re.fullmatch(r"student-(?:(.+)-)?(\d+|reviewed)", self.system)
 
     @property
     def method(self) -> str:
@@ -64,7 +67,9 @@ class Row:
     def round(self) -> int | None:
         """The pseudo-labelling round of a student system."""
         student = self._student
-        return int(student.group(2)) if student else None
+        if student is None:
+            return None
+        return REVIEWED_ROUND if student.group(2) == "reviewed" else int(student.group(2))
 
     @property
     def kind(self) -> str:
@@ -77,7 +82,7 @@ class Row:
     def name(self) -> str:
         """The system column of the table: the system without its method."""
         if self.round is not None:
-            return f"student-{self.round}"
+            return "student-reviewed" if self.round == REVIEWED_ROUND else f"student-{self.round}"
         return self.system[: -len(self.method) - 1] if self.method else self.system
 
     @property

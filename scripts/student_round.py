@@ -2,8 +2,9 @@
 
     python scripts/student_round.py plan CORPUS_DIR TRAINING_DIR ROUNDS [--reviewed=DB]
     python scripts/student_round.py data ROUND_DIR --lang es --projected DIR [--mix M] [--dev D]
-        [--reviewed CORPUS_DIR/reviewed.json]
+    python scripts/student_round.py reviewed CORPUS_DIR --lang es --fallback-dev DEV
     python scripts/student_round.py run SELECTED [--clean PATH ...] -- COMMAND [ARGS...]
+    python scripts/student_round.py final CORPUS_DIR ROUNDS -- COMMAND [ARGS...]
 
 project.yml runs round k as two commands, ``pseudo-label-k`` and ``student-k``
 (docs/teacher_student.md); ``spacy project``'s lock file decides what is redone.
@@ -16,25 +17,36 @@ round K does not run. Rounds 2.. depend on their ``.selected`` file: raising
 ``student_rounds`` from 2 to 3 runs round 3 alone; rounds 1 and 2 stay as they are.
 ``plan`` also snapshots the reviewed decisions of the review database ``--reviewed``
 (``review``'s SQLite file; absent or empty: none) into ``CORPUS_DIR/reviewed.json``, again
-rewritten only when they change: the students depend on it, so that more review redoes
-the students and nothing else (the database itself changes with every skip or undo).
+rewritten only when they change, and writes ``CORPUS_DIR/reviewed.selected`` (``yes``
+when there is a reviewed sentence): only ``student-reviewed`` depends on them, so that
+more review redoes that short fine-tuning and nothing else (the database itself changes
+with every skip or undo).
 
 ``data`` (the first step of ``student-k``) builds round k's training data from its
 pseudo-labels (``ROUND_DIR/pseudo.spacy``):
 ``ROUND_DIR/train/`` holds the pseudo-labelled text (``--mix pseudo``) and a link to the
 projected translate-train data (``pseudo+projected``); ``ROUND_DIR/dev.spacy`` is the
 projected development set (``--dev projected``) or every 10th pseudo-labelled
-sentence, held out (``--dev pseudo``). With ``--reviewed`` decisions (the snapshot),
-the reviewed sentences replace their pseudo-labels as gold (``review-export
---keep-unreviewed``) and a ``DEV_SHARE`` of them, chosen by their keys' hashes, is held out
-as the development set instead: real target-language gold, once it holds ``MIN_DEV``
-sentences (fewer: they are all trained on, and the development set is as without review).
-The teachers' span groups (the votes the review shows) are not copied into the training
-data: spaCy would read them back on every epoch.
+sentence, held out (``--dev pseudo``). The teachers' span groups (the votes the review
+shows) are not copied into the training data: spaCy would read them back on every epoch.
+
+``reviewed`` (the first step of ``student-reviewed``) writes the reviewed sentences of the
+snapshot as gold (their text from round 1's pseudo-labels, which the review showed) to
+``CORPUS_DIR/reviewed/train.spacy``, and a ``DEV_SHARE`` of them, chosen by their keys'
+hashes, to ``CORPUS_DIR/reviewed/dev.spacy``: the last student is trained further on
+them (``train.py --base``) and chooses its step on real target-language gold. Below
+``MIN_DEV`` held-out sentences all of them are trained on and the development set is
+``--fallback-dev`` (the last round's). Fine-tuning the student that learnt without
+review beat training the students with the reviewed sentences in place of their
+pseudo-labels (docs/benchmarks/review.md), and a review decision then redoes minutes of
+training, not the rounds.
 
 ``run`` runs COMMAND when the SELECTED file says ``yes``; otherwise it empties or
 removes each ``--clean`` path (outputs of an earlier run with more rounds, which the
-report would otherwise show beside the current ones) and runs nothing.
+report would otherwise show beside the current ones) and runs nothing. ``final`` runs
+COMMAND with ``{student}`` in its arguments replaced by the name of the student to ship
+(``reviewed`` when ``CORPUS_DIR/reviewed.selected`` says ``yes``, else the last round)
+and ``{reviewed}`` by the number of reviewed sentences.
 """
 
 from __future__ import annotations
@@ -56,8 +68,11 @@ DEVS = ("projected", "pseudo")
 # With --dev pseudo, every HOLDOUT-th pseudo-labelled sentence is the development set.
 HOLDOUT = 10
 YES, NO = "yes\n", "no\n"
-# The snapshot of the reviewed decisions (plan) that the students depend on.
+# The snapshot of the reviewed decisions (plan) that student-reviewed depends on, whether
+# there are any (the rounds' ``.selected`` files' format), and its data folder.
 REVIEWED = "reviewed.json"
+REVIEWED_SELECTED = "reviewed.selected"
+REVIEWED_DIR = "reviewed"
 NO_REVIEW: dict[str, Any] = {"decisions": []}
 # With reviews: the share of reviewed sentences held out as the development set, and the
 # fewest held-out sentences worth choosing a step on (fewer: the usual development set).
@@ -137,6 +152,8 @@ def plan(corpus: Path, training: Path, rounds: int, reviewed: Path | None = None
     corpus.mkdir(parents=True, exist_ok=True)
     snapshot = review_snapshot(reviewed)
     write_if_changed(corpus / REVIEWED, json.dumps(snapshot, ensure_ascii=False, indent=1) + "\n")
+    write_if_changed(corpus / REVIEWED_SELECTED, YES if snapshot["decisions"] else NO)
+    (training / "student-reviewed").mkdir(parents=True, exist_ok=True)
     for k in range(1, MAX_ROUNDS + 1):
         (corpus / f"round-{k}").mkdir(parents=True, exist_ok=True)
         (training / f"student-{k}").mkdir(parents=True, exist_ok=True)
@@ -233,10 +250,11 @@ def apply_reviews(
     *,
     dev_share: float = DEV_SHARE,
     min_dev: int = MIN_DEV,
+    keep_unreviewed: bool = True,
 ) -> tuple[Any, int]:
-    """Write ``pseudo`` with its reviewed sentences as gold to ``train`` (every other
-    sentence as it was, span groups dropped) and the held-out reviewed part to ``dev``
-    (when it has ``min_dev`` sentences; else every reviewed sentence is trained on).
+    """Write ``pseudo``'s reviewed sentences as gold to ``train`` (with ``keep_unreviewed``
+    every other sentence too, as it was, span groups dropped) and the held-out reviewed
+    part to ``dev`` (when it has ``min_dev`` sentences; else all are trained on).
 
     RETURNS (tuple[ExportStats, int]): The export's counts, and how many decisions are
         for sentences that ``pseudo`` does not have.
@@ -273,7 +291,7 @@ def apply_reviews(
             lang=lang,
             dev=dev if dev_share else None,
             dev_share=dev_share,
-            keep_unreviewed=True,
+            keep_unreviewed=keep_unreviewed,
         )
     return stats, len(snapshot["decisions"]) - len(decisions)
 
@@ -358,12 +376,8 @@ def data_cmd(
     ),
     mix: str = typer.Option("pseudo+projected", "--mix", help="pseudo or pseudo+projected"),
     dev: str = typer.Option("projected", "--dev", help="projected or pseudo"),
-    reviewed: Path | None = typer.Option(
-        None, "--reviewed", help=f"The snapshot of reviewed decisions (plan's {REVIEWED})"
-    ),
 ) -> None:
-    """Build a round's training folder and development set from its pseudo-labels (and the
-    reviewed sentences, as gold)."""
+    """Build a round's training folder and development set from its pseudo-labels."""
     from spacy_xlproj.errors import XlprojError
 
     problems = []
@@ -379,14 +393,80 @@ def data_cmd(
     needed = [round_dir / "pseudo.spacy"]
     needed += [projected / "train.spacy"] if projected and mix == "pseudo+projected" else []
     needed += [projected / "dev.spacy"] if projected and dev == "projected" else []
-    needed += [reviewed] if reviewed is not None else []
     missing = [p for p in needed if not p.is_file()]
     problems += [f"{p}: not found; run the steps that make it first." for p in missing]
     if problems:
         typer.echo(f"Error: {problems[0]}", err=True)
         raise typer.Exit(2 if problems[0].startswith("--") else 1)
     try:
-        build_data(round_dir, lang, projected, mix, dev, reviewed)
+        build_data(round_dir, lang, projected, mix, dev)
+    except XlprojError as err:
+        typer.echo(f"Error: {err}", err=True)
+        raise typer.Exit(err.exit_code) from None
+
+
+def build_reviewed(
+    corpus: Path,
+    lang: str,
+    fallback_dev: Path,
+    snapshot: dict[str, Any] | None = None,
+    *,
+    min_dev: int = MIN_DEV,
+) -> int:
+    """``corpus/reviewed/train.spacy`` and ``dev.spacy``: the reviewed sentences of the
+    snapshot (``snapshot``, else ``corpus``'s ``reviewed.json``) as gold, a held-out part as
+    the development set (too few: all trained on, ``fallback_dev`` linked as dev).
+
+    RETURNS (int): How many were held out as the development set.
+    RAISES (DataError): There is no reviewed sentence, or none is in round 1's text.
+    """
+    from spacy_xlproj.errors import DataError
+    from spacy_xlproj.package_card import guess_dev_kind
+
+    snapshot = snapshot if snapshot is not None else read_snapshot(corpus / REVIEWED)
+    if not snapshot["decisions"]:
+        raise DataError(f"{corpus / REVIEWED}: no reviewed sentence to fine-tune on.")
+    folder = corpus / REVIEWED_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    dev_path = folder / "dev.spacy"
+    if dev_path.is_symlink():  # the fallback of an earlier build: never written through
+        dev_path.unlink()
+    pseudo = corpus / "round-1" / "pseudo.spacy"  # the text the review showed
+    stats, unknown = apply_reviews(
+        pseudo, snapshot, folder / "train.spacy", dev_path, lang, min_dev=min_dev,
+        keep_unreviewed=False,
+    )  # fmt: skip
+    if not stats.dev:
+        _link(dev_path, fallback_dev)
+    kind = "gold" if stats.dev else guess_dev_kind(str(fallback_dev))
+    write_if_changed(dev_path.with_suffix(".kind"), kind + "\n")
+    typer.echo(
+        f"{stats.written} reviewed sentences as gold: {stats.written - stats.dev} to fine-tune "
+        f"on, {stats.dev} held out as dev"
+        + ("" if stats.dev else f" (fewer than {min_dev}: dev is {fallback_dev})")
+        + (f"; {unknown} reviewed sentences are not in {pseudo}" if unknown else "")
+    )  # fmt: skip
+    return stats.dev
+
+
+@app.command("reviewed")
+def reviewed_cmd(
+    corpus: Path = typer.Argument(..., help="The rounds' corpus folder (holds reviewed.json)"),
+    lang: str = typer.Option(..., "--lang", help="spaCy language class of the text"),
+    fallback_dev: Path = typer.Option(
+        ..., "--fallback-dev", help="The dev set when too few reviewed are held out"
+    ),
+) -> None:
+    """Write the reviewed sentences as gold data for fine-tuning the last student."""
+    from spacy_xlproj.errors import XlprojError
+
+    needed = [corpus / REVIEWED, corpus / "round-1" / "pseudo.spacy", fallback_dev]
+    missing = [p for p in needed if not p.is_file()]
+    if missing:
+        typer.echo(f"Error: {missing[0]}: not found; run the steps that make it first.", err=True)
+        raise typer.Exit(1)
+    try:
+        build_reviewed(corpus, lang, fallback_dev)
     except XlprojError as err:
         typer.echo(f"Error: {err}", err=True)
         raise typer.Exit(err.exit_code) from None
@@ -424,6 +504,10 @@ def main_run(argv: list[str]) -> int:
             clean(Path(path))
         print(f"{selected}: not selected (vars.student_rounds); nothing to run", flush=True)
         return 0
+    return _exec(command)
+
+
+def _exec(command: list[str]) -> int:
     if command[0] in ("python", "python3"):
         command = [sys.executable, *command[1:]]
     print("Running command:", " ".join(command), flush=True)
@@ -434,7 +518,28 @@ def main_run(argv: list[str]) -> int:
     return 0  # not reached
 
 
+def main_final(argv: list[str]) -> int:
+    """``final CORPUS_DIR ROUNDS -- COMMAND ...``: COMMAND with ``{student}`` replaced by
+    the shipped student's name (``reviewed``, or the last round's number) and
+    ``{reviewed}`` by the number of reviewed sentences."""
+    if len(argv) < 4 or argv[2] != "--":
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    corpus, rounds, command = Path(argv[0]), argv[1], argv[3:]
+    selected = corpus / REVIEWED_SELECTED
+    if not selected.is_file():
+        print(f"Error: {selected} not found: run student-plan first.", file=sys.stderr)
+        return 1
+    student = "reviewed" if selected.read_text("utf8") == YES else rounds
+    reviewed = str(len(read_snapshot(corpus / REVIEWED)["decisions"]))
+    return _exec(
+        [arg.replace("{student}", student).replace("{reviewed}", reviewed) for arg in command]
+    )
+
+
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "run":
         sys.exit(main_run(sys.argv[2:]))
+    if len(sys.argv) > 1 and sys.argv[1] == "final":
+        sys.exit(main_final(sys.argv[2:]))
     app()

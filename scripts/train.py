@@ -3,7 +3,7 @@
     python scripts/train.py configs/ner_cnn.cfg OUTPUT --lang es --train T.spacy --dev D.spacy
         [--gold-dev G.spacy] [--gpu-id 0] [--trf-model DIR] [--max-steps N] [--max-epochs N]
         [--patience N] [--entity-fragments 0.5]
-        [--span-filter lowercase]
+        [--span-filter lowercase] [--base MODEL_DIR]
 
 It fills in the overrides that depend on the config: the transformer's model name
 only for configs with a ``transformer`` component (the CNN config has none, so
@@ -16,7 +16,10 @@ also becomes a one-entity example with probability P): for source models that wi
 tag title-like translations in translate-test. ``--span-filter lowercase`` ends the saved
 pipelines with an ``xlproj_span_filter`` that drops lower-case entities when the model
 predicts (``español`` is not a name in Spanish); the students of the teacher-student
-rounds use it.
+rounds use it. ``--base MODEL_DIR`` fine-tunes: every component of the config's
+pipeline (``tok2vec`` or ``transformer``, and ``ner``) is sourced from that trained
+pipeline, and spaCy goes on training them on ``--train`` (the workflow's
+``student-reviewed`` trains the last student further on the reviewed sentences).
 
 Training happens in ``.OUTPUT.partial`` beside OUTPUT; only a run that finished moves
 its model-best, model-last and training.json into OUTPUT, each replacing the old one
@@ -67,6 +70,7 @@ class TrainSettings:
     patience: int = 0
     entity_fragments: float = 0.0
     span_filter: str = "none"
+    base: Path | None = None  # a trained pipeline whose components training goes on with
 
 
 def build_overrides(config_path: Path, settings: TrainSettings) -> dict[str, Any]:
@@ -195,7 +199,12 @@ def load_training_config(config_path: Path, settings: TrainSettings) -> Any:
 
     overrides = build_overrides(config_path, settings)
     with show_validation_error(config_path):
-        return util.load_config(config_path, overrides=overrides, interpolate=False)
+        config = util.load_config(config_path, overrides=overrides, interpolate=False)
+    if settings.base is not None:
+        # Sourced components keep their weights; spaCy resumes training them.
+        for component in config["nlp"]["pipeline"]:
+            config["components"][component] = {"source": str(settings.base.resolve())}
+    return config
 
 
 def staging_folder(output: Path) -> Path:
@@ -306,12 +315,19 @@ def main(
         "--span-filter",
         help="lowercase: the saved pipelines drop lower-case entities (xlproj_span_filter)",
     ),
+    base: Path | None = typer.Option(
+        None, "--base", help="Fine-tune: train on from this trained pipeline's components"
+    ),
 ) -> None:
     stop_with_parent()
     if span_filter not in SPAN_FILTERS:
         raise typer.BadParameter(
             f"use one of {', '.join(SPAN_FILTERS)}, got {span_filter!r}", param_hint="--span-filter"
         )
+    if base is not None and not (base / "config.cfg").is_file():
+        typer.echo(f"Error: --base {base}: not a trained pipeline (no config.cfg); train it "
+                   "first.", err=True)  # fmt: skip
+        raise typer.Exit(1)
     settings = TrainSettings(
         lang,
         train,
@@ -325,6 +341,7 @@ def main(
         patience,
         entity_fragments,
         span_filter,
+        base,
     )
     summary = train_pipeline(config_path, output, settings)
     state = "converged" if summary["converged"] else f"stopped by {summary['stopped_by']}"

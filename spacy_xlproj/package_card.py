@@ -41,6 +41,7 @@ ABOUT_LABELS = {
     "teachers": "Teachers",
     "vote": "Vote",
     "rounds": "Rounds",
+    "reviewed": "Sentences reviewed by a person",
 }
 # --about keys the card reads instead of listing them.
 TEST_DATA = "test_data"  # the held-out test set's name (default: the metrics file)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -68,6 +69,14 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
         "--span-filter", "none", "--work", str(work), "--plot", str(plot),
         "--results-dir", str(results),
     ]  # fmt: skip
+    trained_from: dict[str, Path | None] = {}  # each run's --base (the fine-tunings')
+    train_pipeline = review_value.train_script.train_pipeline
+
+    def recording(config: Path, output: Path, settings: Any) -> dict[str, Any]:
+        trained_from[output.parent.name] = settings.base
+        return train_pipeline(config, output, settings)
+
+    monkeypatch.setattr(review_value.train_script, "train_pipeline", recording)
     review_value.main(argv)
     # Disagreement: the sentences with the longest entity the second teacher missed first.
     first = [s.spans[0].end - s.spans[0].start if s.spans else 0 for s in pool]
@@ -138,14 +147,15 @@ def test_review_value_reviews_by_each_strategy_and_records_the_students(tmp_path
         ]
     assert (work / "disagreement-4-all/corpus/round-1/dev.kind").read_text() == "projected\n"
     # Fine-tuned: the student without review, trained further on the reviewed alone.
-    tuned = work / "disagreement-4-ft"
-    assert sorted(docs(tuned / "data" / "train.spacy")) == sorted(
-        " ".join(pool[i].words) for i in trained
+    # (The workflow's student-reviewed data and train.py --base.)
+    tuned = work / "disagreement-4-ft" / "corpus" / "reviewed"
+    assert sorted(docs(tuned / "train.spacy")) == sorted(" ".join(pool[i].words) for i in trained)
+    assert sorted(docs(tuned / "dev.spacy")) == sorted(
+        " ".join(pool[i].words) for i in by_disagreement if keys[i] in held
     )
-    config = (tuned / "data" / "finetune.cfg").read_text()
-    assert f'source = "{(work / "no-review" / "model" / "model-best").resolve()}"' in config
-    config = (work / "disagreement-4-rft" / "data" / "finetune.cfg").read_text()
-    assert f'source = "{(work / "disagreement-4" / "model" / "model-best").resolve()}"' in config
+    assert trained_from["disagreement-4-ft"] == work / "no-review" / "model" / "model-best"
+    assert trained_from["disagreement-4-rft"] == work / "disagreement-4" / "model" / "model-best"
+    assert trained_from["disagreement-4"] is None and trained_from["no-review"] is None
 
     # A rerun redoes nothing: every run's result is kept with the key of what made it.
     models = sorted(work.glob("*/model/model-best/ner/model"))

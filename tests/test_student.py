@@ -39,12 +39,15 @@ def test_plan_writes_one_answer_per_later_round_and_keeps_unchanged_files(tmp_pa
     assert (corpus / "round-3.selected").read_text() == "no\n"
     assert not (corpus / "round-1.selected").exists()  # round 1 always runs
     # Every round's folders exist (later rounds name them as dependencies), empty.
-    assert sorted(p.name for p in training.iterdir()) == ["student-1", "student-2", "student-3"]
+    assert sorted(p.name for p in training.iterdir()) == [
+        "student-1", "student-2", "student-3", "student-reviewed",
+    ]  # fmt: skip
     assert sorted(p.name for p in corpus.iterdir() if p.is_dir()) == [
         "round-1",
         "round-2",
         "round-3",
     ]
+    assert (corpus / "reviewed.selected").read_text() == "no\n"  # nothing reviewed
     # An unchanged answer is not rewritten (spacy project compares the file's MD5, and a
     # rewrite must not look like a change to anything else either).
     before = (corpus / "round-2.selected").stat().st_mtime_ns
@@ -206,8 +209,10 @@ def test_plan_snapshots_the_reviewed_decisions_and_rewrites_only_when_they_chang
     before = snapshot.stat().st_mtime_ns
     script.plan(corpus, training, 1, None)
     assert snapshot.stat().st_mtime_ns == before
+    assert (corpus / "reviewed.selected").read_text() == "no\n"
     keys = _review(round_dir / "pseudo.spacy", db, {1: [(0, 1, "PER"), (3, 4, "LOC")]})
     script.plan(corpus, training, 1, db)
+    assert (corpus / "reviewed.selected").read_text() == "yes\n"  # student-reviewed runs
     assert json.loads(snapshot.read_text()) == {
         "database": str(db),
         "data": "pseudo.spacy",
@@ -228,6 +233,7 @@ def test_plan_snapshots_the_reviewed_decisions_and_rewrites_only_when_they_chang
         store.decide(keys[1], 1, 1, "undo")
     script.plan(corpus, training, 1, db)
     assert json.loads(snapshot.read_text()) == {"decisions": []}
+    assert (corpus / "reviewed.selected").read_text() == "no\n"
 
 
 def _store(round_dir: Path, db: Path):
@@ -249,8 +255,10 @@ def test_plan_refuses_a_file_that_is_no_review_database(tmp_path):
 
 
 def test_data_trains_on_the_reviewed_sentences_as_gold_and_chooses_on_a_held_out_part(
-    tmp_path, script
+    tmp_path, script, capsys
 ):
+    """The placement review_value measures beside fine-tuning (the workflow's rounds no
+    longer use it: ``student-reviewed`` fine-tunes)."""
     from spacy_xlproj.review.export import dev_keys
 
     round_dir, projected = _round(tmp_path, 12)
@@ -262,19 +270,13 @@ def test_data_trains_on_the_reviewed_sentences_as_gold_and_chooses_on_a_held_out
     keys = _review(round_dir / "pseudo.spacy", tmp_path / "r.sqlite", dict.fromkeys(range(8), gold))
     corpus = tmp_path / "corpus"
     script.plan(corpus, tmp_path / "training", 1, tmp_path / "r.sqlite")
-    args = [
-        "--lang",
-        "es",
-        "--projected",
-        str(projected),
-        "--reviewed",
-        str(corpus / "reviewed.json"),
-    ]
-    result = student_round("data", str(round_dir), *args, cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
+    capsys.readouterr()
+    script.build_data(
+        round_dir, "es", projected, "pseudo+projected", "projected", corpus / "reviewed.json"
+    )
     held = dev_keys(keys[:8], 0.25)
     assert len(held) == 2 < script.MIN_DEV  # too few to choose a step on: all trained on
-    assert result.stdout.strip() == (
+    assert capsys.readouterr().out.strip() == (
         "8 reviewed sentences as gold (0 of them held out as dev), 4 pseudo-labelled; fewer "
         "than 20 to hold out: dev as without review"
     )
@@ -346,6 +348,92 @@ def test_data_refuses_the_review_of_other_text(tmp_path, script, monkeypatch):
         f"{round_dir / 'pseudo.spacy'}: it holds the review of other text. Review this text "
         "into another database (--vars.reviewed OTHER.sqlite), or pass --vars.reviewed '' to "
         "train without it."
+    )
+
+
+def test_reviewed_writes_the_reviewed_sentences_alone_as_gold_with_a_held_out_part(
+    tmp_path, script
+):
+    """student-reviewed's data: round 1's reviewed sentences alone (no pseudo-labels), a
+    held-out part as dev from MIN_DEV sentences on; fewer: the last round's dev set."""
+    from spacy_xlproj.review.export import dev_keys
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    round_dir, projected = _round(corpus, 100)
+    script.build_data(round_dir, "es", projected, "pseudo+projected", "projected")
+    db = tmp_path / "r.sqlite"
+    gold = [(0, 1, "PER"), (3, 4, "LOC")]
+    keys = _review(round_dir / "pseudo.spacy", db, dict.fromkeys(range(8), gold))
+    script.plan(corpus, tmp_path / "training", 1, db)
+    fallback = round_dir / "dev.spacy"
+    args = ["reviewed", str(corpus), "--lang", "es", "--fallback-dev", str(fallback)]
+    result = student_round(*args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        f"8 reviewed sentences as gold: 8 to fine-tune on, 0 held out as dev (fewer than 20: "
+        f"dev is {fallback})"
+    )
+    reviewed = corpus / "reviewed"
+    train = _docs(reviewed / "train.spacy")
+    assert [d[0].text for d in train] == [f"W{i}" for i in range(8)]
+    assert [_iob(d) for d in train] == [["B-PER", "O", "O", "B-LOC"]] * 8
+    assert (reviewed / "dev.spacy").resolve() == (projected / "dev.spacy").resolve()
+    assert (reviewed / "dev.kind").read_text() == "projected\n"  # as the round's
+    # 100 reviewed: a quarter (by key hash) is held out, real gold, in a file of its own.
+    _review(round_dir / "pseudo.spacy", db, dict.fromkeys(range(100), gold))
+    script.plan(corpus, tmp_path / "training", 1, db)
+    held = dev_keys(keys, 0.25)
+    assert len(held) >= script.MIN_DEV
+    result = student_round(*args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        f"100 reviewed sentences as gold: {100 - len(held)} to fine-tune on, {len(held)} held "
+        "out as dev"
+    )
+    assert not (reviewed / "dev.spacy").is_symlink()
+    assert [d[0].text for d in _docs(reviewed / "dev.spacy")] == [
+        f"W{i}" for i in range(100) if keys[i] in held
+    ]
+    assert len(_docs(reviewed / "train.spacy")) == 100 - len(held)
+    assert (reviewed / "dev.kind").read_text() == "gold\n"
+    assert (projected / "dev.spacy").read_bytes() == _projected_dev_bytes()
+    # Nothing reviewed (the gate should not have run it): one line, exit 1.
+    script.plan(corpus, tmp_path / "training", 1, None)
+    result = student_round(*args, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"Error: {corpus / 'reviewed.json'}: no reviewed sentence to fine-tune on."
+    )
+
+
+def _projected_dev_bytes() -> bytes:
+    """What _round writes as the projected dev set."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "dev.spacy"
+        write_sentences(path, [Sentence(["María", "habla", "."], [Span(0, 1, "PER")])], lang="es")
+        return path.read_bytes()
+
+
+def test_final_names_the_reviewed_student_when_there_is_one(tmp_path, script):
+    """package-student ships the fine-tuned student when anything was reviewed."""
+    corpus = tmp_path / "corpus"
+    round_dir, _ = _round(tmp_path, 3)
+    script.plan(corpus, tmp_path / "training", 2, None)
+    echo = ["--", "python", "-c", "import sys; print(*sys.argv[1:])", "s-{student}", "n={reviewed}"]
+    result = student_round("final", str(corpus), "2", *echo, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "s-2 n=0"
+    _review(round_dir / "pseudo.spacy", tmp_path / "r.sqlite", {0: [], 2: [(0, 1, "PER")]})
+    script.plan(corpus, tmp_path / "training", 2, tmp_path / "r.sqlite")
+    result = student_round("final", str(corpus), "2", *echo, cwd=tmp_path)
+    assert result.stdout.splitlines()[-1] == "s-reviewed n=2"
+    missing = student_round("final", "nowhere", "2", *echo, cwd=tmp_path)
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == (
+        "Error: nowhere/reviewed.selected not found: run student-plan first."
     )
 
 

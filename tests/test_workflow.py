@@ -109,6 +109,7 @@ STUDENT_STEPS = [
     "student-2",
     "pseudo-label-3",
     "student-3",
+    "student-reviewed",
     "package-student",
     "report",
 ]
@@ -152,12 +153,13 @@ def test_vars_override_paths(project):
 
 
 def test_student_rounds_are_read_by_the_plan_and_the_package_only(project):
-    """Changing student_rounds changes no round's command, dependencies or outputs."""
+    """Changing student_rounds changes no round's command, dependencies or outputs (the
+    fine-tuning on the reviewed sentences starts from the last round's student)."""
     from weasel.util.config import load_project_config
 
     three = load_project_config(ROOT, overrides={"vars.student_rounds": 3})
     for one, other in zip(project["commands"], three["commands"], strict=True):
-        if one["name"] in ("student-plan", "package-student"):
+        if one["name"] in ("student-plan", "student-reviewed", "package-student"):
             assert one != other
         else:
             assert one == other, one["name"]
@@ -187,12 +189,15 @@ def test_student_rounds_are_read_by_the_plan_and_the_package_only(project):
 def test_the_packages_carry_the_test_scores_and_the_provenance(project):
     by_name = {c["name"]: c for c in project["commands"]}
     script = by_name["package-student"]["script"][0]
+    # The last round's student, or ({student}: "reviewed") its fine-tuning on the review.
     assert script.startswith(
-        "python scripts/package.py training/es/student-heuristic/student-1/model-best packages "
-        "--name xlproj_ner_es_student --version 0.1.0 "
-        "--metrics metrics/es/demo/student-heuristic-1.json "
-        "--training training/es/student-heuristic/student-1/training.json --description "
+        "python scripts/student_round.py final corpus/es/student-heuristic 1 -- "
+        "python scripts/package.py training/es/student-heuristic/student-{student}/model-best "
+        "packages --name xlproj_ner_es_student --version 0.1.0 "
+        "--metrics metrics/es/demo/student-heuristic-{student}.json "
+        "--training training/es/student-heuristic/student-{student}/training.json --description "
     )
+    assert script.endswith(" --about rounds=1 --about reviewed={reviewed}")
     for about in (
         "--about source_data=assets/demo/en_train.iob",
         '--about "source_licence=original demo sentences of spacy-xlproj (MIT)"',
@@ -201,20 +206,24 @@ def test_the_packages_carry_the_test_scores_and_the_provenance(project):
         "--about method=heuristic",
         "--about preset=default",
         "--about agreement=1.0",
-        "--about rounds=1",
         '--license "MIT"',
     ):
         assert about in script
     assert by_name["package-student"]["outputs"] == ["packages/es_xlproj_ner_es_student-0.1.0"]
+    assert by_name["package-student"]["deps"][-2:] == [
+        "corpus/es/student-heuristic/reviewed.selected",
+        "training/es/student-heuristic/student-reviewed",
+    ]
     assert (
         "--metrics metrics/es/demo/translate-train-heuristic.json"
         in (by_name["package"]["script"][0])
     )
 
 
-def test_the_review_is_an_input_of_the_students_only(project):
+def test_the_review_is_an_input_of_the_fine_tuning_only(project):
     """#26: `review` reviews round 1's pseudo-labels (with the teachers' votes) into
-    vars.reviewed; student-plan snapshots its decisions, which each student trains on."""
+    vars.reviewed; student-plan snapshots its decisions, on which student-reviewed
+    fine-tunes the last round's student; the rounds train as without review."""
     by_name = {c["name"]: c for c in project["commands"]}
     review = by_name["review"]
     assert review["script"] == [
@@ -224,6 +233,9 @@ def test_the_review_is_an_input_of_the_students_only(project):
     assert review["deps"] == ["corpus/es/student-heuristic/round-1/pseudo.spacy"]
     assert review["no_skip"] and "outputs" not in review
     assert all("review" not in steps for steps in project["workflows"].values())
+    for name in ("student", "demo"):
+        steps = project["workflows"][name]
+        assert steps[-4:] == ["student-3", "student-reviewed", "package-student", "report"]
     assert by_name["student-plan"]["script"][0].endswith(" 1 --reviewed=reviews/es.sqlite")
     # Round 1 keeps the votes the review shows; later rounds are not reviewed.
     assert "spans_key" not in by_name["pseudo-label-1"]["script"][0]
@@ -232,15 +244,33 @@ def test_the_review_is_an_input_of_the_students_only(project):
     snapshot = "corpus/es/student-heuristic/reviewed.json"
     for command in project["commands"]:
         mentions = snapshot in str(command)
-        assert mentions == (command["name"] in ("student-1", "student-2", "student-3"))
+        assert mentions == (command["name"] == "student-reviewed"), command["name"]
     for k in (1, 2, 3):
-        student = by_name[f"student-{k}"]
-        assert snapshot in student["deps"]
-        assert student["script"][0].endswith(
+        assert by_name[f"student-{k}"]["script"][0].endswith(
             f"scripts/student_round.py data corpus/es/student-heuristic/round-{k} --lang es "
-            "--projected corpus/es/demo-heuristic --mix pseudo+projected --dev projected "
-            f"--reviewed {snapshot}"
+            "--projected corpus/es/demo-heuristic --mix pseudo+projected --dev projected"
         )
+    tune = by_name["student-reviewed"]
+    gate = "python scripts/student_round.py run corpus/es/student-heuristic/reviewed.selected"
+    assert all(line.startswith(gate) for line in tune["script"] if not line.startswith("mkdir"))
+    assert tune["script"][0].endswith(
+        " -- python scripts/student_round.py reviewed corpus/es/student-heuristic --lang es "
+        "--fallback-dev corpus/es/student-heuristic/round-1/dev.spacy"
+    )
+    assert (
+        "scripts/train.py configs/ner_cnn.cfg training/es/student-heuristic/student-reviewed "
+        "--lang es --train corpus/es/student-heuristic/reviewed/train.spacy "
+        "--dev corpus/es/student-heuristic/reviewed/dev.spacy "
+        "--base training/es/student-heuristic/student-1/model-best "
+    ) in tune["script"][1]
+    assert tune["deps"] == [
+        "configs/ner_cnn.cfg", snapshot, "corpus/es/student-heuristic/reviewed.selected",
+        "training/es/student-heuristic/student-1", "./assets/demo/es_test.iob",
+    ]  # fmt: skip
+    assert tune["outputs"] == [
+        "training/es/student-heuristic/student-reviewed/model-best",
+        "metrics/es/demo/student-heuristic-reviewed.json",
+    ]
     # A database elsewhere, or none: only the review and the plan read the variable.
     from weasel.util.config import load_project_config
 
@@ -379,6 +409,32 @@ def test_train_overrides_depend_on_the_config():
     assert trf["training.optimizer.learn_rate.warmup_steps"] == 5
 
 
+def test_train_base_sources_every_pipeline_component_from_the_trained_model(tmp_path):
+    """--base fine-tunes: the config's own components come from the trained pipeline."""
+    train = load_script("train")
+    base = tmp_path / "student-1" / "model-best"
+    for name in ("ner_cnn", "ner_trf"):
+        settings = train.TrainSettings("es", Path("t"), Path("d"), base=base)
+        config = train.load_training_config(ROOT / f"configs/{name}.cfg", settings)
+        pipeline = ["tok2vec", "ner"] if name == "ner_cnn" else ["transformer", "ner"]
+        assert config["nlp"]["pipeline"] == pipeline
+        for component in pipeline:
+            assert config["components"][component] == {"source": str(base.resolve())}
+    plain = train.load_training_config(
+        ROOT / "configs/ner_cnn.cfg", train.TrainSettings("es", Path("t"), Path("d"))
+    )
+    assert "source" not in plain["components"]["ner"]
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts/train.py"), str(ROOT / "configs/ner_cnn.cfg"),
+         str(tmp_path / "out"), "--train", "t.spacy", "--dev", "d.spacy", "--base", str(base)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"Error: --base {base}: not a trained pipeline (no config.cfg); train it first."
+    )
+
+
 def test_timed_records_seconds_and_passes_failures_on(tmp_path):
     times = tmp_path / "times.json"
     ok = subprocess.run(
@@ -456,9 +512,10 @@ def test_report_table_plot_and_html(tmp_path):
     metrics, corpus = tmp_path / "metrics", tmp_path / "corpus"
     _write_metrics(metrics / "es/demo/translate-train-ilp.json", tt, [g.spans for g in gold])
     _write_metrics(metrics / "es/demo/zero-shot.json", zs, [g.spans for g in gold])
+    _write_metrics(metrics / "es/demo/student-ilp-reviewed.json", tt, [g.spans for g in gold])
     _write_metrics(metrics / "es/demo/student-ilp-1.json", tt, [g.spans for g in gold])
     times = {"translate-train-demo-ilp": 12.4, "train-demo-ilp-ner_cnn": 30.2}
-    times |= {"pseudo-label-ilp-1": 5.2, "student-ilp-1": 20.4}
+    times |= {"pseudo-label-ilp-1": 5.2, "student-ilp-1": 20.4, "student-ilp-reviewed": 3.1}
     (metrics / "es/times.json").write_text(json.dumps(times))
     run = corpus / "es/demo-ilp"
     run.mkdir(parents=True)
@@ -474,6 +531,7 @@ def test_report_table_plot_and_html(tmp_path):
     assert [(r.system, round(r.f1, 4)) for r in rows] == [
         ("translate-train-ilp", 1.0),
         ("student-ilp-1", 1.0),
+        ("student-ilp-reviewed", 1.0),  # fine-tuned after the last round
         ("zero-shot", round(2 * 0.5 * (1 / 3) / (0.5 + 1 / 3), 4)),
     ]
     table = (tmp_path / "out/metrics.md").read_text()
@@ -481,6 +539,8 @@ def test_report_table_plot_and_html(tmp_path):
     assert "| 75.0% | translate 12s + train 30s |" in table
     assert "| es | demo | student-1 | ilp |" in table
     assert "| – | pseudo-label 5s + train 20s |" in table
+    assert "| es | demo | student-reviewed | ilp |" in table
+    assert "| – | train 3s |" in table
     assert (tmp_path / "out/f1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page = (tmp_path / "out/index.html").read_text()
     assert "displacy" in page.lower() or "entities" in page
@@ -740,6 +800,7 @@ TINY = [
 RUN_STEPS = [
     "convert", "train-source", "translate-train", "train", "student-plan",
     "pseudo-label-1", "student-1", "pseudo-label-2", "student-2", "pseudo-label-3", "student-3",
+    "student-reviewed",
 ]  # fmt: skip
 UPSTREAM = ["convert", "train-source", "translate-train", "train"]
 
@@ -774,10 +835,11 @@ def student_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
-def test_a_review_decision_redoes_the_students_and_nothing_else(student_project: Path):
+def test_a_review_decision_redoes_the_fine_tuning_and_nothing_else(student_project: Path):
     """#26: a decision added to vars.reviewed's database (what `spacy project run review`
-    writes) redoes the students at the next run; the pseudo-labels and everything above
-    stay. Without it, the snapshot is the same file again and nothing is redone."""
+    writes) redoes student-reviewed at the next run, which fine-tunes the last round's
+    student on it; the rounds and everything above stay, and the package takes the
+    fine-tuned student. Without review the fine-tuned student's outputs go."""
     from spacy_xlproj.review.data import load_review_data
     from spacy_xlproj.review.store import ReviewStore
 
@@ -790,19 +852,48 @@ def test_a_review_decision_redoes_the_students_and_nothing_else(student_project:
     item = data.items[0]
     with ReviewStore(db, data.fingerprint, len(data)) as store:
         store.decide(item.key, 0, 0, "accept", [(0, 1, "PER")])
+    tuned = project / "training/es/student-heuristic/student-reviewed"
+    metrics = project / "metrics/es/demo/student-heuristic-reviewed.json"
     try:
         assert weasel(project, "student-plan", *TINY) == {"student-plan": "ran"}
         plan = weasel(project, "student", *TINY, dry=True)
-        assert [s for s in RUN_STEPS if plan[s] == "ran"] == [
-            "student-plan", "student-1", "student-2", "student-3",
-        ]  # fmt: skip
+        assert [s for s in RUN_STEPS if plan[s] == "ran"] == ["student-plan", "student-reviewed"]
+        assert weasel(project, "student-reviewed", *TINY) == {"student-reviewed": "ran"}
+        reviewed = project / "corpus/es/student-heuristic/reviewed"
+        from spacy.tokens import DocBin
+
+        from spacy_xlproj.io import blank_vocab
+
+        (doc,) = DocBin().from_disk(reviewed / "train.spacy").get_docs(blank_vocab("es"))
+        assert [t.text for t in doc] == list(item.words)
+        assert [(e.start, e.end, e.label_) for e in doc.ents] == [(0, 1, "PER")]
+        # One sentence holds none out: the last round's dev set chooses the step.
+        dev = project / "corpus/es/student-heuristic/round-2/dev.spacy"
+        assert (reviewed / "dev.spacy").resolve() == dev.resolve()
+        scores = json.loads(metrics.read_text())
+        assert scores["training"]["steps"] == 6 and "micro" in scores
+        config = (tuned / "model-best" / "config.cfg").read_text()
+        assert "source =" not in config  # a model of its own, not a pointer to student 2
+        assert "[components.xlproj_span_filter]" in config
+        again = weasel(project, "student", *TINY, dry=True)
+        assert [s for s in RUN_STEPS if again[s] == "ran"] == ["student-plan"]
+        # package-student's gate names the fine-tuned student, and how many were reviewed.
+        final = subprocess.run(
+            [sys.executable, "scripts/student_round.py", "final", "corpus/es/student-heuristic",
+             "2", "--", "python", "-c", "import sys; print(*sys.argv[1:])",
+             "student-{student}", "reviewed={reviewed}"],
+            capture_output=True, text=True, cwd=project, check=True,
+        )  # fmt: skip
+        assert final.stdout.splitlines()[-1] == "student-reviewed reviewed=1"
     finally:
         db.unlink()
         for extra in db.parent.glob("es.sqlite-*"):  # SQLite's WAL files
             extra.unlink()
         weasel(project, "student-plan", *TINY)
     plan = weasel(project, "student", *TINY, dry=True)
-    assert [s for s in RUN_STEPS if plan[s] == "ran"] == ["student-plan"]
+    assert [s for s in RUN_STEPS if plan[s] == "ran"] == ["student-plan", "student-reviewed"]
+    assert weasel(project, "student-reviewed", *TINY) == {"student-reviewed": "ran"}
+    assert list(tuned.iterdir()) == [] and not metrics.exists()  # the report shows none
 
 
 @pytest.mark.slow
@@ -870,6 +961,7 @@ def test_a_rerun_redoes_exactly_what_changed(student_project: Path):
     rerun = {step: weasel(project, step, *agree)[step] for step in RUN_STEPS}
     assert [s for s in RUN_STEPS if rerun[s] == "ran"] == [
         "student-plan", "student-1", "pseudo-label-2", "student-2", "pseudo-label-3",
+        "student-reviewed",  # its gate runs nothing: there is no review
     ]  # fmt: skip
     # The new student replaced the old one and is what the lock records. (Its weights may
     # equal the old ones: teachers this tiny can agree on the same nothing either way.)
