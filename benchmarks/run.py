@@ -58,7 +58,8 @@ def conll_pool(pseudo: str) -> tuple[str, ...]:
 # The workflow's round 1 (two teachers), and the best student's vote (both translate-tests
 # and a first-round student).
 CONLL_REVIEW_POOL = conll_pool("corpus/es/student-heuristic/round-1/pseudo.spacy")
-CONLL_MINILM_POOL = conll_pool("corpus/es/student-minilm/round-1/pseudo.spacy")
+MINILM_ROUND1 = "corpus/es/student-minilm/round-1/pseudo.spacy"
+CONLL_MINILM_POOL = conll_pool(MINILM_ROUND1)
 
 
 def wikiann_pool(pseudo: str) -> tuple[str, ...]:
@@ -227,6 +228,28 @@ REGISTRY: dict[str, Entry] = {
            ("review_value_minilm", CONLL_MINILM_POOL, (1,)),
            ("review_value_wikiann_minilm", WIKIANN_MINILM_POOL, (1, 2)),
        ) for seed in seeds},  # fmt: skip
+    # A second round whose third teacher is the first round's student fine-tuned on the 200
+    # reviewed sentences (the pools' command: docs/benchmarks/review.md); the queue is the
+    # first round's, so the same 200 sentences are reviewed.
+    **{name: Entry(
+        "review_value.py", "study",
+        f"a second round from a pool whose third teacher is {teacher}: {what}",
+        "25 min with 2 jobs (4 CPU trainings)", results=(name,),
+        args=("--name", name, *conll_pool(pool), "--queue-from", MINILM_ROUND1, *seed,
+              *MAIN_BUDGET, "--strategies", strategies, "--finetune",
+              "--variant-strategies", strategies))
+       for name, pool, teacher, what, seed, strategies in (
+           ("review_value_minilm_round2", "corpus/es/student-ft/round-2/pseudo.spacy",
+            "review_value_minilm's disagreement-200-ft", "the 200 by disagreement again (the "
+            "random rows here have 400 reviewed sentences behind them)", (),
+            "disagreement,random"),
+           ("review_value_minilm_round2_random",
+            "corpus/es/student-ft-random/round-2/pseudo.spacy",
+            "review_value_minilm's random-200-ft", "the 200 random again", (), "random"),
+           ("review_value_minilm_seed1_round2", "corpus/es/student-ft-seed1/round-2/pseudo.spacy",
+            "review_value_minilm_seed1's disagreement-200-ft", "the 200 by disagreement "
+            "again, training seed 1", ("--train-seed", "1"), "disagreement"),
+       )},  # fmt: skip
     # The main comparisons with patience 2,000: a 50-sentence reviewed dev set stops some
     # trainings early at 1,000 (docs/benchmarks/review.md).
     **{f"{name}_p2000": Entry(

@@ -502,7 +502,9 @@ def main_run(argv: list[str]) -> int:
     if selected.read_text("utf8") != YES:
         for path in rest[1::2]:
             clean(Path(path))
-        print(f"{selected}: not selected (vars.student_rounds); nothing to run", flush=True)
+        review = selected.name == REVIEWED_SELECTED
+        why = "nothing reviewed in vars.reviewed" if review else "vars.student_rounds"
+        print(f"{selected}: not selected ({why}); nothing to run", flush=True)
         return 0
     return _exec(command)
 

@@ -85,6 +85,12 @@ def test_run_gate_runs_a_selected_round_and_cleans_one_that_is_not(tmp_path):
     )
     assert skipped.returncode == 0, skipped.stderr
     assert "off: not selected (vars.student_rounds); nothing to run" in skipped.stdout
+    (tmp_path / "reviewed.selected").write_text("no\n")
+    unreviewed = student_round("run", "reviewed.selected", *command, cwd=tmp_path)
+    assert unreviewed.stdout.strip() == (
+        "reviewed.selected: not selected (nothing reviewed in vars.reviewed); nothing to run"
+    )
+    assert not made.exists()
     assert not made.exists() and not (tmp_path / "m.json").exists()
     assert old.is_dir() and list(old.iterdir()) == []
     # The command's exit status is its own.
