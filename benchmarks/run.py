@@ -250,6 +250,19 @@ REGISTRY: dict[str, Entry] = {
             "review_value_minilm_seed1's disagreement-200-ft", "the 200 by disagreement "
             "again, training seed 1", ("--train-seed", "1"), "disagreement"),
        )},  # fmt: skip
+    # The workflow's review round itself (student-reviewed, student_rounds 1): the two-teacher
+    # round 1's student fine-tuned on the 200 by disagreement (review_value's
+    # disagreement-200-ft) teaches with translate-test and the translate-train model, all
+    # three must agree (the pool's command: docs/benchmarks/review.md).
+    "review_value_round2": Entry(
+        "review_value.py", "study",
+        "the workflow's review round from the two-teacher pool: its student (no review) is "
+        "the round's student; 200 by disagreement",
+        "25 min with 2 jobs (2 CPU trainings)", results=("review_value_round2",),
+        args=("--name", "review_value_round2",
+              *conll_pool("corpus/es/student-heuristic/round-reviewed/pseudo.spacy"),
+              "--queue-from", CONLL_REVIEW_POOL[CONLL_REVIEW_POOL.index("--pseudo") + 1],
+              *MAIN_BUDGET, "--strategies", "disagreement")),
     # The main comparisons with patience 2,000: a 50-sentence reviewed dev set stops some
     # trainings early at 1,000 (docs/benchmarks/review.md).
     **{f"{name}_p2000": Entry(

@@ -18,9 +18,9 @@ round K does not run. Rounds 2.. depend on their ``.selected`` file: raising
 ``plan`` also snapshots the reviewed decisions of the review database ``--reviewed``
 (``review``'s SQLite file; absent or empty: none) into ``CORPUS_DIR/reviewed.json``, again
 rewritten only when they change, and writes ``CORPUS_DIR/reviewed.selected`` (``yes``
-when there is a reviewed sentence): only ``student-reviewed`` depends on them, so that
-more review redoes that short fine-tuning and nothing else (the database itself changes
-with every skip or undo).
+when there is a reviewed sentence): only ``student-reviewed`` (the review's round) depends
+on them, so that more review redoes that round and nothing else (the database itself
+changes with every skip or undo).
 
 ``data`` (the first step of ``student-k``) builds round k's training data from its
 pseudo-labels (``ROUND_DIR/pseudo.spacy``):
@@ -36,10 +36,9 @@ snapshot as gold (their text from round 1's pseudo-labels, which the review show
 hashes, to ``CORPUS_DIR/reviewed/dev.spacy``: the last student is trained further on
 them (``train.py --base``) and chooses its step on real target-language gold. Below
 ``MIN_DEV`` held-out sentences all of them are trained on and the development set is
-``--fallback-dev`` (the last round's). Fine-tuning the student that learnt without
-review beat training the students with the reviewed sentences in place of their
-pseudo-labels (docs/benchmarks/review.md), and a review decision then redoes minutes of
-training, not the rounds.
+``--fallback-dev`` (the last round's). That tuned student then teaches the review's round
+(docs/review.md): better than training the students with the reviewed sentences in place
+of their pseudo-labels, or than the tuned student itself (docs/benchmarks/review.md).
 
 ``run`` runs COMMAND when the SELECTED file says ``yes``; otherwise it empties or
 removes each ``--clean`` path (outputs of an earlier run with more rounds, which the

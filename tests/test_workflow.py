@@ -220,10 +220,10 @@ def test_the_packages_carry_the_test_scores_and_the_provenance(project):
     )
 
 
-def test_the_review_is_an_input_of_the_fine_tuning_only(project):
+def test_the_review_is_an_input_of_the_reviews_round_only(project):
     """#26: `review` reviews round 1's pseudo-labels (with the teachers' votes) into
-    vars.reviewed; student-plan snapshots its decisions, on which student-reviewed
-    fine-tunes the last round's student; the rounds train as without review."""
+    vars.reviewed; student-plan snapshots its decisions, on which student-reviewed runs
+    the review's round; the rounds before it train as without review."""
     by_name = {c["name"]: c for c in project["commands"]}
     review = by_name["review"]
     assert review["script"] == [
@@ -257,12 +257,30 @@ def test_the_review_is_an_input_of_the_fine_tuning_only(project):
         " -- python scripts/student_round.py reviewed corpus/es/student-heuristic --lang es "
         "--fallback-dev corpus/es/student-heuristic/round-1/dev.spacy"
     )
+    # The last student fine-tuned on the review (its step chosen on the held-out quarter)...
     assert (
-        "scripts/train.py configs/ner_cnn.cfg training/es/student-heuristic/student-reviewed "
+        "scripts/train.py configs/ner_cnn.cfg training/es/student-heuristic/student-tuned "
         "--lang es --train corpus/es/student-heuristic/reviewed/train.spacy "
         "--dev corpus/es/student-heuristic/reviewed/dev.spacy "
         "--base training/es/student-heuristic/student-1/model-best "
     ) in tune["script"][1]
+    # ... teaches with translate-test and the translate-train model; their student is shipped.
+    assert (
+        "pseudo-label assets/demo/es_unlabelled.txt "
+        "corpus/es/student-heuristic/round-reviewed/pseudo.spacy "
+        "--teacher translate-test:training/en/demo-ner_cnn/model-best "
+        "--teacher spacy:training/es/demo-heuristic-ner_cnn/model-best "
+        "--teacher spacy:training/es/student-heuristic/student-tuned/model-best "
+    ) in tune["script"][2]
+    assert tune["script"][3].endswith(
+        "scripts/student_round.py data corpus/es/student-heuristic/round-reviewed --lang es "
+        "--projected corpus/es/demo-heuristic --mix pseudo+projected --dev projected"
+    )
+    assert (
+        "scripts/train.py configs/ner_cnn.cfg training/es/student-heuristic/student-reviewed "
+        "--lang es --train corpus/es/student-heuristic/round-reviewed/train "
+        "--dev corpus/es/student-heuristic/round-reviewed/dev.spacy "
+    ) in tune["script"][4]
     assert tune["deps"] == [
         "configs/ner_cnn.cfg", snapshot, "corpus/es/student-heuristic/reviewed.selected",
         "training/es/student-heuristic/student-1", "./assets/demo/es_test.iob",
@@ -835,11 +853,11 @@ def student_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
-def test_a_review_decision_redoes_the_fine_tuning_and_nothing_else(student_project: Path):
+def test_a_review_decision_redoes_the_reviews_round_and_nothing_else(student_project: Path):
     """#26: a decision added to vars.reviewed's database (what `spacy project run review`
-    writes) redoes student-reviewed at the next run, which fine-tunes the last round's
-    student on it; the rounds and everything above stay, and the package takes the
-    fine-tuned student. Without review the fine-tuned student's outputs go."""
+    writes) redoes student-reviewed at the next run: the last round's student fine-tuned
+    on it teaches one more round, whose student the package takes; the rounds and
+    everything above stay. Without review the review round's outputs go."""
     from spacy_xlproj.review.data import load_review_data
     from spacy_xlproj.review.store import ReviewStore
 
@@ -852,7 +870,8 @@ def test_a_review_decision_redoes_the_fine_tuning_and_nothing_else(student_proje
     item = data.items[0]
     with ReviewStore(db, data.fingerprint, len(data)) as store:
         store.decide(item.key, 0, 0, "accept", [(0, 1, "PER")])
-    tuned = project / "training/es/student-heuristic/student-reviewed"
+    tuned = project / "training/es/student-heuristic/student-tuned"
+    final = project / "training/es/student-heuristic/student-reviewed"
     metrics = project / "metrics/es/demo/student-heuristic-reviewed.json"
     try:
         assert weasel(project, "student-plan", *TINY) == {"student-plan": "ran"}
@@ -870,21 +889,29 @@ def test_a_review_decision_redoes_the_fine_tuning_and_nothing_else(student_proje
         # One sentence holds none out: the last round's dev set chooses the step.
         dev = project / "corpus/es/student-heuristic/round-2/dev.spacy"
         assert (reviewed / "dev.spacy").resolve() == dev.resolve()
-        scores = json.loads(metrics.read_text())
-        assert scores["training"]["steps"] == 6 and "micro" in scores
         config = (tuned / "model-best" / "config.cfg").read_text()
         assert "source =" not in config  # a model of its own, not a pointer to student 2
         assert "[components.xlproj_span_filter]" in config
+        # The tuned student is the third teacher of the review's round.
+        stats = json.loads(
+            (project / "corpus/es/student-heuristic/round-reviewed/pseudo-stats.json").read_text()
+        )
+        assert stats["teacher_specs"][-1] == (
+            "spacy:training/es/student-heuristic/student-tuned/model-best"
+        )
+        assert (final / "model-best" / "meta.json").is_file()
+        scores = json.loads(metrics.read_text())
+        assert scores["training"]["steps"] == 6 and "micro" in scores
         again = weasel(project, "student", *TINY, dry=True)
         assert [s for s in RUN_STEPS if again[s] == "ran"] == ["student-plan"]
         # package-student's gate names the fine-tuned student, and how many were reviewed.
-        final = subprocess.run(
+        gate = subprocess.run(
             [sys.executable, "scripts/student_round.py", "final", "corpus/es/student-heuristic",
              "2", "--", "python", "-c", "import sys; print(*sys.argv[1:])",
              "student-{student}", "reviewed={reviewed}"],
             capture_output=True, text=True, cwd=project, check=True,
         )  # fmt: skip
-        assert final.stdout.splitlines()[-1] == "student-reviewed reviewed=1"
+        assert gate.stdout.splitlines()[-1] == "student-reviewed reviewed=1"
     finally:
         db.unlink()
         for extra in db.parent.glob("es.sqlite-*"):  # SQLite's WAL files
@@ -893,7 +920,9 @@ def test_a_review_decision_redoes_the_fine_tuning_and_nothing_else(student_proje
     plan = weasel(project, "student", *TINY, dry=True)
     assert [s for s in RUN_STEPS if plan[s] == "ran"] == ["student-plan", "student-reviewed"]
     assert weasel(project, "student-reviewed", *TINY) == {"student-reviewed": "ran"}
-    assert list(tuned.iterdir()) == [] and not metrics.exists()  # the report shows none
+    assert list(tuned.iterdir()) == list(final.iterdir()) == []
+    assert not metrics.exists()  # the report shows none
+    assert not list((project / "corpus/es/student-heuristic/round-reviewed").iterdir())
 
 
 @pytest.mark.slow
