@@ -254,15 +254,30 @@ REGISTRY: dict[str, Entry] = {
     # round 1's student fine-tuned on the 200 by disagreement (review_value's
     # disagreement-200-ft) teaches with translate-test and the translate-train model, all
     # three must agree (the pool's command: docs/benchmarks/review.md).
-    "review_value_round2": Entry(
+    **{name: Entry(
         "review_value.py", "study",
         "the workflow's review round from the two-teacher pool: its student (no review) is "
-        "the round's student; 200 by disagreement",
-        "25 min with 2 jobs (2 CPU trainings)", results=("review_value_round2",),
-        args=("--name", "review_value_round2",
-              *conll_pool("corpus/es/student-heuristic/round-reviewed/pseudo.spacy"),
+        f"the round's student; 200 by disagreement; {what}",
+        "25 min with 2 jobs (2 CPU trainings)", results=(name,),
+        args=("--name", name, *conll_pool(f"corpus/es/{pool}/round-2/pseudo.spacy"),
               "--queue-from", CONLL_REVIEW_POOL[CONLL_REVIEW_POOL.index("--pseudo") + 1],
-              *MAIN_BUDGET, "--strategies", "disagreement")),
+              *MAIN_BUDGET, "--strategies", "disagreement"))
+       for name, pool, what in (
+           ("review_value_round2", "student-ft-two", "all three teachers must agree"),
+           ("review_value_round2_a06", "student-ft-two06", "two of three must agree"),
+       )},  # fmt: skip
+    # The same on WikiANN es: the best WikiANN vote with the student fine-tuned on 200 random
+    # reviewed sentences (review_value_wikiann_minilm's random-200-ft) as a fourth teacher.
+    "review_value_wikiann_minilm_round2_random": Entry(
+        "review_value.py", "study",
+        "a second WikiANN round whose fourth teacher is review_value_wikiann_minilm's "
+        "random-200-ft: the 200 random again",
+        "30 min (2 CPU trainings)", results=("review_value_wikiann_minilm_round2_random",),
+        args=("--name", "review_value_wikiann_minilm_round2_random",
+              *wikiann_pool("corpus/es/wikiann/student-ft-random/round-2/pseudo.spacy"),
+              "--mix", "pseudo", "--dev", "pseudo",
+              "--queue-from", WIKIANN_MINILM_POOL[WIKIANN_MINILM_POOL.index("--pseudo") + 1],
+              *MAIN_BUDGET, "--strategies", "random", "--jobs", "1")),
     # The main comparisons with patience 2,000: a 50-sentence reviewed dev set stops some
     # trainings early at 1,000 (docs/benchmarks/review.md).
     **{f"{name}_p2000": Entry(
