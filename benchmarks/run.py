@@ -266,6 +266,23 @@ REGISTRY: dict[str, Entry] = {
            ("review_value_round2", "student-ft-two", "all three teachers must agree"),
            ("review_value_round2_a06", "student-ft-two06", "two of three must agree"),
        )},  # fmt: skip
+    # Training seed 1: the tuned teacher (review_value_seed1's student fine-tuned), then its
+    # round, two of three agreeing.
+    "review_value_seed1_ft": Entry(
+        "review_value.py", "study",
+        "review_value_seed1's 200 by disagreement fine-tuned (the review round's teacher)",
+        "10 min with 2 jobs (2 short CPU trainings)", results=("review_value_seed1_ft",),
+        args=("--name", "review_value_seed1_ft", "--train-seed", "1", *CONLL_REVIEW_POOL,
+              *MAIN_BUDGET, "--strategies", "disagreement", "--finetune",
+              "--variant-strategies", "disagreement")),
+    "review_value_round2_a06_seed1": Entry(
+        "review_value.py", "study",
+        "review_value_round2_a06 with training seed 1 (teacher: review_value_seed1_ft's)",
+        "25 min with 2 jobs (2 CPU trainings)", results=("review_value_round2_a06_seed1",),
+        args=("--name", "review_value_round2_a06_seed1", "--train-seed", "1",
+              *conll_pool("corpus/es/student-ft-two06-seed1/round-2/pseudo.spacy"),
+              "--queue-from", CONLL_REVIEW_POOL[CONLL_REVIEW_POOL.index("--pseudo") + 1],
+              *MAIN_BUDGET, "--strategies", "disagreement")),
     # The same on WikiANN es: the best WikiANN vote with the student fine-tuned on 200 random
     # reviewed sentences (review_value_wikiann_minilm's random-200-ft) as a fourth teacher.
     "review_value_wikiann_minilm_round2_random": Entry(
