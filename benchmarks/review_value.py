@@ -220,36 +220,24 @@ def review(data: ReviewData, oracle: list[Sentence], chosen: list[int], db: Path
             store.decide(data.items[i].key, i, 0, "accept", spans, session="oracle")
 
 
-def export(data: ReviewData, db: Path, lang: str, train_data: Path, dev: Path | None) -> int:
-    """The reviewed sentences of ``db`` as gold: a held-out quarter to ``dev`` (as the
-    workflow holds them out), the rest to ``train_data``; all to it without ``dev``.
-    RETURNS (int): How many went to ``dev``."""
-    from spacy_xlproj.review.export import export_reviewed
-
-    share = student_round.DEV_SHARE if dev is not None else 0.0
-    with ReviewStore(db, data.fingerprint, len(data)) as store:
-        stats = export_reviewed(data, store, train_data, lang=lang, dev=dev, dev_share=share)
-    return stats.dev
-
-
-def add_copies(
-    data: ReviewData, db: Path, round_dir: Path, lang: str, held_out: bool, n: int
-) -> None:
-    """``n`` more copies of the reviewed training sentences in the round's training folder
-    (with ``held_out``, those not held out as the development set)."""
+def add_copies(corpus: Path, args: argparse.Namespace, held_out: bool, n: int) -> None:
+    """``n`` more copies of the reviewed training sentences (of ``corpus``'s snapshot) in
+    round 1's training folder (with ``held_out``, those not held out as the development
+    set: ``student_round.build_reviewed`` holds out the same ones as ``build_data``)."""
     from spacy.tokens import DocBin
 
     from spacy_xlproj.io.docbin import blank_vocab
     from spacy_xlproj.teach.pseudo_labels import DOCBIN_ATTRS
 
-    reviewed, held = round_dir / "reviewed-train.spacy", round_dir / "reviewed-dev.spacy"
-    export(data, db, lang, reviewed, held if held_out else None)
-    docs = list(DocBin().from_disk(reviewed).get_docs(blank_vocab(lang)))
+    min_dev = args.min_dev if held_out else sys.maxsize  # none held out: all are copied
+    student_round.build_reviewed(corpus, args.lang, args.projected / "dev.spacy", min_dev=min_dev)
+    reviewed = corpus / student_round.REVIEWED_DIR / "train.spacy"
+    docs = list(DocBin().from_disk(reviewed).get_docs(blank_vocab(args.lang)))
     copies = DocBin(attrs=DOCBIN_ATTRS, store_user_data=False)
     for _ in range(n):
         for doc in docs:
             copies.add(doc)
-    copies.to_disk(round_dir / "train" / "reviewed-copies.spacy")
+    copies.to_disk(corpus / "round-1" / "train" / "reviewed-copies.spacy")
 
 
 def student_run(study: Study, run: Run) -> dict[str, Any]:
@@ -274,7 +262,7 @@ def student_run(study: Study, run: Run) -> dict[str, Any]:
         dev_share=student_round.DEV_SHARE if run.held_out else 0.0,
     )  # fmt: skip
     if weight > 1 and chosen:
-        add_copies(data, db, round_dir, args.lang, held_out > 0, weight - 1)
+        add_copies(corpus, args, held_out > 0, weight - 1)
     summary = train(args, folder, round_dir / "train", round_dir / "dev.spacy")
     return {"dev": held_out, "steps": summary.get("steps")}
 

@@ -57,7 +57,8 @@ def conll_pool(pseudo: str) -> tuple[str, ...]:
 
 # The workflow's round 1 (two teachers), and the best student's vote (both translate-tests
 # and a first-round student).
-CONLL_REVIEW_POOL = conll_pool("corpus/es/student-heuristic/round-1/pseudo.spacy")
+REVIEW_ROUND1 = "corpus/es/student-heuristic/round-1/pseudo.spacy"
+CONLL_REVIEW_POOL = conll_pool(REVIEW_ROUND1)
 MINILM_ROUND1 = "corpus/es/student-minilm/round-1/pseudo.spacy"
 CONLL_MINILM_POOL = conll_pool(MINILM_ROUND1)
 
@@ -74,8 +75,8 @@ def wikiann_pool(pseudo: str) -> tuple[str, ...]:
 
 # The best WikiANN student's vote: its students learn from the pseudo-labels alone and,
 # without review, choose their step on a held-out tenth of them.
-WIKIANN_MINILM_POOL = (*wikiann_pool("corpus/es/wikiann/student-minilm/round-1/pseudo.spacy"),
-                       "--mix", "pseudo", "--dev", "pseudo")  # fmt: skip
+WIKIANN_MINILM_ROUND1 = "corpus/es/wikiann/student-minilm/round-1/pseudo.spacy"
+WIKIANN_MINILM_POOL = (*wikiann_pool(WIKIANN_MINILM_ROUND1), "--mix", "pseudo", "--dev", "pseudo")
 
 MAIN_BUDGET = ("--budgets", "200", "--strategies", "disagreement,random", "--weights", "1",
                "--jobs", "2")  # fmt: skip
@@ -252,22 +253,23 @@ REGISTRY: dict[str, Entry] = {
        )},  # fmt: skip
     # The workflow's review round itself (student-reviewed, student_rounds 1): the two-teacher
     # round 1's student fine-tuned on the 200 by disagreement (review_value's
-    # disagreement-200-ft) teaches with translate-test and the translate-train model, all
-    # three must agree (the pool's command: docs/benchmarks/review.md).
+    # disagreement-200-ft; with training seed 1 review_value_seed1_ft's) teaches with
+    # translate-test and the translate-train model (the pools' commands:
+    # docs/benchmarks/review.md).
     **{name: Entry(
         "review_value.py", "study",
         "the workflow's review round from the two-teacher pool: its student (no review) is "
         f"the round's student; 200 by disagreement; {what}",
         "25 min with 2 jobs (2 CPU trainings)", results=(name,),
-        args=("--name", name, *conll_pool(f"corpus/es/{pool}/round-2/pseudo.spacy"),
-              "--queue-from", CONLL_REVIEW_POOL[CONLL_REVIEW_POOL.index("--pseudo") + 1],
-              *MAIN_BUDGET, "--strategies", "disagreement"))
-       for name, pool, what in (
-           ("review_value_round2", "student-ft-two", "all three teachers must agree"),
-           ("review_value_round2_a06", "student-ft-two06", "two of three must agree"),
+        args=("--name", name, *seed, *conll_pool(f"corpus/es/{pool}/round-2/pseudo.spacy"),
+              "--queue-from", REVIEW_ROUND1, *MAIN_BUDGET, "--strategies", "disagreement"))
+       for name, pool, what, seed in (
+           ("review_value_round2", "student-ft-two", "all three teachers must agree", ()),
+           ("review_value_round2_a06", "student-ft-two06", "two of three must agree", ()),
+           ("review_value_round2_a06_seed1", "student-ft-two06-seed1",
+            "two of three must agree, training seed 1", ("--train-seed", "1")),
        )},  # fmt: skip
-    # Training seed 1: the tuned teacher (review_value_seed1's student fine-tuned), then its
-    # round, two of three agreeing.
+    # Training seed 1: the tuned teacher of review_value_round2_a06_seed1.
     "review_value_seed1_ft": Entry(
         "review_value.py", "study",
         "review_value_seed1's 200 by disagreement fine-tuned (the review round's teacher)",
@@ -275,14 +277,6 @@ REGISTRY: dict[str, Entry] = {
         args=("--name", "review_value_seed1_ft", "--train-seed", "1", *CONLL_REVIEW_POOL,
               *MAIN_BUDGET, "--strategies", "disagreement", "--finetune",
               "--variant-strategies", "disagreement")),
-    "review_value_round2_a06_seed1": Entry(
-        "review_value.py", "study",
-        "review_value_round2_a06 with training seed 1 (teacher: review_value_seed1_ft's)",
-        "25 min with 2 jobs (2 CPU trainings)", results=("review_value_round2_a06_seed1",),
-        args=("--name", "review_value_round2_a06_seed1", "--train-seed", "1",
-              *conll_pool("corpus/es/student-ft-two06-seed1/round-2/pseudo.spacy"),
-              "--queue-from", CONLL_REVIEW_POOL[CONLL_REVIEW_POOL.index("--pseudo") + 1],
-              *MAIN_BUDGET, "--strategies", "disagreement")),
     # The same on WikiANN es: the best WikiANN vote with the student fine-tuned on 200 random
     # reviewed sentences (review_value_wikiann_minilm's random-200-ft) as a fourth teacher.
     "review_value_wikiann_minilm_round2_random": Entry(
@@ -293,7 +287,7 @@ REGISTRY: dict[str, Entry] = {
         args=("--name", "review_value_wikiann_minilm_round2_random",
               *wikiann_pool("corpus/es/wikiann/student-ft-random/round-2/pseudo.spacy"),
               "--mix", "pseudo", "--dev", "pseudo",
-              "--queue-from", WIKIANN_MINILM_POOL[WIKIANN_MINILM_POOL.index("--pseudo") + 1],
+              "--queue-from", WIKIANN_MINILM_ROUND1,
               *MAIN_BUDGET, "--strategies", "random", "--jobs", "1")),
     # The main comparisons with patience 2,000: a 50-sentence reviewed dev set stops some
     # trainings early at 1,000 (docs/benchmarks/review.md).

@@ -36,7 +36,7 @@ import typer
 SYSTEM_ORDER = ("supervised", "translate-train", "translate-test", "student", "zero-shot")
 # How many missed and spurious entity strings the report shows per system.
 TOP_ERRORS = 10
-# The student fine-tuned on the reviewed sentences (student-<method>-reviewed) comes last.
+# The review round's student (student-<method>-reviewed) comes after every round.
 REVIEWED_ROUND = 99
 
 
