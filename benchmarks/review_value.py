@@ -24,7 +24,10 @@ times per epoch (weighted beside the pseudo-labelled and projected data) instead
 trains a student further on the reviewed sentences alone: the student without review
 (``fine-tuned``), and the student that trained on them already (``replaced, then
 fine-tuned``); ``--all-trained`` also trains on every reviewed sentence (none held
-out) and chooses the step on the usual development set, as without review. Budgets are
+out) and chooses the step on the usual development set, as without review; ``--only
+RUN,...`` trains only those runs of the plan (and the student without review, every row's
+baseline), and ``--student-base MODEL`` starts the students (not gold alone, not the
+fine-tunings) from a trained pipeline instead of from scratch. Budgets are
 reported in sentences, words and entities reviewed; the plot shows F1 against sentences
 and against words (strategies compared at equal words too). Options the script does not
 know are CONFIG's overrides, as ``spacy train`` takes them (``--training.patience 2000``,
@@ -136,6 +139,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="also train on all reviewed, the step chosen as without")  # fmt: skip
     p.add_argument("--finetune", action="store_true",
                    help="also fine-tune the student without review on the reviewed")  # fmt: skip
+    p.add_argument("--only", type=lambda t: t.split(","), default=[],
+                   help="of the planned runs, train these (names as in WORK) and the "
+                   "student without review, every row's baseline")  # fmt: skip
+    p.add_argument("--student-base", type=Path, default=None,
+                   help="the students start from this trained pipeline (gold alone and "
+                   "fine-tuning start as before)")  # fmt: skip
     add_arguments(p, data_folder=False)
     args, rest = p.parse_known_args(argv)
     try:  # the rest are CONFIG's overrides, as ``spacy train`` takes them
@@ -263,7 +272,7 @@ def student_run(study: Study, run: Run) -> dict[str, Any]:
     )  # fmt: skip
     if weight > 1 and chosen:
         add_copies(corpus, args, held_out > 0, weight - 1)
-    summary = train(args, folder, round_dir / "train", round_dir / "dev.spacy")
+    summary = train(args, folder, round_dir / "train", round_dir / "dev.spacy", args.student_base)
     return {"dev": held_out, "steps": summary.get("steps")}
 
 
@@ -318,12 +327,16 @@ def plot(rows: list[dict[str, Any]], baseline: float, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     labels = list(dict.fromkeys(r["strategy"] for r in rows))
-    bases = [label for label in labels if label in ORDERS or label == GOLD_ALONE]
-    colours = {base: f"C{i}" for i, base in enumerate(bases)}
 
     def split(label: str) -> tuple[str, str]:  # "random ×4" -> ("random", "×4")
-        base = next(b for b in bases if label.startswith(b + " ") or label.startswith(b + ","))
+        base = next(
+            b for b in (GOLD_ALONE, *ORDERS) if label == b or label.startswith((b + " ", b + ","))
+        )
         return base, label[len(base) :].strip(" ,")
+
+    # (a placement's strategy has its colour even where its own row was not run: --only)
+    bases = list(dict.fromkeys(split(label)[0] for label in labels))
+    colours = {base: f"C{i}" for i, base in enumerate(bases)}
 
     placements = list(dict.fromkeys(split(lb)[1] for lb in labels if lb not in bases))
     markers = dict(zip(placements, "s^vDPX*h", strict=False))
@@ -410,7 +423,7 @@ def run_key(study: Study, run: Run) -> str:
         # Gold alone reads neither the pseudo-labels nor the projected data: another pool
         # of the same sentences reuses it.
         "inputs": {k: v for k, v in study.inputs.items()
-                   if not run.gold or k not in ("pseudo", "projected")},
+                   if not run.gold or k not in ("pseudo", "projected", "student_base")},
     }  # fmt: skip
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
 
@@ -515,11 +528,17 @@ def main(argv: list[str] | None = None) -> None:
     inputs = {
         name: file_digest(path)
         for name, path in (("config", args.config), ("pseudo", args.pseudo),
-                           ("projected", args.projected), ("oracle", args.oracle))
+                           ("projected", args.projected), ("oracle", args.oracle),
+                           *([("student_base", args.student_base)] if args.student_base else []))
     }  # fmt: skip
     scored_on = f"{file_digest(args.test)} {','.join(args.test_labels)}"
     _STUDY = Study(args, data, oracle, test, inputs, scored_on)
     runs = plan_runs(_STUDY, budgets)
+    if args.only:
+        unknown = sorted(set(args.only) - {run.name for run in runs})
+        if unknown:
+            sys.exit(f"--only {','.join(unknown)}: not a run of this study's plan")
+        runs = [run for run in runs if run.name == NO_REVIEW or run.name in args.only]
     results = run_all(runs, args.jobs)
 
     def counts(chosen: tuple[int, ...]) -> dict[str, int]:
@@ -548,16 +567,17 @@ def main(argv: list[str] | None = None) -> None:
         )  # fmt: skip
     ]
     rows.sort(key=lambda r: ([*groups, GOLD_ALONE].index(r["strategy"]), r["sentences"]))
-    rec.table(
-        "by_budget",
-        ["strategy", "sentences", "words", "entities", "dev", "steps", "F1", "Δ no review"],
-        [
-            [r["strategy"], r["sentences"], r["words"], r["entities"], r["dev"], r["steps"],
-             f"{r['f1']:.4f}", f"{r['f1'] - baseline:+.4f}"]
-            for r in rows
-        ],
-        align=["---", "--:", "--:", "--:", "--:", "--:", "--:", "--:"],
-    )  # fmt: skip
+    if rows:  # (--only no-review: the baseline alone, a figure)
+        rec.table(
+            "by_budget",
+            ["strategy", "sentences", "words", "entities", "dev", "steps", "F1", "Δ no review"],
+            [
+                [r["strategy"], r["sentences"], r["words"], r["entities"], r["dev"], r["steps"],
+                 f"{r['f1']:.4f}", f"{r['f1'] - baseline:+.4f}"]
+                for r in rows
+            ],
+            align=["---", "--:", "--:", "--:", "--:", "--:", "--:", "--:"],
+        )  # fmt: skip
     rec.notes.append(
         f"Student without review: F1 {baseline:.4f}. Pool {args.pseudo} ({len(data)} "
         f"sentences), oracle {args.oracle}, test {args.test}; config {args.config.name}, "
@@ -565,8 +585,9 @@ def main(argv: list[str] | None = None) -> None:
         f"{student_round.DEV_SHARE:.0%} of the reviewed sentences is the student's dev set "
         f"from {args.min_dev} sentences on (else --dev {args.dev})."
     )
-    plot(rows, baseline, args.plot)
-    rec.notes.append(f"Plot: {args.plot} (F1 against sentences and against words reviewed).")
+    if rows:
+        plot(rows, baseline, args.plot)
+        rec.notes.append(f"Plot: {args.plot} (F1 against sentences and against words reviewed).")
     rec.finish(args)
 
 

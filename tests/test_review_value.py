@@ -236,3 +236,61 @@ def test_unknown_options_are_config_overrides_as_spacy_train_takes_them(
         ": error: unrecognised argument --budget: options are above, "
         "config overrides name a section (--training.patience 2000)"
     )
+
+
+@pytest.mark.slow
+def test_only_trains_the_named_runs_and_student_base_starts_the_students(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import review_value
+
+    pool_file, projected, _ = _pool(tmp_path)
+    results = tmp_path / "results"
+    argv = [
+        "--pool", str(pool_file), "--oracle", str(pool_file), "--test", str(DEMO_TEST),
+        "--pseudo", str(tmp_path / "pseudo.spacy"), "--projected", str(projected),
+        "--budgets", "4", "--strategies", "disagreement,random", "--finetune", "--min-dev", "1",
+        "--max-steps", "20", "--eval-frequency", "10", "--patience", "100",
+        "--span-filter", "none", "--results-dir", str(results), "--name", "only",
+        "--plot", str(tmp_path / "only.png"),
+    ]  # fmt: skip
+    trained_from: dict[str, Path | None] = {}
+    train_pipeline = review_value.train_script.train_pipeline
+
+    def recording(config: Path, output: Path, settings: Any) -> dict[str, Any]:
+        trained_from[output.parent.name] = settings.base
+        return train_pipeline(config, output, settings)
+
+    monkeypatch.setattr(review_value.train_script, "train_pipeline", recording)
+    first = tmp_path / "first"
+    review_value.main([*argv, "--work", str(first), "--only", "no-review"])
+    assert trained_from == {"no-review": None}
+    result = json.loads((results / "only.json").read_text())
+    assert result["tables"] == {}  # the baseline alone: a figure, no table
+    assert list(result["figures"]) == ["no_review_f1"]
+    # The students (not gold alone, not the fine-tuning) start from --student-base; the
+    # student without review is always trained: it is every row's baseline.
+    base = first / "no-review" / "model" / "model-best"
+    trained_from.clear()
+    second = tmp_path / "second"
+    review_value.main([*argv, "--work", str(second), "--only", "random-4,gold-4,random-4-ft",
+                       "--student-base", str(base)])  # fmt: skip
+    assert trained_from == {
+        "no-review": base, "random-4": base, "gold-4": None,
+        "random-4-ft": second / "no-review" / "model" / "model-best",
+    }  # fmt: skip
+    rows = json.loads((results / "only.json").read_text())["tables"]["by_budget"]["rows"]
+    assert [r[0] for r in rows] == ["random", "random fine-tuned", "random gold alone"]
+    assert sorted(p.name for p in second.iterdir() if p.is_dir()) == [
+        "gold-4", "no-review", "random-4", "random-4-ft",
+    ]  # fmt: skip
+    # A placement without its strategy's own run (disagreement-4 is not trained) is plotted.
+    trained_from.clear()
+    review_value.main([*argv, "--work", str(second), "--only", "disagreement-4-ft",
+                       "--student-base", str(base)])  # fmt: skip
+    assert list(trained_from) == ["disagreement-4-ft"]
+    rows = json.loads((results / "only.json").read_text())["tables"]["by_budget"]["rows"]
+    assert [r[0] for r in rows] == ["disagreement fine-tuned"]
+    assert (tmp_path / "only.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(SystemExit) as err:
+        review_value.main([*argv, "--work", str(second), "--only", "random-4,chance-4"])
+    assert str(err.value) == "--only chance-4: not a run of this study's plan"
