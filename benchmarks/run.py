@@ -73,8 +73,9 @@ def wikiann_pool(pseudo: str) -> tuple[str, ...]:
     )  # fmt: skip
 
 
-# The best WikiANN student's vote: its students learn from the pseudo-labels alone and,
-# without review, choose their step on a held-out tenth of them.
+# WikiANN es's round 1 by the workflow's two teachers; the best WikiANN student's vote: its
+# students learn from the pseudo-labels alone and, without review, choose their step on a
+# held-out tenth of them.
 WIKIANN_ROUND1 = "corpus/es/wikiann/student-heuristic/round-1/pseudo.spacy"
 WIKIANN_MINILM_ROUND1 = "corpus/es/wikiann/student-minilm/round-1/pseudo.spacy"
 WIKIANN_MINILM_POOL = (*wikiann_pool(WIKIANN_MINILM_ROUND1), "--mix", "pseudo", "--dev", "pseudo")
@@ -261,7 +262,7 @@ REGISTRY: dict[str, Entry] = {
         "review_value.py", "study",
         "the workflow's review round from the two-teacher pool: its student (no review) is "
         f"the round's student; 200 by disagreement; {what}",
-        "25 min with 2 jobs (2 CPU trainings)", results=(name,),
+        "12-25 min (1-2 CPU trainings, 2 jobs)", results=(name,),
         args=("--name", name, *extra, *conll_pool(f"corpus/es/{pool}/round-2/pseudo.spacy"),
               "--queue-from", REVIEW_ROUND1, *MAIN_BUDGET, "--strategies", "disagreement"))
        for name, pool, what, extra in (
