@@ -567,6 +567,13 @@ def main(argv: list[str] | None = None) -> None:
         )  # fmt: skip
     ]
     rows.sort(key=lambda r: ([*groups, GOLD_ALONE].index(r["strategy"]), r["sentences"]))
+    rec.notes.append(
+        f"Student without review: F1 {baseline:.4f}. Pool {args.pseudo} ({len(data)} "
+        f"sentences), oracle {args.oracle}, test {args.test}; config {args.config.name}, "
+        f"max_steps {args.max_steps}, patience {args.patience}; mix {args.mix}; a held-out "
+        f"{student_round.DEV_SHARE:.0%} of the reviewed sentences is the student's dev set "
+        f"from {args.min_dev} sentences on (else --dev {args.dev})."
+    )
     if rows:  # (--only no-review: the baseline alone, a figure)
         rec.table(
             "by_budget",
@@ -578,14 +585,6 @@ def main(argv: list[str] | None = None) -> None:
             ],
             align=["---", "--:", "--:", "--:", "--:", "--:", "--:", "--:"],
         )  # fmt: skip
-    rec.notes.append(
-        f"Student without review: F1 {baseline:.4f}. Pool {args.pseudo} ({len(data)} "
-        f"sentences), oracle {args.oracle}, test {args.test}; config {args.config.name}, "
-        f"max_steps {args.max_steps}, patience {args.patience}; mix {args.mix}; a held-out "
-        f"{student_round.DEV_SHARE:.0%} of the reviewed sentences is the student's dev set "
-        f"from {args.min_dev} sentences on (else --dev {args.dev})."
-    )
-    if rows:
         plot(rows, baseline, args.plot)
         rec.notes.append(f"Plot: {args.plot} (F1 against sentences and against words reviewed).")
     rec.finish(args)

@@ -83,6 +83,17 @@ WIKIANN_MINILM_POOL = (*wikiann_pool(WIKIANN_MINILM_ROUND1), "--mix", "pseudo", 
 MAIN_BUDGET = ("--budgets", "200", "--strategies", "disagreement,random", "--weights", "1",
                "--jobs", "2")  # fmt: skip
 
+
+def round_student(name: str, pool: tuple[str, ...], queue: str, about: str, *extra: str) -> Entry:
+    """A review round's student alone (``--only no-review``: it is that study's baseline),
+    from ``pool`` pseudo-labelled by a vote with a tuned teacher; the 200 sentences by
+    disagreement are ordered by ``queue`` (the first round, which the person reviewed)."""
+    return Entry(
+        "review_value.py", "study", about, "12-15 min (1 CPU training)", results=(name,),
+        args=("--name", name, *pool, "--queue-from", queue, "--budgets", "200",
+              "--strategies", "disagreement", "--only", "no-review", *extra))  # fmt: skip
+
+
 REGISTRY: dict[str, Entry] = {
     # --- regression benchmarks -----------------------------------------------------------
     "io_read_speed": Entry(
@@ -262,7 +273,7 @@ REGISTRY: dict[str, Entry] = {
         "review_value.py", "study",
         "the workflow's review round from the two-teacher pool: its student (no review) is "
         f"the round's student; 200 by disagreement; {what}",
-        "12-25 min (1-2 CPU trainings, 2 jobs)", results=(name,),
+        "25 min with 2 jobs (2 CPU trainings)", results=(name,),
         args=("--name", name, *extra, *conll_pool(f"corpus/es/{pool}/round-2/pseudo.spacy"),
               "--queue-from", REVIEW_ROUND1, *MAIN_BUDGET, "--strategies", "disagreement"))
        for name, pool, what, extra in (
@@ -270,12 +281,6 @@ REGISTRY: dict[str, Entry] = {
            ("review_value_round2_a06", "student-ft-two06", "two of three must agree", ()),
            ("review_value_round2_a06_seed1", "student-ft-two06-seed1",
             "two of three must agree, training seed 1", ("--train-seed", "1")),
-           ("review_value_round2_a06_dev_pseudo", "student-ft-two06",
-            "two of three must agree, the step chosen on a tenth of the pseudo-labels",
-            ("--dev", "pseudo", "--only", "no-review")),
-           ("review_value_round2_a06_seed1_dev_pseudo", "student-ft-two06-seed1",
-            "the same, training seed 1", ("--train-seed", "1", "--dev", "pseudo", "--only",
-                                          "no-review")),
        )},  # fmt: skip
     # Training seed 1: the tuned teacher of review_value_round2_a06_seed1.
     "review_value_seed1_ft": Entry(
@@ -297,46 +302,48 @@ REGISTRY: dict[str, Entry] = {
               "--mix", "pseudo", "--dev", "pseudo",
               "--queue-from", WIKIANN_MINILM_ROUND1,
               *MAIN_BUDGET, "--strategies", "random", "--jobs", "1")),
-    # Variants of the MiniLM vote's review round, seed 0 (its round's student only; the pools'
-    # commands: docs/benchmarks/review.md): the round's student without the projected data,
-    # choosing its step on pseudo-labels, from a vote where the tuned teacher weighs 2 of 4
-    # (half must agree), starting from its tuned teacher's weights.
-    **{f"review_value_minilm_round2_{variant}": Entry(
-        "review_value.py", "study", f"the MiniLM vote's review round, seed 0: {what}",
-        "12 min (1 CPU training)", results=(f"review_value_minilm_round2_{variant}",),
-        args=("--name", f"review_value_minilm_round2_{variant}",
-              *conll_pool(f"corpus/es/{pool}/round-2/pseudo.spacy"), "--queue-from",
-              MINILM_ROUND1, "--budgets", "200", "--strategies", "disagreement", "--only",
-              "no-review", *extra))
-       for variant, pool, what, extra in (
-           ("mix_pseudo", "student-ft", "the round's student without the projected data",
+    # The review round's student alone, changed (seed 0 unless named; the pools' commands:
+    # docs/benchmarks/review.md): MiniLM vote: without the projected data, choosing its step
+    # on a tenth of the pseudo-labels, from a vote where the tuned teacher weighs 2 of 4 (half
+    # must agree), starting from its tuned teacher's weights; and a second review round, whose
+    # teacher is the first review round's student fine-tuned on the 200 again (two of three
+    # must agree). The same with the workflow's teachers, and its round on WikiANN es.
+    **{name: round_student(name, conll_pool(f"corpus/es/{pool}/round-2/pseudo.spacy"), queue,
+                           about, *extra)
+       for name, pool, queue, about, extra in (
+           ("review_value_minilm_round2_mix_pseudo", "student-ft", MINILM_ROUND1,
+            "the MiniLM vote's review round: its student without the projected data",
             ("--mix", "pseudo")),
-           ("dev_pseudo", "student-ft", "the round's student chooses its step on a tenth "
-            "of the pseudo-labels", ("--dev", "pseudo")),
-           ("dev_pseudo_seed1", "student-ft-seed1", "the same, training seed 1 "
-            "(review_value_minilm_seed1_round2's pool)", ("--dev", "pseudo", "--train-seed", "1")),
-           ("weighted", "student-ft-w2", "the tuned teacher weighs 2, half must agree", ()),
-           ("from_tuned", "student-ft", "the round's student starts from its tuned teacher",
+           ("review_value_minilm_round2_dev_pseudo", "student-ft", MINILM_ROUND1,
+            "the MiniLM vote's review round: its student chooses its step on a tenth of the "
+            "pseudo-labels", ("--dev", "pseudo")),
+           ("review_value_minilm_round2_dev_pseudo_seed1", "student-ft-seed1", MINILM_ROUND1,
+            "the same, training seed 1", ("--dev", "pseudo", "--train-seed", "1")),
+           ("review_value_minilm_round2_weighted", "student-ft-w2", MINILM_ROUND1,
+            "the MiniLM vote's review round: the tuned teacher weighs 2, half must agree", ()),
+           ("review_value_minilm_round2_from_tuned", "student-ft", MINILM_ROUND1,
+            "the MiniLM vote's review round: its student starts from its tuned teacher",
             ("--student-base",
              "training/review_value_minilm/disagreement-200-ft/model/model-best")),
-       )},  # fmt: skip
-    # A second review round: the first review round's student, fine-tuned on the 200 by
-    # disagreement again, teaches as the tuned student did (two of three must agree).
-    **{name: Entry(
-        "review_value.py", "study", f"a second review round: {what}",
-        "12 min (1 CPU training)", results=(name,),
-        args=("--name", name, *seed, *conll_pool(f"corpus/es/{pool}/round-2/pseudo.spacy"),
-              "--queue-from", queue, "--budgets", "200", "--strategies", "disagreement",
-              "--only", "no-review"))
-       for name, pool, queue, seed, what in (
-           ("review_value_minilm_round3", "student-ft-r3", MINILM_ROUND1, (),
-            "the MiniLM vote, review_value_minilm_round2's disagreement-200-ft teaches"),
+           ("review_value_minilm_round3", "student-ft-r3", MINILM_ROUND1,
+            "a second review round from the MiniLM vote: review_value_minilm_round2's "
+            "disagreement-200-ft teaches", ()),
            ("review_value_minilm_seed1_round3", "student-ft-r3-seed1", MINILM_ROUND1,
-            ("--train-seed", "1"), "the MiniLM vote, training seed 1, "
-            "review_value_minilm_seed1_round2's disagreement-200-ft teaches"),
-           ("review_value_round3_a06", "student-ft-two06-r3", REVIEW_ROUND1, (),
-            "the workflow's teachers, review_value_round2_a06_ft's disagreement-200-ft teaches"),
+            "the same, training seed 1: review_value_minilm_seed1_round2's "
+            "disagreement-200-ft teaches", ("--train-seed", "1")),
+           ("review_value_round2_a06_dev_pseudo", "student-ft-two06", REVIEW_ROUND1,
+            "the workflow's review round: its student chooses its step on a tenth of the "
+            "pseudo-labels", ("--dev", "pseudo")),
+           ("review_value_round2_a06_seed1_dev_pseudo", "student-ft-two06-seed1", REVIEW_ROUND1,
+            "the same, training seed 1", ("--dev", "pseudo", "--train-seed", "1")),
+           ("review_value_round3_a06", "student-ft-two06-r3", REVIEW_ROUND1,
+            "a second review round with the workflow's teachers: review_value_round2_a06_ft's "
+            "disagreement-200-ft teaches", ()),
        )},  # fmt: skip
+    "review_value_wikiann_round2_a06": round_student(
+        "review_value_wikiann_round2_a06",
+        wikiann_pool("corpus/es/wikiann/student-ft-two06/round-2/pseudo.spacy"), WIKIANN_ROUND1,
+        "the workflow's review round on WikiANN es: its round's student (200 by disagreement)"),
     # The workflow's review round (two-teacher pool, seed 0), its student fine-tuned on the
     # 200 again: the teacher of a second review round.
     "review_value_round2_a06_ft": Entry(
@@ -357,14 +364,6 @@ REGISTRY: dict[str, Entry] = {
         args=("--name", "review_value_wikiann_ft", "--work", "training/review_value_wikiann",
               *wikiann_pool(WIKIANN_ROUND1), "--budgets", "200", "--strategies",
               "disagreement", "--finetune", "--variant-strategies", "disagreement")),
-    "review_value_wikiann_round2_a06": Entry(
-        "review_value.py", "study",
-        "the workflow's review round on WikiANN es: its round's student (200 by disagreement)",
-        "15 min (1 CPU training)", results=("review_value_wikiann_round2_a06",),
-        args=("--name", "review_value_wikiann_round2_a06",
-              *wikiann_pool("corpus/es/wikiann/student-ft-two06/round-2/pseudo.spacy"),
-              "--queue-from", WIKIANN_ROUND1, "--budgets", "200", "--strategies",
-              "disagreement", "--only", "no-review")),
     # The main comparisons with patience 2,000: a 50-sentence reviewed dev set stops some
     # trainings early at 1,000 (docs/benchmarks/review.md).
     **{f"{name}_p2000": Entry(
