@@ -376,17 +376,6 @@ REGISTRY: dict[str, Entry] = {
            ("review_value_minilm", CONLL_MINILM_POOL),
            ("review_value_minilm_seed1", ("--train-seed", "1", *CONLL_MINILM_POOL)),
        )},  # fmt: skip
-    # The coverage order (most disputed word forms not yet queued) against disagreement and
-    # random, from one rebuild of the two-teacher pool, seeds 0, 1 and 2.
-    **{name: Entry(
-        "review_value.py", "study",
-        f"200 sentences by coverage, disagreement and random from one pool, training seed {seed}",
-        "50 min with 2 jobs (4 CPU trainings)", results=(name,),
-        args=("--name", name, "--train-seed", str(seed), *CONLL_REVIEW_POOL, *MAIN_BUDGET,
-              "--strategies", "coverage,disagreement,random",
-              "--only", "coverage-200,disagreement-200,random-200"))
-       for name, seed in (("review_value_coverage", 0), ("review_value_coverage_seed1", 1),
-                          ("review_value_coverage_seed2", 2))},
     # --- needs a lent GPU machine (see docs/device_check.md) ------------------------------
     "device_check": Entry(
         "device_check.py", "device",

@@ -23,14 +23,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from spacy_xlproj.errors import DataError
-from spacy_xlproj.review.data import (
-    ReviewData,
-    ReviewItem,
-    ReviewSpan,
-    load_review_data,
-    queue_order,
-    sentence_keys,
-)
+from spacy_xlproj.review.data import load_review_data, queue_order, sentence_keys
 from spacy_xlproj.review.export import export_reviewed
 from spacy_xlproj.review.store import ReviewConflict, ReviewStore
 from spacy_xlproj.teach.ensemble import ScoredSpan
@@ -136,25 +129,6 @@ def test_queue_orders(data_path: Path) -> None:
     shuffled = queue_order(data, "random", seed=3)
     assert sorted(shuffled) == [0, 1, 2, 3, 4]
     assert shuffled == queue_order(data, "random", seed=3)
-    # here no sentence repeats another's disputed words: coverage is disagreement's order
-    assert queue_order(data, "coverage") == [3, 0, 1, 2, 4]
-
-
-def test_coverage_puts_a_sentence_of_new_disputed_words_before_a_repeat() -> None:
-    Span = tuple[int, int, str]
-
-    def item(index: int, words: list[str], t0: Span, t1: Span, disputed: int) -> ReviewItem:
-        proposals = [ReviewSpan(*t0, 0.9, (0,)), ReviewSpan(*t1, 0.9, (1,))]
-        return ReviewItem(index, str(index), words, proposals=proposals, disagreement=disputed)
-
-    items = [
-        item(0, ["Real", "Madrid", "gana"], (0, 2, "ORG"), (1, 2, "LOC"), 2),  # real, madrid
-        item(1, ["Real", "Madrid", "pierde"], (0, 2, "ORG"), (1, 2, "LOC"), 2),  # the same
-        item(2, ["Ana", "en", "Lima"], (2, 3, "LOC"), (2, 3, "ORG"), 1),  # lima
-    ]
-    data = ReviewData(Path("x.spacy"), items, ["t0", "t1"], ["LOC", "ORG"], "f")
-    assert queue_order(data, "disagreement") == [0, 1, 2]
-    assert queue_order(data, "coverage") == [0, 2, 1]
 
 
 def test_repeated_sentences_get_their_own_keys() -> None:
@@ -662,7 +636,7 @@ def test_review_command_refuses_other_data_and_remote_host_warns(
     result = CliRunner().invoke(app, ["review", str(data_path), "--db", str(db), "--order", "best"])
     assert result.exit_code == 2
     assert result.output.strip() == (
-        "Error: --order: use one of disagreement, coverage, confidence, random, got 'best'."
+        "Error: --order: use one of disagreement, confidence, random, got 'best'."
     )
     # a network address: a warning first (192.0.2.1 is a documentation address, never bound)
     result = CliRunner().invoke(

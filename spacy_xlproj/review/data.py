@@ -23,7 +23,6 @@ confident accepted span first) or ``random`` (seeded).
 from __future__ import annotations
 
 import hashlib
-import heapq
 import json
 import random
 import struct
@@ -38,8 +37,8 @@ from ..io.docbin import msgpack_registry_looked_up_once
 from ..teach.pseudo_labels import SPANS_KEY, VOTES_SUFFIX
 from ..transfer.output import source_sidecar_path
 
-ORDERS = ("disagreement", "coverage", "confidence", "random")
-Order = Literal["disagreement", "coverage", "confidence", "random"]
+ORDERS = ("disagreement", "confidence", "random")
+Order = Literal["disagreement", "confidence", "random"]
 # The span groups pseudo-label writes: the accepted spans' scores, each teacher's spans.
 VOTES_KEY = SPANS_KEY + VOTES_SUFFIX
 
@@ -385,14 +384,9 @@ def _proposals(group: _Group | None) -> tuple[list[ReviewSpan], list[str]]:
 
 
 def _disagreement(n: int, proposals: Sequence[ReviewSpan], teachers: int) -> int:
-    """How many words the teachers' BIO tags differ on."""
-    return len(_disputed(n, proposals, teachers))
-
-
-def _disputed(n: int, proposals: Sequence[ReviewSpan], teachers: int) -> list[int]:
-    """The words on which the teachers' BIO tags differ, ascending."""
+    """Words on which the teachers' BIO tags differ."""
     if teachers < 2 or not proposals:
-        return []
+        return 0
     tags: list[list[str]] = [["O"] * n for _ in range(teachers)]
     for span in proposals:
         for k in span.teachers:
@@ -400,42 +394,15 @@ def _disputed(n: int, proposals: Sequence[ReviewSpan], teachers: int) -> list[in
                 row = tags[k]
                 for i in range(span.start, min(span.end, n)):
                     row[i] = ("B-" if i == span.start else "I-") + span.label
-    return [i for i, column in enumerate(zip(*tags, strict=True)) if len(set(column)) > 1]
-
-
-def _coverage_order(data: ReviewData) -> list[int]:
-    """Greedy: next the sentence with the most disputed word forms (lowercased) that no
-    earlier sentence had, ties by disagreement, then file order. A word form's first
-    review teaches most; a table that repeats last week's team names gains little."""
-    teachers = len(data.teachers)
-    forms = [
-        {item.words[w].lower() for w in _disputed(len(item.words), item.proposals, teachers)}
-        for item in data.items
-    ]
-    # Lazy greedy: a sentence's gain only falls as forms are covered, so a stale gain is an
-    # upper bound and the heap's top, once refreshed and still on top, is the best.
-    heap = [(-len(f), -data.items[i].disagreement, i) for i, f in enumerate(forms)]
-    heapq.heapify(heap)
-    seen: set[str] = set()
-    out: list[int] = []
-    while heap:
-        gain, tie, i = heapq.heappop(heap)
-        fresh = len(forms[i] - seen)
-        if fresh != -gain and heap and (-fresh, tie, i) > heap[0]:
-            heapq.heappush(heap, (-fresh, tie, i))
-            continue
-        out.append(i)
-        seen |= forms[i]
-    return out
+    return sum(1 for column in zip(*tags, strict=True) if len(set(column)) > 1)
 
 
 def queue_order(data: ReviewData, order: str, seed: int = 0) -> list[int]:
     """The item indices in the order they are shown.
 
     order (str): ``disagreement``: most disagreeing words first, then most missing
-        words; ``coverage``: most disputed word forms not yet queued first
-        (:func:`_coverage_order`); ``confidence``: least confident first; ``random``:
-        shuffled with ``seed``. Ties keep the file order.
+        words; ``confidence``: least confident first; ``random``: shuffled with ``seed``.
+        Ties keep the file order.
     RAISES (UsageError): An unknown order.
     """
     items = data.items
@@ -443,8 +410,6 @@ def queue_order(data: ReviewData, order: str, seed: int = 0) -> list[int]:
         return sorted(
             range(len(items)), key=lambda i: (-items[i].disagreement, -len(items[i].missing), i)
         )
-    if order == "coverage":
-        return _coverage_order(data)
     if order == "confidence":
         return sorted(range(len(items)), key=lambda i: (items[i].confidence, i))
     if order == "random":
