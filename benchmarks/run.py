@@ -376,6 +376,29 @@ REGISTRY: dict[str, Entry] = {
            ("review_value_minilm", CONLL_MINILM_POOL),
            ("review_value_minilm_seed1", ("--train-seed", "1", *CONLL_MINILM_POOL)),
        )},  # fmt: skip
+    # The rebuilt two-teacher pool (docs/benchmarks/review.md: the coverage order; its seed-0
+    # runs are in training/review_value_coverage): the student without review fine-tuned on
+    # the 200 by disagreement and on the 200 random, each then the tuned teacher of a review
+    # round (two of three must agree): does the shipped shape favour disagreement?
+    **{f"review_value_pool2{tail}_ft": Entry(
+        "review_value.py", "study",
+        "the rebuilt pool's student without review fine-tuned on the 200 by disagreement and "
+        f"on the 200 random (the review rounds' teachers), training seed {seed}",
+        "10 min with 2 jobs (2 short CPU trainings)", results=(f"review_value_pool2{tail}_ft",),
+        args=("--name", f"review_value_pool2{tail}_ft", "--work",
+              f"training/review_value_coverage{tail}", "--train-seed", str(seed),
+              *CONLL_REVIEW_POOL, *MAIN_BUDGET, "--finetune",
+              "--variant-strategies", "disagreement,random",
+              "--only", "disagreement-200-ft,random-200-ft"))
+       for seed, tail in ((0, ""), (1, "_seed1"))},  # fmt: skip
+    **{f"review_value_pool2{tail}_round2_a06{order}": round_student(
+        f"review_value_pool2{tail}_round2_a06{order}",
+        conll_pool(f"corpus/es/student-ft-pool2{order}{tail}".replace("_", "-")
+                   + "/round-2/pseudo.spacy"), REVIEW_ROUND1,
+        f"the workflow's review round from the rebuilt pool: 200 {about}, training seed {seed}",
+        *(("--train-seed", str(seed)) if seed else ()))
+       for seed, tail in ((0, ""), (1, "_seed1"))
+       for order, about in (("", "by disagreement"), ("_random", "random"))},  # fmt: skip
     # --- needs a lent GPU machine (see docs/device_check.md) ------------------------------
     "device_check": Entry(
         "device_check.py", "device",
