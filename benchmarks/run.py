@@ -376,8 +376,9 @@ REGISTRY: dict[str, Entry] = {
            ("review_value_minilm", CONLL_MINILM_POOL),
            ("review_value_minilm_seed1", ("--train-seed", "1", *CONLL_MINILM_POOL)),
        )},  # fmt: skip
-    # The rebuilt two-teacher pool (docs/benchmarks/review.md: the coverage order; its seed-0
-    # runs are in training/review_value_coverage): the student without review fine-tuned on
+    # The rebuilt two-teacher pool (docs/benchmarks/review.md: the coverage order, whose
+    # studies' runs, no review included, are in training/review_value_coverage[_seed1]; they
+    # left the registry with the order): the student without review fine-tuned on
     # the 200 by disagreement and on the 200 random, each then the tuned teacher of a review
     # round (two of three must agree): does the shipped shape favour disagreement?
     **{f"review_value_pool2{tail}_ft": Entry(
